@@ -1,1 +1,115 @@
-//! placeholder
+//! The gateway handshake: mutual authentication and the sealed recovery-key delivery.
+
+use rekey_proto::{
+    CloudSigningKey, DeviceSigningKey, EphemeralSecret, Handshake, IdentityError, RecoveryKey, Side,
+};
+
+use crate::support::serial;
+
+struct Parties {
+    device: DeviceSigningKey,
+    cloud: CloudSigningKey,
+    device_eph: EphemeralSecret,
+    cloud_eph: EphemeralSecret,
+    handshake: Handshake,
+}
+
+fn parties() -> Parties {
+    let device = DeviceSigningKey::from_seed([1; 32]);
+    let cloud = CloudSigningKey::from_seed([2; 32]);
+    let device_eph = EphemeralSecret::from_bytes([3; 32]);
+    let cloud_eph = EphemeralSecret::from_bytes([4; 32]);
+    let handshake = Handshake {
+        serial: serial("RK0000000001"),
+        device_key: device.public(),
+        device_nonce: [5; 32],
+        device_ephemeral: device_eph.public(),
+        cloud_key: cloud.public(),
+        cloud_nonce: [6; 32],
+        cloud_ephemeral: cloud_eph.public(),
+        cloud_time: 1_800_000_000,
+    };
+    Parties {
+        device,
+        cloud,
+        device_eph,
+        cloud_eph,
+        handshake,
+    }
+}
+
+#[test]
+fn both_sides_authenticate_and_the_key_arrives() {
+    let p = parties();
+    let h = &p.handshake;
+    h.verify_cloud(&h.sign_as_cloud(&p.cloud)).expect("pinned cloud key verifies");
+    h.verify_device(&h.sign_as_device(&p.device)).expect("device key verifies");
+    let cloud_session = h.session_key(Side::Cloud, &p.cloud_eph).expect("cloud side");
+    let device_session = h.session_key(Side::Device, &p.device_eph).expect("device side");
+    assert_eq!(cloud_session, device_session);
+    let key = RecoveryKey::from_bytes([7; 32]);
+    let sealed = cloud_session.seal_recovery_key(&h.serial, 2, &key);
+    assert_eq!(sealed.len(), 48);
+    assert_eq!(device_session.open_recovery_key(&h.serial, 2, &sealed), Ok(key));
+    assert_eq!(
+        device_session.open_recovery_key(&h.serial, 3, &sealed),
+        Err(IdentityError::Delivery)
+    );
+}
+
+#[test]
+fn an_impostor_cloud_is_refused_by_the_pinned_key() {
+    let p = parties();
+    let impostor = CloudSigningKey::from_seed([9; 32]);
+    // The recorder fills in its pinned key; the impostor signs with its own.
+    let signature = p.handshake.sign_as_cloud(&impostor);
+    assert_eq!(p.handshake.verify_cloud(&signature), Err(IdentityError::CloudSignature));
+}
+
+#[test]
+fn a_recorder_whose_signature_does_not_verify_is_refused() {
+    let p = parties();
+    let other = DeviceSigningKey::from_seed([8; 32]);
+    let signature = p.handshake.sign_as_device(&other);
+    assert_eq!(p.handshake.verify_device(&signature), Err(IdentityError::DeviceSignature));
+    // A signature from one handshake does not verify another (fresh nonces).
+    let mut replayed = p.handshake.clone();
+    replayed.cloud_nonce = [0xaa; 32];
+    let old = p.handshake.sign_as_device(&p.device);
+    assert_eq!(replayed.verify_device(&old), Err(IdentityError::DeviceSignature));
+    // Nor does a cloud signature verify as a device signature, or the other way round.
+    let cloud_sig = p.handshake.sign_as_cloud(&p.cloud);
+    let mut as_device = p.handshake.clone();
+    as_device.device_key = rekey_proto::DevicePublicKey::from_bytes(*p.cloud.public().as_bytes()).expect("point");
+    assert_eq!(as_device.verify_device(&cloud_sig), Err(IdentityError::DeviceSignature));
+}
+
+#[test]
+fn a_changed_cloud_clock_breaks_the_cloud_signature() {
+    let p = parties();
+    let signature = p.handshake.sign_as_cloud(&p.cloud);
+    let mut moved = p.handshake.clone();
+    moved.cloud_time += 3600;
+    assert_eq!(moved.verify_cloud(&signature), Err(IdentityError::CloudSignature));
+}
+
+#[test]
+fn a_low_order_ephemeral_key_is_refused() {
+    let mut p = parties();
+    p.handshake.cloud_ephemeral = [0; 32];
+    assert_eq!(
+        p.handshake.session_key(Side::Device, &p.device_eph),
+        Err(IdentityError::KeyAgreement)
+    );
+}
+
+#[test]
+fn public_keys_round_trip_as_text() {
+    let p = parties();
+    let text = p.device.public().to_string();
+    assert_eq!(text.len(), 43);
+    assert_eq!(rekey_proto::DevicePublicKey::parse(&text), Ok(p.device.public()));
+    assert!(rekey_proto::DevicePublicKey::parse("not a key").is_err());
+    assert!(format!("{:?}", p.device).contains(&text));
+    assert!(!format!("{:?}", p.device).contains(&format!("{:?}", p.device.expose_seed())));
+}
