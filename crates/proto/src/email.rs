@@ -114,8 +114,15 @@ mod tests {
     #[test]
     fn rejects_malformed_addresses() {
         for bad in [
-            "", "a", "a@b", "@example.com", "a@@example.com", "a b@example.com",
-            "a@example..com", "a@-example.com", "a.@example.com",
+            "",
+            "a",
+            "a@b",
+            "@example.com",
+            "a@@example.com",
+            "a b@example.com",
+            "a@example..com",
+            "a@-example.com",
+            "a.@example.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }

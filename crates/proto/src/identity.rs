@@ -25,7 +25,9 @@ pub enum IdentityError {
     #[error("malformed {0}")]
     Malformed(&'static str),
     /// The cloud's signature does not verify under the pinned cloud key.
-    #[error("the server is not the configured cloud (its signature does not verify under the pinned key)")]
+    #[error(
+        "the server is not the configured cloud (its signature does not verify under the pinned key)"
+    )]
     CloudSignature,
     /// The device's signature does not verify under its public key.
     #[error("the device's signature does not verify")]
@@ -250,7 +252,11 @@ impl Handshake {
     /// The session key both sides derive: HKDF-SHA256 over the X25519 shared secret, salted with
     /// the hash of the handshake. `mine` is the ephemeral secret of `side`; the peer's public
     /// half is taken from the handshake.
-    pub fn session_key(&self, side: Side, mine: &EphemeralSecret) -> Result<SessionKey, IdentityError> {
+    pub fn session_key(
+        &self,
+        side: Side,
+        mine: &EphemeralSecret,
+    ) -> Result<SessionKey, IdentityError> {
         let theirs = match side {
             Side::Device => self.cloud_ephemeral,
             Side::Cloud => self.device_ephemeral,
@@ -307,7 +313,12 @@ impl SessionKey {
     }
 
     /// Decrypts a recovery key sealed by [`SessionKey::seal_recovery_key`] (recorder side).
-    pub fn open_recovery_key(&self, serial: &Serial, epoch: u32, sealed: &[u8]) -> Result<RecoveryKey, IdentityError> {
+    pub fn open_recovery_key(
+        &self,
+        serial: &Serial,
+        epoch: u32,
+        sealed: &[u8],
+    ) -> Result<RecoveryKey, IdentityError> {
         let aad = delivery_aad(serial, epoch);
         let mut plain = ChaCha20Poly1305::new(&self.0.into())
             .decrypt(
@@ -320,6 +331,8 @@ impl SessionKey {
             .map_err(|_| IdentityError::Delivery)?;
         let bytes: Result<[u8; 32], _> = plain.as_slice().try_into();
         plain.zeroize();
-        bytes.map(RecoveryKey::from_bytes).map_err(|_| IdentityError::Delivery)
+        bytes
+            .map(RecoveryKey::from_bytes)
+            .map_err(|_| IdentityError::Delivery)
     }
 }

@@ -94,7 +94,12 @@ impl MasterKey {
     }
 
     /// Decrypts a key sealed by [`MasterKey::seal`] for the same serial and epoch.
-    pub fn open(&self, serial: &Serial, epoch: u32, sealed: &[u8]) -> Result<RecoveryKey, OpenError> {
+    pub fn open(
+        &self,
+        serial: &Serial,
+        epoch: u32,
+        sealed: &[u8],
+    ) -> Result<RecoveryKey, OpenError> {
         if sealed.len() != 1 + 24 + 32 + 16 || sealed[0] != SEALED_V1 {
             return Err(OpenError::Malformed);
         }
@@ -110,7 +115,10 @@ impl MasterKey {
                 },
             )
             .map_err(|_| OpenError::Inauthentic)?;
-        let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| OpenError::Malformed)?;
+        let bytes: [u8; 32] = plain
+            .as_slice()
+            .try_into()
+            .map_err(|_| OpenError::Malformed)?;
         plain.zeroize();
         Ok(RecoveryKey::from_bytes(bytes))
     }
@@ -135,9 +143,15 @@ mod tests {
         let sealed = master.seal(&serial, 3, [1; 24], &key);
         assert_eq!(master.open(&serial, 3, &sealed), Ok(key));
         assert_eq!(master.open(&other, 3, &sealed), Err(OpenError::Inauthentic));
-        assert_eq!(master.open(&serial, 4, &sealed), Err(OpenError::Inauthentic));
+        assert_eq!(
+            master.open(&serial, 4, &sealed),
+            Err(OpenError::Inauthentic)
+        );
         let wrong = MasterKey::from_bytes([8; 32]);
         assert_eq!(wrong.open(&serial, 3, &sealed), Err(OpenError::Inauthentic));
-        assert_eq!(master.open(&serial, 3, &sealed[1..]), Err(OpenError::Malformed));
+        assert_eq!(
+            master.open(&serial, 3, &sealed[1..]),
+            Err(OpenError::Malformed)
+        );
     }
 }

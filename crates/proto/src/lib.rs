@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod email;
+pub mod gateway;
 mod identity;
 mod keys;
 mod qr;
@@ -28,8 +29,8 @@ pub use identity::{
 };
 pub use keys::{MasterKey, OpenError, RecoveryKey};
 pub use qr::{
-    CloudBase, QR_VERSION, QrError, RECOVERY_PATH, RECOVERY_QR_MAC_LEN, REGISTRATION_PATH, RecoveryQr,
-    RegistrationQr,
+    CloudBase, QR_VERSION, QrError, RECOVERY_PATH, RECOVERY_QR_MAC_LEN, REGISTRATION_PATH,
+    RecoveryQr, RegistrationQr,
 };
 pub use register_code::{
     REGISTER_CODE_LEN, REGISTER_CODE_RANDOM_BYTES, RegisterCode, RegisterCodeError,

@@ -88,10 +88,15 @@ impl fmt::Display for CloudBase {
 }
 
 /// The query of a URL whose path ends with `path`, as decoded `(name, value)` pairs.
-fn query_of<'a>(url: &'a str, path: &str, what: &'static str) -> Result<Vec<(&'a str, String)>, QrError> {
+fn query_of<'a>(
+    url: &'a str,
+    path: &str,
+    what: &'static str,
+) -> Result<Vec<(&'a str, String)>, QrError> {
     let (before, query) = url.trim().split_once('?').ok_or(QrError::NotOurs(what))?;
     let before = before.trim_end_matches('/');
-    if !(before.starts_with("https://") || before.starts_with("http://")) || !before.ends_with(path) {
+    if !(before.starts_with("https://") || before.starts_with("http://")) || !before.ends_with(path)
+    {
         return Err(QrError::NotOurs(what));
     }
     let query = query.split('#').next().unwrap_or("");
@@ -114,7 +119,11 @@ fn query_of<'a>(url: &'a str, path: &str, what: &'static str) -> Result<Vec<(&'a
     }
 }
 
-fn field<'a>(pairs: &'a [(&str, String)], name: &str, what: &'static str) -> Result<&'a str, QrError> {
+fn field<'a>(
+    pairs: &'a [(&str, String)],
+    name: &str,
+    what: &'static str,
+) -> Result<&'a str, QrError> {
     pairs
         .iter()
         .find(|(n, _)| *n == name)
@@ -140,14 +149,18 @@ pub struct RegistrationQr {
 impl RegistrationQr {
     /// The URL the QR code encodes.
     pub fn to_url(&self, base: &CloudBase) -> String {
-        format!("{base}{REGISTRATION_PATH}?v={QR_VERSION}&code={}", self.code.compact())
+        format!(
+            "{base}{REGISTRATION_PATH}?v={QR_VERSION}&code={}",
+            self.code.compact()
+        )
     }
 
     /// Reads a scanned registration QR.
     pub fn parse(url: &str) -> Result<Self, QrError> {
         const WHAT: &str = "registration";
         let pairs = query_of(url, REGISTRATION_PATH, WHAT)?;
-        let code = RegisterCode::parse(field(&pairs, "code", WHAT)?).map_err(|_| QrError::NotOurs(WHAT))?;
+        let code = RegisterCode::parse(field(&pairs, "code", WHAT)?)
+            .map_err(|_| QrError::NotOurs(WHAT))?;
         Ok(Self { code })
     }
 }
@@ -179,7 +192,11 @@ impl RecoveryQr {
         let full = recovery_qr_mac(key, &serial, &challenge);
         let mut mac = [0u8; RECOVERY_QR_MAC_LEN];
         mac.copy_from_slice(&full[..RECOVERY_QR_MAC_LEN]);
-        Self { serial, challenge, mac }
+        Self {
+            serial,
+            challenge,
+            mac,
+        }
     }
 
     /// The URL the QR code encodes.
@@ -199,7 +216,8 @@ impl RecoveryQr {
     pub fn parse(url: &str) -> Result<Self, QrError> {
         const WHAT: &str = "password recovery";
         let pairs = query_of(url, RECOVERY_PATH, WHAT)?;
-        let serial = Serial::parse(field(&pairs, "s", WHAT)?).map_err(|_| QrError::NotOurs(WHAT))?;
+        let serial =
+            Serial::parse(field(&pairs, "s", WHAT)?).map_err(|_| QrError::NotOurs(WHAT))?;
         let nonce = fixed_b64::<CHALLENGE_NONCE_LEN>(field(&pairs, "n", WHAT)?, WHAT)?;
         let expires_at = field(&pairs, "x", WHAT)?
             .parse::<i64>()

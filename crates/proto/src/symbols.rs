@@ -55,10 +55,7 @@ pub fn symbol_value(c: char) -> Option<u8> {
     if !c.is_ascii() {
         return None;
     }
-    ALPHABET
-        .iter()
-        .position(|&a| a == c as u8)
-        .map(|p| p as u8)
+    ALPHABET.iter().position(|&a| a == c as u8).map(|p| p as u8)
 }
 
 fn is_separator(c: char) -> bool {

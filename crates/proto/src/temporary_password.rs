@@ -87,7 +87,9 @@ pub enum CodeError {
     #[error("this temporary password was already used (or a newer one was)")]
     AlreadyUsed,
     /// The window starts after the recorder's date.
-    #[error("this temporary password is valid from {valid_from} to {valid_to}; the recorder's date is {today}")]
+    #[error(
+        "this temporary password is valid from {valid_from} to {valid_to}; the recorder's date is {today}"
+    )]
     NotYetValid {
         /// First valid date.
         valid_from: Date,
@@ -97,7 +99,9 @@ pub enum CodeError {
         today: Date,
     },
     /// The window ended before the recorder's date.
-    #[error("this temporary password was valid from {valid_from} to {valid_to}; the recorder's date is {today}")]
+    #[error(
+        "this temporary password was valid from {valid_from} to {valid_to}; the recorder's date is {today}"
+    )]
     Expired {
         /// First valid date.
         valid_from: Date,
@@ -283,7 +287,11 @@ impl TemporaryPassword {
         let (from_day_low, span, mac_bytes) = if challenge {
             (0, 0, CHALLENGE_MAC_BYTES)
         } else {
-            ((v >> 51 & 0x1fff) as i64, (v >> 48 & 0x7) as u8, WINDOW_MAC_BYTES)
+            (
+                (v >> 51 & 0x1fff) as i64,
+                (v >> 48 & 0x7) as u8,
+                WINDOW_MAC_BYTES,
+            )
         };
         let mac_value = v & ((1u128 << (8 * mac_bytes)) - 1);
         let mac = mac_value.to_be_bytes()[16 - mac_bytes..].to_vec();
@@ -303,10 +311,13 @@ impl TemporaryPassword {
         if f.tag != ctx.serial.device_tag() {
             return Err(CodeError::ForAnotherDevice);
         }
-        let seq = u32::try_from(full_seq(f.seq_low, ctx.last_used_seq)).map_err(|_| CodeError::Wrong)?;
+        let seq =
+            u32::try_from(full_seq(f.seq_low, ctx.last_used_seq)).map_err(|_| CodeError::Wrong)?;
         let used = seq <= ctx.last_used_seq;
         if f.challenge {
-            let matches = |c: &Challenge| truncated_mac_eq(&challenge_mac(ctx.key, ctx.serial, seq, c), &f.mac);
+            let matches = |c: &Challenge| {
+                truncated_mac_eq(&challenge_mac(ctx.key, ctx.serial, seq, c), &f.mac)
+            };
             if let Some(current) = ctx.challenge.filter(|c| matches(c)) {
                 if used {
                     return Err(CodeError::AlreadyUsed);
@@ -341,7 +352,9 @@ impl TemporaryPassword {
             return Err(CodeError::AlreadyUsed);
         }
         let to_day = from_day + i64::from(f.span);
-        let (Some(valid_from), Some(valid_to)) = (date_from_unix_day(from_day), date_from_unix_day(to_day)) else {
+        let (Some(valid_from), Some(valid_to)) =
+            (date_from_unix_day(from_day), date_from_unix_day(to_day))
+        else {
             return Err(CodeError::Wrong);
         };
         if today_day < from_day {

@@ -8,8 +8,14 @@ use rekey_proto::{
 use crate::support::{challenge, ctx, date, key, serial};
 
 fn window_code(seq: u32, from: &str, to: &str) -> TemporaryPassword {
-    TemporaryPassword::issue_date_window(&key(1), &serial("RK0000000001"), seq, date(from), date(to))
-        .expect("valid window")
+    TemporaryPassword::issue_date_window(
+        &key(1),
+        &serial("RK0000000001"),
+        seq,
+        date(from),
+        date(to),
+    )
+    .expect("valid window")
 }
 
 #[test]
@@ -46,7 +52,8 @@ fn a_deliberately_wrong_code_is_wrong() {
     assert_eq!(result, Err(CodeError::Wrong));
     // A code made with another recovery key (a former owner's, say) is wrong as well.
     let other = key(2);
-    let result = window_code(1, "2027-01-01", "2027-01-07").verify(&ctx(&s, &other, 0, date("2027-01-02")));
+    let result =
+        window_code(1, "2027-01-01", "2027-01-07").verify(&ctx(&s, &other, 0, date("2027-01-02")));
     assert_eq!(result, Err(CodeError::Wrong));
 }
 
@@ -59,8 +66,14 @@ fn a_code_for_another_serial_says_so() {
         .find(|s| s.device_tag() != mine.device_tag())
         .expect("some serial has another tag");
     let k = key(1);
-    let code = TemporaryPassword::issue_date_window(&k, &theirs, 1, date("2027-01-01"), date("2027-01-02"))
-        .expect("valid");
+    let code = TemporaryPassword::issue_date_window(
+        &k,
+        &theirs,
+        1,
+        date("2027-01-01"),
+        date("2027-01-02"),
+    )
+    .expect("valid");
     assert_eq!(
         code.verify(&ctx(&mine, &k, 0, date("2027-01-01"))),
         Err(CodeError::ForAnotherDevice)
@@ -172,7 +185,10 @@ fn challenge_codes_live_and_die_with_their_challenge() {
     };
     assert_eq!(for_current.verify(&after), Err(CodeError::AlreadyUsed));
     // With no challenge at all a challenge code cannot verify.
-    assert_eq!(for_current.verify(&ctx(&s, &k, 0, today)), Err(CodeError::Wrong));
+    assert_eq!(
+        for_current.verify(&ctx(&s, &k, 0, today)),
+        Err(CodeError::Wrong)
+    );
 }
 
 #[test]
@@ -212,7 +228,10 @@ fn an_altered_or_foreign_recovery_qr_is_refused() {
         RecoveryQr::parse("https://example.com/m/recover?v=1&s=RK0000000001"),
         Err(QrError::NotOurs(_))
     ));
-    assert!(matches!(RecoveryQr::parse(&url.replace("/m/recover", "/m/add")), Err(QrError::NotOurs(_))));
+    assert!(matches!(
+        RecoveryQr::parse(&url.replace("/m/recover", "/m/add")),
+        Err(QrError::NotOurs(_))
+    ));
 }
 
 #[test]
@@ -225,19 +244,32 @@ fn register_codes_tell_mistyped_from_malformed() {
     typo[3] = if typo[3] == b'7' { b'8' } else { b'7' };
     let typo = String::from_utf8(typo).expect("ascii");
     assert_eq!(RegisterCode::parse(&typo), Err(RegisterCodeError::Mistyped));
-    assert!(matches!(RegisterCode::parse("1234"), Err(RegisterCodeError::Malformed(_))));
+    assert!(matches!(
+        RegisterCode::parse("1234"),
+        Err(RegisterCodeError::Malformed(_))
+    ));
 
     let base = CloudBase::parse("https://cloud.example.com").expect("base");
     let url = RegistrationQr { code: code.clone() }.to_url(&base);
     assert_eq!(RegistrationQr::parse(&url), Ok(RegistrationQr { code }));
-    assert!(matches!(RegistrationQr::parse(&url.replace("code=", "c=")), Err(QrError::NotOurs(_))));
+    assert!(matches!(
+        RegistrationQr::parse(&url.replace("code=", "c=")),
+        Err(QrError::NotOurs(_))
+    ));
 }
 
 #[test]
 fn cloud_base_urls_are_checked() {
     assert!(CloudBase::parse("https://cloud.example.com:8443/rekey/").is_ok());
     assert!(CloudBase::parse("http://127.0.0.1:8080").is_ok());
-    for bad in ["cloud.example.com", "ftp://x", "https://", "https://a b", "https://x/?q", "https://u@x"] {
+    for bad in [
+        "cloud.example.com",
+        "ftp://x",
+        "https://",
+        "https://a b",
+        "https://x/?q",
+        "https://u@x",
+    ] {
         assert_eq!(CloudBase::parse(bad), Err(QrError::BaseUrl), "{bad}");
     }
 }

@@ -42,15 +42,24 @@ fn parties() -> Parties {
 fn both_sides_authenticate_and_the_key_arrives() {
     let p = parties();
     let h = &p.handshake;
-    h.verify_cloud(&h.sign_as_cloud(&p.cloud)).expect("pinned cloud key verifies");
-    h.verify_device(&h.sign_as_device(&p.device)).expect("device key verifies");
-    let cloud_session = h.session_key(Side::Cloud, &p.cloud_eph).expect("cloud side");
-    let device_session = h.session_key(Side::Device, &p.device_eph).expect("device side");
+    h.verify_cloud(&h.sign_as_cloud(&p.cloud))
+        .expect("pinned cloud key verifies");
+    h.verify_device(&h.sign_as_device(&p.device))
+        .expect("device key verifies");
+    let cloud_session = h
+        .session_key(Side::Cloud, &p.cloud_eph)
+        .expect("cloud side");
+    let device_session = h
+        .session_key(Side::Device, &p.device_eph)
+        .expect("device side");
     assert_eq!(cloud_session, device_session);
     let key = RecoveryKey::from_bytes([7; 32]);
     let sealed = cloud_session.seal_recovery_key(&h.serial, 2, &key);
     assert_eq!(sealed.len(), 48);
-    assert_eq!(device_session.open_recovery_key(&h.serial, 2, &sealed), Ok(key));
+    assert_eq!(
+        device_session.open_recovery_key(&h.serial, 2, &sealed),
+        Ok(key)
+    );
     assert_eq!(
         device_session.open_recovery_key(&h.serial, 3, &sealed),
         Err(IdentityError::Delivery)
@@ -63,7 +72,10 @@ fn an_impostor_cloud_is_refused_by_the_pinned_key() {
     let impostor = CloudSigningKey::from_seed([9; 32]);
     // The recorder fills in its pinned key; the impostor signs with its own.
     let signature = p.handshake.sign_as_cloud(&impostor);
-    assert_eq!(p.handshake.verify_cloud(&signature), Err(IdentityError::CloudSignature));
+    assert_eq!(
+        p.handshake.verify_cloud(&signature),
+        Err(IdentityError::CloudSignature)
+    );
 }
 
 #[test]
@@ -71,17 +83,27 @@ fn a_recorder_whose_signature_does_not_verify_is_refused() {
     let p = parties();
     let other = DeviceSigningKey::from_seed([8; 32]);
     let signature = p.handshake.sign_as_device(&other);
-    assert_eq!(p.handshake.verify_device(&signature), Err(IdentityError::DeviceSignature));
+    assert_eq!(
+        p.handshake.verify_device(&signature),
+        Err(IdentityError::DeviceSignature)
+    );
     // A signature from one handshake does not verify another (fresh nonces).
     let mut replayed = p.handshake.clone();
     replayed.cloud_nonce = [0xaa; 32];
     let old = p.handshake.sign_as_device(&p.device);
-    assert_eq!(replayed.verify_device(&old), Err(IdentityError::DeviceSignature));
+    assert_eq!(
+        replayed.verify_device(&old),
+        Err(IdentityError::DeviceSignature)
+    );
     // Nor does a cloud signature verify as a device signature, or the other way round.
     let cloud_sig = p.handshake.sign_as_cloud(&p.cloud);
     let mut as_device = p.handshake.clone();
-    as_device.device_key = rekey_proto::DevicePublicKey::from_bytes(*p.cloud.public().as_bytes()).expect("point");
-    assert_eq!(as_device.verify_device(&cloud_sig), Err(IdentityError::DeviceSignature));
+    as_device.device_key =
+        rekey_proto::DevicePublicKey::from_bytes(*p.cloud.public().as_bytes()).expect("point");
+    assert_eq!(
+        as_device.verify_device(&cloud_sig),
+        Err(IdentityError::DeviceSignature)
+    );
 }
 
 #[test]
@@ -90,7 +112,10 @@ fn a_changed_cloud_clock_breaks_the_cloud_signature() {
     let signature = p.handshake.sign_as_cloud(&p.cloud);
     let mut moved = p.handshake.clone();
     moved.cloud_time += 3600;
-    assert_eq!(moved.verify_cloud(&signature), Err(IdentityError::CloudSignature));
+    assert_eq!(
+        moved.verify_cloud(&signature),
+        Err(IdentityError::CloudSignature)
+    );
 }
 
 #[test]
@@ -108,8 +133,58 @@ fn public_keys_round_trip_as_text() {
     let p = parties();
     let text = p.device.public().to_string();
     assert_eq!(text.len(), 43);
-    assert_eq!(rekey_proto::DevicePublicKey::parse(&text), Ok(p.device.public()));
+    assert_eq!(
+        rekey_proto::DevicePublicKey::parse(&text),
+        Ok(p.device.public())
+    );
     assert!(rekey_proto::DevicePublicKey::parse("not a key").is_err());
     assert!(format!("{:?}", p.device).contains(&text));
     assert!(!format!("{:?}", p.device).contains(&format!("{:?}", p.device.expose_seed())));
+}
+
+#[test]
+fn gateway_messages_have_the_documented_json_shape() {
+    use rekey_proto::gateway::{B64, Binding, CloudMessage, DeviceMessage};
+    let p = parties();
+    let hello = DeviceMessage::Hello {
+        protocol: 1,
+        serial: p.handshake.serial.clone(),
+        device_key: p.device.public(),
+        device_nonce: B64([0; 32]),
+        device_ephemeral: B64([0xff; 32]),
+        key_epoch: 0,
+    };
+    let json = serde_json::to_string(&hello).expect("serializes");
+    let expected = format!(
+        r#"{{"type":"hello","protocol":1,"serial":"RK0000000001","device_key":"{}","device_nonce":"{}","device_ephemeral":"{}8","key_epoch":0}}"#,
+        p.device.public(),
+        "A".repeat(43),
+        "_".repeat(42),
+    );
+    assert_eq!(json, expected);
+    assert_eq!(
+        serde_json::from_str::<DeviceMessage>(&json).expect("parses"),
+        hello
+    );
+    let welcome: CloudMessage = serde_json::from_str(
+        r#"{"type":"welcome","binding":{"state":"unbound","register_code":"0938NKRKAYDQ"},"heartbeat_secs":20,"key_epoch":1}"#,
+    )
+    .expect("parses");
+    assert!(matches!(
+        welcome,
+        CloudMessage::Welcome {
+            binding: Binding::Unbound { .. },
+            heartbeat_secs: 20,
+            key_epoch: 1
+        }
+    ));
+    assert!(
+        serde_json::from_str::<DeviceMessage>(r#"{"type":"proof","signature":"AAAA"}"#).is_err()
+    );
+    // Receivers ignore fields they do not know, so that a later minor revision can add some.
+    assert_eq!(
+        serde_json::from_str::<DeviceMessage>(r#"{"type":"disabled","added_later":1}"#)
+            .expect("parses"),
+        DeviceMessage::Disabled
+    );
 }

@@ -20,9 +20,8 @@ fn keys() -> impl Strategy<Value = RecoveryKey> {
 
 fn dates() -> impl Strategy<Value = Date> {
     // 2000-01-01 ..= 2099-12-31
-    (10_957i64..47_482).prop_map(|d| {
-        Date::from_julian_day((d + 2_440_588) as i32).expect("in range")
-    })
+    (10_957i64..47_482)
+        .prop_map(|d| Date::from_julian_day((d + 2_440_588) as i32).expect("in range"))
 }
 
 fn emails() -> impl Strategy<Value = Email> {
@@ -43,8 +42,16 @@ struct Case {
 }
 
 fn cases() -> impl Strategy<Value = Case> {
-    (keys(), serials(), 1u32..5_000_000, 0u32..1023, dates(), 0u8..8, 0u8..8).prop_map(
-        |(key, serial, seq, back, from, span, offset)| Case {
+    (
+        keys(),
+        serials(),
+        1u32..5_000_000,
+        0u32..1023,
+        dates(),
+        0u8..8,
+        0u8..8,
+    )
+        .prop_map(|(key, serial, seq, back, from, span, offset)| Case {
             key,
             serial,
             seq,
@@ -52,8 +59,7 @@ fn cases() -> impl Strategy<Value = Case> {
             from,
             span,
             offset: offset.min(span),
-        },
-    )
+        })
 }
 
 impl Case {
@@ -84,7 +90,12 @@ impl Case {
 
 fn symbol_indices(code: &str) -> Vec<usize> {
     code.bytes()
-        .map(|b| ALPHABET.iter().position(|&a| a == b).expect("canonical symbol"))
+        .map(|b| {
+            ALPHABET
+                .iter()
+                .position(|&a| a == b)
+                .expect("canonical symbol")
+        })
         .collect()
 }
 

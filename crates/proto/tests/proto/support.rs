@@ -38,7 +38,12 @@ pub fn challenge(nonce_byte: u8, expires_at: i64, email: &str) -> Challenge {
 }
 
 /// A recorder on `today` at noon UTC that has used codes up to `last_used_seq`.
-pub fn ctx<'a>(serial: &'a Serial, key: &'a RecoveryKey, last_used_seq: u32, today: Date) -> VerifyContext<'a> {
+pub fn ctx<'a>(
+    serial: &'a Serial,
+    key: &'a RecoveryKey,
+    last_used_seq: u32,
+    today: Date,
+) -> VerifyContext<'a> {
     VerifyContext {
         serial,
         key,

@@ -72,33 +72,62 @@ fn vectors_file_matches_the_implementation() {
     let base = CloudBase::parse(s(&v, "cloud_base")).expect("vector base URL");
     let mut count = 0;
 
-    for (i, case) in v["device_tags"].as_array_mut().expect("device_tags").iter_mut().enumerate() {
+    for (i, case) in v["device_tags"]
+        .as_array_mut()
+        .expect("device_tags")
+        .iter_mut()
+        .enumerate()
+    {
         let tag = serial(s(case, "serial")).device_tag();
         c.out("device_tags", i, case, "tag", json!(tag));
         count += 1;
     }
 
-    for (i, case) in v["register_codes"].as_array_mut().expect("register_codes").iter_mut().enumerate() {
+    for (i, case) in v["register_codes"]
+        .as_array_mut()
+        .expect("register_codes")
+        .iter_mut()
+        .enumerate()
+    {
         let code = RegisterCode::from_random(unhex(s(case, "random_hex")));
         let url = RegistrationQr { code: code.clone() }.to_url(&base);
-        assert_eq!(RegistrationQr::parse(&url).expect("own QR parses").code, code);
+        assert_eq!(
+            RegistrationQr::parse(&url).expect("own QR parses").code,
+            code
+        );
         c.out("register_codes", i, case, "code", json!(code.to_string()));
         c.out("register_codes", i, case, "registration_qr", json!(url));
         count += 1;
     }
 
-    for (i, case) in v["recovery_keys_at_rest"].as_array_mut().expect("recovery_keys_at_rest").iter_mut().enumerate() {
+    for (i, case) in v["recovery_keys_at_rest"]
+        .as_array_mut()
+        .expect("recovery_keys_at_rest")
+        .iter_mut()
+        .enumerate()
+    {
         let master = MasterKey::from_bytes(unhex(s(case, "master_key_hex")));
         let serial = serial(s(case, "serial"));
         let epoch = n(case, "epoch") as u32;
         let key = recovery_key(case);
         let sealed = master.seal(&serial, epoch, unhex(s(case, "nonce_hex")), &key);
         assert_eq!(master.open(&serial, epoch, &sealed), Ok(key));
-        c.out("recovery_keys_at_rest", i, case, "sealed_hex", json!(hex(&sealed)));
+        c.out(
+            "recovery_keys_at_rest",
+            i,
+            case,
+            "sealed_hex",
+            json!(hex(&sealed)),
+        );
         count += 1;
     }
 
-    for (i, case) in v["handshakes"].as_array_mut().expect("handshakes").iter_mut().enumerate() {
+    for (i, case) in v["handshakes"]
+        .as_array_mut()
+        .expect("handshakes")
+        .iter_mut()
+        .enumerate()
+    {
         let device = DeviceSigningKey::from_seed(unhex(s(case, "device_seed_hex")));
         let cloud = CloudSigningKey::from_seed(unhex(s(case, "cloud_seed_hex")));
         let device_eph = EphemeralSecret::from_bytes(unhex(s(case, "device_ephemeral_secret_hex")));
@@ -115,8 +144,10 @@ fn vectors_file_matches_the_implementation() {
         };
         let cloud_sig = h.sign_as_cloud(&cloud);
         let device_sig = h.sign_as_device(&device);
-        h.verify_cloud(&cloud_sig).expect("cloud signature verifies");
-        h.verify_device(&device_sig).expect("device signature verifies");
+        h.verify_cloud(&cloud_sig)
+            .expect("cloud signature verifies");
+        h.verify_device(&device_sig)
+            .expect("device signature verifies");
         let epoch = n(case, "epoch") as u32;
         let key = recovery_key(case);
         let sealed = h
@@ -128,38 +159,104 @@ fn vectors_file_matches_the_implementation() {
             .expect("device session key")
             .open_recovery_key(&h.serial, epoch, &sealed);
         assert_eq!(opened, Ok(key));
-        c.out("handshakes", i, case, "device_public_key", json!(device.public().to_string()));
-        c.out("handshakes", i, case, "cloud_public_key", json!(cloud.public().to_string()));
-        c.out("handshakes", i, case, "device_ephemeral_public_hex", json!(hex(&h.device_ephemeral)));
-        c.out("handshakes", i, case, "cloud_ephemeral_public_hex", json!(hex(&h.cloud_ephemeral)));
-        c.out("handshakes", i, case, "cloud_signature_hex", json!(hex(&cloud_sig)));
-        c.out("handshakes", i, case, "device_signature_hex", json!(hex(&device_sig)));
-        c.out("handshakes", i, case, "sealed_recovery_key_hex", json!(hex(&sealed)));
+        c.out(
+            "handshakes",
+            i,
+            case,
+            "device_public_key",
+            json!(device.public().to_string()),
+        );
+        c.out(
+            "handshakes",
+            i,
+            case,
+            "cloud_public_key",
+            json!(cloud.public().to_string()),
+        );
+        c.out(
+            "handshakes",
+            i,
+            case,
+            "device_ephemeral_public_hex",
+            json!(hex(&h.device_ephemeral)),
+        );
+        c.out(
+            "handshakes",
+            i,
+            case,
+            "cloud_ephemeral_public_hex",
+            json!(hex(&h.cloud_ephemeral)),
+        );
+        c.out(
+            "handshakes",
+            i,
+            case,
+            "cloud_signature_hex",
+            json!(hex(&cloud_sig)),
+        );
+        c.out(
+            "handshakes",
+            i,
+            case,
+            "device_signature_hex",
+            json!(hex(&device_sig)),
+        );
+        c.out(
+            "handshakes",
+            i,
+            case,
+            "sealed_recovery_key_hex",
+            json!(hex(&sealed)),
+        );
         count += 1;
     }
 
-    for (i, case) in v["recovery_qrs"].as_array_mut().expect("recovery_qrs").iter_mut().enumerate() {
+    for (i, case) in v["recovery_qrs"]
+        .as_array_mut()
+        .expect("recovery_qrs")
+        .iter_mut()
+        .enumerate()
+    {
         let key = recovery_key(case);
         let qr = RecoveryQr::new(&key, serial(s(case, "serial")), challenge(case));
         let url = qr.to_url(&base);
         let parsed = RecoveryQr::parse(&url).expect("own QR parses");
         assert_eq!(parsed, qr);
-        parsed.verify(&key, qr.challenge.expires_at).expect("own QR verifies");
+        parsed
+            .verify(&key, qr.challenge.expires_at)
+            .expect("own QR verifies");
         c.out("recovery_qrs", i, case, "url", json!(url));
         count += 1;
     }
 
-    for (i, case) in v["temporary_passwords"].as_array_mut().expect("temporary_passwords").iter_mut().enumerate() {
+    for (i, case) in v["temporary_passwords"]
+        .as_array_mut()
+        .expect("temporary_passwords")
+        .iter_mut()
+        .enumerate()
+    {
         let key = recovery_key(case);
         let serial = serial(s(case, "serial"));
         let seq = n(case, "seq") as u32;
         let code = match s(case, "kind") {
-            "date-window" => TemporaryPassword::issue_date_window(&key, &serial, seq, date(s(case, "from")), date(s(case, "to"))),
+            "date-window" => TemporaryPassword::issue_date_window(
+                &key,
+                &serial,
+                seq,
+                date(s(case, "from")),
+                date(s(case, "to")),
+            ),
             "challenge" => TemporaryPassword::issue_challenge(&key, &serial, seq, &challenge(case)),
             other => panic!("unknown kind {other}"),
         }
         .expect("vector parameters are valid");
-        c.out("temporary_passwords", i, case, "code", json!(code.to_string()));
+        c.out(
+            "temporary_passwords",
+            i,
+            case,
+            "code",
+            json!(code.to_string()),
+        );
         count += 1;
     }
 
@@ -168,6 +265,10 @@ fn vectors_file_matches_the_implementation() {
         std::fs::write(path(), text).expect("write vectors/v1.json");
         eprintln!("blessed {count} vectors in {}", path().display());
     }
-    assert!(c.mismatches.is_empty(), "vectors differ:\n{}", c.mismatches.join("\n"));
+    assert!(
+        c.mismatches.is_empty(),
+        "vectors differ:\n{}",
+        c.mismatches.join("\n")
+    );
     assert!(count >= 12, "the vectors file lost cases ({count} checked)");
 }
