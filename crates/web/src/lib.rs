@@ -1,0 +1,23 @@
+//! What Rekey's two web applications, the cloud portal and the recorder's management plane,
+//! share: the languages and message catalogs (Japanese and English), the password policy and
+//! argon2id hashing, CSRF tokens, the redacting [`Secret`] type, secure randomness and the
+//! [`Clock`] seam that tests move time through.
+//!
+//! It must stay free of HTTP routing, storage and anything specific to one of the two
+//! applications: it holds only what both need to behave the same way.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod clock;
+mod csrf;
+pub mod i18n;
+pub mod password;
+mod random;
+mod secret;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use csrf::{CSRF_FIELD, CsrfToken};
+pub use i18n::Lang;
+pub use random::{random_array, random_token};
+pub use secret::Secret;
