@@ -7,3 +7,8 @@
 //! never put a secret in a log line or a page.
 
 #![forbid(unsafe_code)]
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod store;

@@ -1,0 +1,284 @@
+//! Configuration: one definition of every setting, read from flags, environment variables
+//! (`REKEY_CLOUD_*`) and an optional TOML file, in that order of precedence.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rekey_proto::{CloudBase, CloudSigningKey, MasterKey};
+use rekey_web::Secret;
+
+/// Regions offered at sign-up when none are configured.
+pub const DEFAULT_REGIONS: [&str; 4] = ["jp", "us", "eu", "ap"];
+
+/// The settings of one cloud instance, parsed and checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address the HTTP server listens on (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Public base URL: QR codes and e-mails carry it.
+    pub base_url: CloudBase,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: Secret<String>,
+    /// Where the SQLite file, the outbox and generated keys live.
+    pub data_dir: PathBuf,
+    /// SMTP server URL (`smtp://user:pass@host:587?tls=required`, `smtps://…`); none: outbox.
+    pub smtp_url: Option<Secret<String>>,
+    /// The From: header of every e-mail.
+    pub mail_from: String,
+    /// Encrypts recovery keys at rest.
+    pub master_key: Secret<[u8; 32]>,
+    /// Signs gateway handshakes; recorders pin its public half.
+    pub signing_seed: Secret<[u8; 32]>,
+    /// Region codes offered at sign-up.
+    pub regions: Vec<String>,
+    /// Seconds between recorder heartbeats.
+    pub heartbeat_secs: u32,
+}
+
+impl Config {
+    /// The master key as the protocol type.
+    pub fn master_key(&self) -> MasterKey {
+        MasterKey::from_bytes(*self.master_key.expose())
+    }
+
+    /// The signing key as the protocol type.
+    pub fn signing_key(&self) -> CloudSigningKey {
+        CloudSigningKey::from_seed(*self.signing_seed.expose())
+    }
+
+    /// Whether cookies get the `Secure` attribute (the base URL is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.as_str().starts_with("https://")
+    }
+
+    /// The outbox directory used when no SMTP server is configured.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    /// A configuration for tests and the local system: everything on loopback, SQLite in
+    /// `data_dir` unless `database_url` is given, outbox mail unless `smtp_url` is given, fixed
+    /// keys from `seed`.
+    pub fn for_local(
+        data_dir: &Path,
+        database_url: Option<String>,
+        smtp_url: Option<String>,
+        seed: u8,
+    ) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            base_url: CloudBase::parse("http://127.0.0.1").expect("constant URL"),
+            database_url: Secret::new(
+                database_url
+                    .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("cloud.db").display())),
+            ),
+            data_dir: data_dir.to_path_buf(),
+            smtp_url: smtp_url.map(Secret::new),
+            mail_from: "Rekey <no-reply@rekey.localhost>".into(),
+            master_key: Secret::new([seed; 32]),
+            signing_seed: Secret::new([seed.wrapping_add(1); 32]),
+            regions: DEFAULT_REGIONS.iter().map(|s| s.to_string()).collect(),
+            heartbeat_secs: 20,
+        }
+    }
+}
+
+/// The command line (every flag also reads an environment variable).
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "rekey-cloud",
+    version,
+    about = "The Rekey cloud service: portal, API and device gateway."
+)]
+pub struct Args {
+    /// TOML file with any of the settings below (names as the flags, with underscores).
+    #[arg(long, env = "REKEY_CLOUD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "REKEY_CLOUD_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Public base URL, as phones and recorders reach it [default: http://LISTEN].
+    #[arg(long, env = "REKEY_CLOUD_BASE_URL")]
+    pub base_url: Option<String>,
+    /// Data directory (SQLite file, outbox, generated keys) [default: ./rekey-cloud-data].
+    #[arg(long, env = "REKEY_CLOUD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database: sqlite://PATH or postgres://USER@HOST/DB [default: SQLite in the data directory].
+    #[arg(long, env = "REKEY_CLOUD_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// SMTP server, e.g. smtp://user:pass@mail.example.com:587?tls=required or smtps://…:465.
+    /// Without it, mail is written to the outbox directory and listed at /dev/outbox.
+    #[arg(long, env = "REKEY_CLOUD_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// From: address of e-mails [default: Rekey <no-reply@HOST>].
+    #[arg(long, env = "REKEY_CLOUD_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Master key (32 bytes, base64url) that encrypts recovery keys at rest. Keep it out of the
+    /// database's backups. Without it (and without --master-key-file), a key is generated in the
+    /// data directory, which is fit for a local system only.
+    #[arg(long, env = "REKEY_CLOUD_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+    /// File holding the master key (base64url).
+    #[arg(long, env = "REKEY_CLOUD_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// File holding the cloud signing key seed (base64url); generated if missing
+    /// [default: DATA_DIR/cloud-signing.key].
+    #[arg(long, env = "REKEY_CLOUD_SIGNING_KEY_FILE")]
+    pub signing_key_file: Option<PathBuf>,
+    /// Comma-separated region codes offered at sign-up [default: jp,us,eu,ap].
+    #[arg(long, env = "REKEY_CLOUD_REGIONS", value_delimiter = ',')]
+    pub regions: Option<Vec<String>>,
+    /// Seconds between recorder heartbeats [default: 20].
+    #[arg(long, env = "REKEY_CLOUD_HEARTBEAT_SECS")]
+    pub heartbeat_secs: Option<u32>,
+    /// Print the cloud's public key (for the recorders' --cloud-key) and exit.
+    #[arg(long)]
+    pub print_public_key: bool,
+}
+
+/// The TOML file: the same settings as [`Args`].
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    base_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    master_key: Option<String>,
+    master_key_file: Option<PathBuf>,
+    signing_key_file: Option<PathBuf>,
+    regions: Option<Vec<String>>,
+    heartbeat_secs: Option<u32>,
+}
+
+fn decode_key(text: &str, what: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .with_context(|| format!("{what} is not base64url"))?;
+    <[u8; 32]>::try_from(bytes).map_err(|_| anyhow::anyhow!("{what} must be 32 bytes"))
+}
+
+/// Reads a base64url key from `path`, or makes one there (mode 0600) if the file is missing.
+fn key_file(path: &Path, what: &str) -> anyhow::Result<[u8; 32]> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => decode_key(&text, what),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = rekey_web::random_array::<32>();
+            write_private(path, &URL_SAFE_NO_PAD.encode(key))
+                .with_context(|| format!("cannot create {what} file {}", path.display()))?;
+            tracing::warn!(path = %path.display(), "generated a new {what}");
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {what} file {}", path.display())),
+    }
+}
+
+/// Writes a file readable only by its owner, atomically (temporary file, then rename).
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(&tmp)?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+impl Args {
+    /// Merges flags, environment, file and defaults into a checked [`Config`].
+    pub fn into_config(self) -> anyhow::Result<Config> {
+        let file: FileConfig = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read configuration file {}", path.display())
+                })?;
+                toml::from_str(&text)
+                    .with_context(|| format!("invalid configuration file {}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let listen = self
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let base_url = self
+            .base_url
+            .or(file.base_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let base_url = CloudBase::parse(&base_url).context("invalid base URL")?;
+        let data_dir = self
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("rekey-cloud-data"));
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
+        let database_url = self
+            .database_url
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("cloud.db").display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres:")
+            || database_url.starts_with("postgresql:"))
+        {
+            bail!("the database URL must start with sqlite:// or postgres://");
+        }
+        let master_key = match (
+            self.master_key.or(file.master_key),
+            self.master_key_file.or(file.master_key_file),
+        ) {
+            (Some(text), _) => decode_key(&text, "master key")?,
+            (None, Some(path)) => key_file(&path, "master key")?,
+            (None, None) => key_file(&data_dir.join("master.key"), "master key")?,
+        };
+        let signing_path = self
+            .signing_key_file
+            .or(file.signing_key_file)
+            .unwrap_or_else(|| data_dir.join("cloud-signing.key"));
+        let signing_seed = key_file(&signing_path, "cloud signing key")?;
+        let regions = self
+            .regions
+            .or(file.regions)
+            .unwrap_or_else(|| DEFAULT_REGIONS.iter().map(|s| s.to_string()).collect());
+        if regions.is_empty() {
+            bail!("at least one region must be configured");
+        }
+        let host = base_url
+            .as_str()
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split([':', '/']).next())
+            .filter(|h| h.parse::<std::net::IpAddr>().is_err() && !h.starts_with('['))
+            .unwrap_or("rekey.localhost")
+            .to_string();
+        Ok(Config {
+            listen,
+            base_url,
+            database_url: Secret::new(database_url),
+            data_dir,
+            smtp_url: self.smtp_url.or(file.smtp_url).map(Secret::new),
+            mail_from: self
+                .mail_from
+                .or(file.mail_from)
+                .unwrap_or_else(|| format!("Rekey <no-reply@{host}>")),
+            master_key: Secret::new(master_key),
+            signing_seed: Secret::new(signing_seed),
+            regions,
+            heartbeat_secs: self
+                .heartbeat_secs
+                .or(file.heartbeat_secs)
+                .unwrap_or(20)
+                .max(1),
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! Cloud accounts.
+
+use rekey_proto::Email;
+use rekey_web::Lang;
+use sqlx::Row;
+
+use super::{Store, StoreError, is_unique_violation};
+use crate::domain::Username;
+
+/// A stored account.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Row id.
+    pub id: i64,
+    /// Login ID.
+    pub username: Username,
+    /// Verified e-mail address.
+    pub email: Email,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Region code.
+    pub region: String,
+    /// Preferred language (for e-mail).
+    pub lang: Lang,
+    /// Version of the service agreement accepted.
+    pub agreement_version: String,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// What a new account consists of.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// Login ID.
+    pub username: Username,
+    /// Verified e-mail address.
+    pub email: Email,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Region code.
+    pub region: String,
+    /// Preferred language.
+    pub lang: Lang,
+    /// Agreement version accepted.
+    pub agreement_version: String,
+}
+
+/// The key an e-mail address is unique under: the whole address in lower case.
+pub fn email_key(email: &Email) -> String {
+    email.as_str().to_lowercase()
+}
+
+const COLUMNS: &str =
+    "id, username, email, password_hash, region, lang, agreement_version, created_at";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
+    let decode = |what: &str| sqlx::Error::Decode(format!("stored {what} does not parse").into());
+    Ok(Account {
+        id: row.try_get("id")?,
+        username: Username::parse(row.try_get::<String, _>("username")?.as_str())
+            .map_err(|_| decode("user name"))?,
+        email: Email::parse(row.try_get::<String, _>("email")?.as_str())
+            .map_err(|_| decode("e-mail"))?,
+        password_hash: row.try_get("password_hash")?,
+        region: row.try_get("region")?,
+        lang: Lang::from_code(row.try_get::<String, _>("lang")?.as_str()).unwrap_or_default(),
+        agreement_version: row.try_get("agreement_version")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn taken(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e) {
+        let msg = e.to_string();
+        if msg.contains("email") {
+            StoreError::Taken("e-mail address")
+        } else {
+            StoreError::Taken("user name")
+        }
+    } else {
+        StoreError::Database(e)
+    }
+}
+
+impl Store {
+    /// Creates an account inside `tx`.
+    pub async fn create_account(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        new: &NewAccount,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO accounts (username, email, email_key, password_hash, region, lang, agreement_version, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(new.username.as_str())
+        .bind(new.email.as_str())
+        .bind(email_key(&new.email))
+        .bind(&new.password_hash)
+        .bind(&new.region)
+        .bind(new.lang.code())
+        .bind(&new.agreement_version)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(taken)?;
+        Ok(row.try_get("id")?)
+    }
+
+    /// Whether a user name or e-mail address is already used (for early, friendly errors; the
+    /// unique constraints decide).
+    pub async fn account_exists(
+        &self,
+        username: Option<&Username>,
+        email: Option<&Email>,
+    ) -> Result<(bool, bool), StoreError> {
+        let name_taken = match username {
+            Some(u) => sqlx::query("SELECT 1 FROM accounts WHERE username = $1")
+                .bind(u.as_str())
+                .fetch_optional(&self.db.pool)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        let email_taken = match email {
+            Some(e) => sqlx::query("SELECT 1 FROM accounts WHERE email_key = $1")
+                .bind(email_key(e))
+                .fetch_optional(&self.db.pool)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        Ok((name_taken, email_taken))
+    }
+
+    /// The account whose user name or e-mail address is `login`.
+    pub async fn account_by_login(&self, login: &str) -> Result<Option<Account>, StoreError> {
+        let key = login.trim().to_lowercase();
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM accounts WHERE username = $1 OR email_key = $1"
+        )))
+        .bind(&key)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    /// The account with row id `id`.
+    pub async fn account_by_id(&self, id: i64) -> Result<Option<Account>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM accounts WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    /// The account with this e-mail address.
+    pub async fn account_by_email(&self, email: &Email) -> Result<Option<Account>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM accounts WHERE email_key = $1"
+        )))
+        .bind(email_key(email))
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    /// Changes the user name.
+    pub async fn set_username(&self, id: i64, username: &Username) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET username = $1 WHERE id = $2")
+            .bind(username.as_str())
+            .bind(id)
+            .execute(&self.db.pool)
+            .await
+            .map_err(taken)?;
+        Ok(())
+    }
+
+    /// Changes the e-mail address inside `tx` (after its code was verified).
+    pub async fn set_email(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        id: i64,
+        email: &Email,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET email = $1, email_key = $2 WHERE id = $3")
+            .bind(email.as_str())
+            .bind(email_key(email))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(taken)?;
+        Ok(())
+    }
+
+    /// Replaces the password hash inside `tx`.
+    pub async fn set_password_hash(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        id: i64,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets the preferred language.
+    pub async fn set_lang(&self, id: i64, lang: rekey_web::Lang) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET lang = $1 WHERE id = $2")
+            .bind(lang.code())
+            .bind(id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+}

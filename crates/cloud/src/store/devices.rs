@@ -1,0 +1,346 @@
+//! Recorders: enrolment (serial and device key), presence, register codes, binding to one
+//! account, and their recovery keys (sealed under the master key).
+
+use rekey_proto::Serial;
+use sqlx::Row;
+
+use super::{Store, StoreError, is_unique_violation};
+
+/// A stored recorder.
+#[derive(Debug, Clone)]
+pub struct Device {
+    /// Row id.
+    pub id: i64,
+    /// Its serial number.
+    pub serial: Serial,
+    /// Its Ed25519 public key, base64url.
+    pub device_key: String,
+    /// First contact, Unix seconds.
+    pub enrolled_at: i64,
+    /// Whether a gateway connection is open.
+    pub connected: bool,
+    /// Last frame received, Unix seconds.
+    pub last_seen_at: i64,
+    /// Recorder clock minus cloud clock, seconds, as last reported.
+    pub drift_secs: i64,
+    /// The account it is bound to.
+    pub account_id: Option<i64>,
+    /// The name its owner gave it.
+    pub name: Option<String>,
+    /// When it was bound, Unix seconds.
+    pub bound_at: Option<i64>,
+    /// The sequence number the next temporary password gets.
+    pub next_seq: i64,
+    /// The highest sequence number the recorder reported as used.
+    pub last_used_seq: i64,
+}
+
+impl Device {
+    /// Whether the device counts as online at `now`: connected, and heard from within three
+    /// heartbeat periods.
+    pub fn online(&self, now: i64, heartbeat_secs: u32) -> bool {
+        self.connected && now - self.last_seen_at <= 3 * i64::from(heartbeat_secs)
+    }
+}
+
+/// A recovery key as stored.
+#[derive(Debug, Clone)]
+pub struct StoredKey {
+    /// Its epoch.
+    pub epoch: u32,
+    /// Sealed under the master key (docs/protocol.md §4).
+    pub sealed: Vec<u8>,
+    /// When the recorder confirmed it, if it did.
+    pub confirmed_at: Option<i64>,
+}
+
+/// Why a device could not be enrolled.
+#[derive(Debug, thiserror::Error)]
+pub enum EnrolError {
+    /// The serial is enrolled with another device key.
+    #[error("the serial is enrolled with another key")]
+    KeyMismatch,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+const COLUMNS: &str = "id, serial, device_key, enrolled_at, connected, last_seen_at, drift_secs, account_id, name, bound_at, next_seq, last_used_seq";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<Device, sqlx::Error> {
+    Ok(Device {
+        id: r.try_get("id")?,
+        serial: Serial::parse(r.try_get::<String, _>("serial")?.as_str())
+            .map_err(|_| sqlx::Error::Decode("stored serial does not parse".into()))?,
+        device_key: r.try_get("device_key")?,
+        enrolled_at: r.try_get("enrolled_at")?,
+        connected: r.try_get::<i64, _>("connected")? != 0,
+        last_seen_at: r.try_get("last_seen_at")?,
+        drift_secs: r.try_get("drift_secs")?,
+        account_id: r.try_get("account_id")?,
+        name: r.try_get("name")?,
+        bound_at: r.try_get("bound_at")?,
+        next_seq: r.try_get("next_seq")?,
+        last_used_seq: r.try_get("last_used_seq")?,
+    })
+}
+
+impl Store {
+    /// The device with this serial.
+    pub async fn device_by_serial(&self, serial: &Serial) -> Result<Option<Device>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM devices WHERE serial = $1"
+        )))
+        .bind(serial.as_str())
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    /// The device whose current register code hashes to `hash`.
+    pub async fn device_by_register_code(&self, hash: &str) -> Result<Option<Device>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM devices WHERE register_code_hash = $1"
+        )))
+        .bind(hash)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
+    }
+
+    /// The devices bound to an account, by name.
+    pub async fn devices_of(&self, account_id: i64) -> Result<Vec<Device>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM devices WHERE account_id = $1 ORDER BY bound_at, id"
+        )))
+        .bind(account_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Enrols a serial with its device key on first contact, or checks the key on later ones.
+    /// Returns the device and whether it was new.
+    pub async fn enrol_device(
+        &self,
+        serial: &Serial,
+        device_key: &str,
+        now: i64,
+    ) -> Result<(Device, bool), EnrolError> {
+        if let Some(d) = self.device_by_serial(serial).await? {
+            return if d.device_key == device_key {
+                Ok((d, false))
+            } else {
+                Err(EnrolError::KeyMismatch)
+            };
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO devices (serial, device_key, enrolled_at, last_seen_at) VALUES ($1, $2, $3, $3)",
+        )
+        .bind(serial.as_str())
+        .bind(device_key)
+        .bind(now)
+        .execute(&self.db.pool)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {} // enrolled concurrently: check below
+            Err(e) => return Err(StoreError::Database(e).into()),
+        }
+        let d = self
+            .device_by_serial(serial)
+            .await?
+            .ok_or(StoreError::Database(sqlx::Error::RowNotFound))?;
+        if d.device_key != device_key {
+            return Err(EnrolError::KeyMismatch);
+        }
+        Ok((d, true))
+    }
+
+    /// Replaces the device's register code (its keyed hash); `None` clears it.
+    pub async fn set_register_code(
+        &self,
+        device_id: i64,
+        hash: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE devices SET register_code_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(device_id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that a connection opened or closed.
+    pub async fn set_connected(
+        &self,
+        device_id: i64,
+        connected: bool,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE devices SET connected = $1, last_seen_at = $2 WHERE id = $3")
+            .bind(i64::from(connected))
+            .bind(now)
+            .bind(device_id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks every device disconnected (at start-up: no connection survives a restart).
+    pub async fn disconnect_all(&self) -> Result<(), StoreError> {
+        sqlx::query("UPDATE devices SET connected = 0 WHERE connected <> 0")
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a heartbeat.
+    pub async fn record_heartbeat(
+        &self,
+        device_id: i64,
+        now: i64,
+        drift: i64,
+        last_used_seq: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE devices SET last_seen_at = $1, drift_secs = $2,
+               last_used_seq = CASE WHEN last_used_seq < $3 THEN $3 ELSE last_used_seq END
+             WHERE id = $4",
+        )
+        .bind(now)
+        .bind(drift)
+        .bind(last_used_seq)
+        .bind(device_id)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Binds an unbound device to an account inside `tx`; `false` if it is bound already.
+    pub async fn bind_device(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        device_id: i64,
+        account_id: i64,
+        name: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE devices SET account_id = $1, name = $2, bound_at = $3, register_code_hash = NULL
+             WHERE id = $4 AND account_id IS NULL",
+        )
+        .bind(account_id)
+        .bind(name)
+        .bind(now)
+        .bind(device_id)
+        .execute(&mut *tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Renames a device of `account_id`; `false` if it is not theirs.
+    pub async fn rename_device(
+        &self,
+        account_id: i64,
+        serial: &Serial,
+        name: &str,
+    ) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE devices SET name = $1 WHERE serial = $2 AND account_id = $3")
+                .bind(name)
+                .bind(serial.as_str())
+                .bind(account_id)
+                .execute(&self.db.pool)
+                .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Unbinds a device of `account_id`; `false` if it is not theirs.
+    pub async fn unbind_device(
+        &self,
+        account_id: i64,
+        serial: &Serial,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE devices SET account_id = NULL, name = NULL, bound_at = NULL WHERE serial = $1 AND account_id = $2",
+        )
+        .bind(serial.as_str())
+        .bind(account_id)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Stores a new recovery key (not yet confirmed) inside `tx`.
+    pub async fn add_recovery_key(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        device_id: i64,
+        epoch: u32,
+        sealed: &[u8],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO recovery_keys (device_id, epoch, sealed, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(device_id)
+            .bind(i64::from(epoch))
+            .bind(sealed)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The newest recovery key (the one the recorder should hold), confirmed or not.
+    pub async fn newest_recovery_key(
+        &self,
+        device_id: i64,
+    ) -> Result<Option<StoredKey>, StoreError> {
+        self.recovery_key_where(device_id, "").await
+    }
+
+    /// The newest recovery key the recorder confirmed: the one codes are issued with.
+    pub async fn live_recovery_key(&self, device_id: i64) -> Result<Option<StoredKey>, StoreError> {
+        self.recovery_key_where(device_id, "AND confirmed_at IS NOT NULL")
+            .await
+    }
+
+    async fn recovery_key_where(
+        &self,
+        device_id: i64,
+        filter: &str,
+    ) -> Result<Option<StoredKey>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT epoch, sealed, confirmed_at FROM recovery_keys WHERE device_id = $1 {filter} ORDER BY epoch DESC LIMIT 1"
+        )))
+        .bind(device_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => Some(StoredKey {
+                epoch: u32::try_from(r.try_get::<i64, _>("epoch")?).unwrap_or(0),
+                sealed: r.try_get("sealed")?,
+                confirmed_at: r.try_get("confirmed_at")?,
+            }),
+            None => None,
+        })
+    }
+
+    /// Records that the recorder stored the key of `epoch`.
+    pub async fn confirm_recovery_key(
+        &self,
+        device_id: i64,
+        epoch: u32,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE recovery_keys SET confirmed_at = $1 WHERE device_id = $2 AND epoch = $3 AND confirmed_at IS NULL",
+        )
+        .bind(now)
+        .bind(device_id)
+        .bind(i64::from(epoch))
+        .execute(&self.db.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
