@@ -153,3 +153,28 @@ mod tests {
         assert_eq!(EmailCode::generate().as_str().len(), 6);
     }
 }
+
+/// A device name as its owner gave it: 1 to 64 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceName(String);
+
+/// Why a device name was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a device name has 1 to 64 characters and no control characters")]
+pub struct DeviceNameError;
+
+impl DeviceName {
+    /// Parses a name (surrounding spaces trimmed).
+    pub fn parse(input: &str) -> Result<Self, DeviceNameError> {
+        let s = input.trim();
+        if s.is_empty() || s.chars().count() > 64 || s.chars().any(char::is_control) {
+            return Err(DeviceNameError);
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

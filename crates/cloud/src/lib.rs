@@ -8,7 +8,15 @@
 
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod error;
+pub mod gateway;
+pub mod mail;
+pub mod service;
+pub mod startup;
+pub mod state;
 pub mod store;
+pub mod web;

@@ -114,15 +114,16 @@ impl Store {
 
     /// Makes a new code for `email_key`, replacing earlier unused ones, unless one was sent less
     /// than [`RESEND_COOLDOWN_SECS`] ago. `payload` is kept with the code (e.g. a pending sign-up).
+    /// Runs inside `tx`, so that the code exists only if the mail carrying it is queued too.
     pub async fn issue_email_code(
         &self,
+        tx: &mut sqlx::AnyConnection,
         purpose: Purpose,
         email_key: &str,
         account_id: Option<i64>,
         payload: Option<&str>,
         now: i64,
     ) -> Result<EmailCode, CodeError> {
-        let mut tx = self.db.pool.begin().await?;
         let last: Option<i64> = sqlx::query(
             "SELECT created_at FROM email_codes WHERE purpose = $1 AND email_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
         )
@@ -158,7 +159,6 @@ impl Store {
         .bind(now + CODE_TTL_SECS)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
         Ok(code)
     }
 

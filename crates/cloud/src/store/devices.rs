@@ -217,7 +217,9 @@ impl Store {
         Ok(())
     }
 
-    /// Binds an unbound device to an account inside `tx`; `false` if it is bound already.
+    /// Binds an unbound device to an account inside `tx`; `false` if it is bound already. The
+    /// register code stays recorded, so that someone else trying it learns the device is taken;
+    /// the recorder gets a new one when it is unbound.
     pub async fn bind_device(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -227,7 +229,7 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE devices SET account_id = $1, name = $2, bound_at = $3, register_code_hash = NULL
+            "UPDATE devices SET account_id = $1, name = $2, bound_at = $3
              WHERE id = $4 AND account_id IS NULL",
         )
         .bind(account_id)

@@ -1,1 +1,130 @@
 # Cloud portal messages.
+cloud-brand = Rekey Cloud
+cloud-back-home = Back to the start page
+cloud-nav-devices = My Cloud Devices
+cloud-nav-account = User information
+cloud-nav-logout = Log out
+cloud-cancel = Cancel
+cloud-next-button = Next
+cloud-save-button = Save
+cloud-saved = Saved.
+cloud-acquire-button = Acquire
+cloud-login-title = Log in
+cloud-login-button = Log in
+cloud-login-failed = The user name / e-mail address or the password is wrong.
+cloud-login-locked = Too many failed logins. Try again in { $minutes } minutes.
+cloud-forgot-link = Forgot your cloud password?
+cloud-no-account = No account yet?
+cloud-signup-pc-link = Sign up
+cloud-signup-phone-link = Sign up on a phone
+cloud-signup-title = Sign up
+cloud-signup-button = Sign up
+cloud-signup-done = Your account was created. Your user name is { $username }; you can change it under User information.
+cloud-field-login = User name or e-mail address
+cloud-field-username = User name
+cloud-field-password = Password
+cloud-field-confirm = Confirm
+cloud-field-new-password = New password
+cloud-field-current-password = Current password
+cloud-field-region = Region
+cloud-field-email = E-mail
+cloud-field-new-email = New e-mail address
+cloud-field-code = Verification code
+cloud-field-created = Created
+cloud-field-device-name = Device Name
+cloud-field-serial = Serial number
+cloud-field-status = Status
+cloud-field-added = Date added
+cloud-field-register-code = Register Code
+cloud-username-hint = 3 to 32 letters, digits, ".", "_" or "-". You log in with it or with your e-mail address.
+cloud-password-hint = At least { $min } characters; a long passphrase is welcome. Common passwords are refused.
+cloud-m-region-prompt = Choose the region you live in.
+cloud-agree-label = I accept the
+cloud-agreement-link = service agreement
+cloud-agreement-title = Service agreement
+cloud-agreement-version = Version { $version }
+cloud-agreement-text = Rekey Cloud keeps your account, the recorders you register and the keys that let you recover a recorder's admin password. It uses your e-mail address only to send you verification codes, temporary passwords and notices about your account and devices. You can remove a recorder or change your details at any time. Do not register a recorder you do not own.
+cloud-agreement-required = Please read and accept the service agreement.
+cloud-code-sent = A verification code was sent to { $email }. It is valid for { $minutes } minutes.
+cloud-code-resend-link = Did not get the code? Start again to send a new one.
+cloud-code-format = The verification code has 6 digits.
+cloud-code-cooldown = A code was sent a moment ago. You can ask for another in { $seconds } seconds.
+cloud-code-none = No code was requested for this address, or a newer one replaced it. Please request a new code.
+cloud-code-expired = The code expired. Please request a new one.
+cloud-code-too-many = Too many wrong codes. Please request a new one.
+cloud-code-used = This code was already used. Please request a new one.
+cloud-code-wrong = The code is wrong. { $tries ->
+    [one] One more try is left.
+   *[other] { $tries } more tries are left.
+}
+cloud-email-invalid = Enter a valid e-mail address, like name@example.com.
+cloud-email-taken = An account with this e-mail address already exists. Log in, or use "Forgot your cloud password?".
+cloud-email-same = This is already your e-mail address.
+cloud-username-taken = This user name is taken. Choose another.
+cloud-username-length = A user name has 3 to 32 characters.
+cloud-username-character = A user name has letters, digits, ".", "_" and "-", and starts with a letter or digit.
+cloud-username-email = A user name must not contain "@".
+cloud-region-invalid = Choose a region from the list.
+cloud-forgot-title = Forgot your cloud password?
+cloud-forgot-intro = Enter your account's e-mail address. If it belongs to an account, we send a verification code to it.
+cloud-reset-button = Set the new password
+cloud-reset-done = Your password was changed. Log in with the new password.
+cloud-account-title = User information
+cloud-change-username = Change the user name
+cloud-change-email = Change the e-mail address
+cloud-change-password = Change the password
+cloud-password-current-wrong = The current password is wrong.
+cloud-password-changed = Your password was changed. Your other sessions were logged out.
+cloud-devices-title = My Cloud Devices
+cloud-devices-none = No device yet. Add your recorder with its register code.
+cloud-status-online = Online
+cloud-status-offline = Offline
+cloud-last-seen = last seen { $time }
+cloud-add-device = + Add Device
+cloud-add-device-hint = The register code is on the recorder: Menu → Network → Cloud. Or scan the QR code shown there with your phone.
+cloud-add-button = Add
+cloud-add-from-qr = Check the register code from the QR code, give the device a name and tap Add.
+cloud-rename-button = Rename
+cloud-remove-button = Remove
+cloud-remove-title = Remove the device
+cloud-remove-question = Remove { $name } ({ $serial }) from your account? You can no longer get temporary passwords for it, and the recorder gets a new register code.
+cloud-device-added = { $name } was added.
+cloud-device-removed = The device was removed.
+cloud-device-name-invalid = A device name has 1 to 64 characters.
+cloud-device-not-found = This device is not in your account.
+cloud-device-already-yours = This recorder is already in your devices.
+cloud-device-taken = This recorder is already registered to another account. It must be removed there first.
+cloud-register-code-mistyped = The register code has a typing mistake (a wrong or swapped character). Please check it on the recorder's screen.
+cloud-register-code-malformed = A register code has 12 letters and digits, like ABCD-EFGH-JKMN.
+cloud-register-code-unknown = No recorder has this register code. Check it on the recorder (Menu → Network → Cloud); the code changes when the recorder reconnects.
+cloud-qr-version = This QR code comes from a newer recorder than this cloud understands. Enter the register code by hand.
+cloud-api-login-required = Please log in first.
+cloud-outbox-title = Outbox
+cloud-outbox-intro = No mail server is configured, so e-mail is written here (and as .eml files in the data directory's outbox folder) instead of being sent.
+cloud-outbox-written = written to the outbox
+cloud-outbox-queued = on its way
+region-jp = Japan
+region-us = United States
+region-eu = Europe
+region-ap = Asia-Pacific
+mail-footer = — Rekey Cloud. If you did not ask for this, you can ignore this e-mail; nothing changes without the code.
+mail-signup-subject = Your Rekey Cloud verification code: { $code }
+mail-signup-body = Your verification code for signing up is:
+
+    { $code }
+
+    It is valid for { $minutes } minutes and can be used once.
+mail-change-email-subject = Confirm your new e-mail address: { $code }
+mail-change-email-body = To make this the e-mail address of your Rekey Cloud account, enter this code:
+
+    { $code }
+
+    It is valid for { $minutes } minutes and can be used once.
+mail-reset-password-subject = Reset your Rekey Cloud password: { $code }
+mail-reset-password-body = To set a new password for your Rekey Cloud account, enter this code:
+
+    { $code }
+
+    It is valid for { $minutes } minutes and can be used once.
+mail-password-changed-subject = Your Rekey Cloud password was changed
+mail-password-changed-body = The password of your Rekey Cloud account was just changed. If this was not you, use "Forgot your cloud password?" at once.

@@ -1,1 +1,127 @@
 # Cloud portal messages.
+cloud-brand = Rekey クラウド
+cloud-back-home = 最初のページに戻る
+cloud-nav-devices = マイクラウドデバイス
+cloud-nav-account = ユーザー情報
+cloud-nav-logout = ログアウト
+cloud-cancel = キャンセル
+cloud-next-button = 次へ
+cloud-save-button = 保存
+cloud-saved = 保存しました。
+cloud-acquire-button = 取得
+cloud-login-title = ログイン
+cloud-login-button = ログイン
+cloud-login-failed = ユーザー名／メールアドレスまたはパスワードが違います。
+cloud-login-locked = ログインの失敗が多すぎます。{ $minutes } 分後にもう一度お試しください。
+cloud-forgot-link = クラウドのパスワードをお忘れですか？
+cloud-no-account = アカウントをお持ちでない方
+cloud-signup-pc-link = 新規登録
+cloud-signup-phone-link = スマートフォンで新規登録
+cloud-signup-title = 新規登録
+cloud-signup-button = 登録
+cloud-signup-done = アカウントを作成しました。ユーザー名は { $username } です（ユーザー情報で変更できます）。
+cloud-field-login = ユーザー名またはメールアドレス
+cloud-field-username = ユーザー名
+cloud-field-password = パスワード
+cloud-field-confirm = 確認
+cloud-field-new-password = 新しいパスワード
+cloud-field-current-password = 現在のパスワード
+cloud-field-region = 地域
+cloud-field-email = メール
+cloud-field-new-email = 新しいメールアドレス
+cloud-field-code = 認証コード
+cloud-field-created = 作成日
+cloud-field-device-name = デバイス名
+cloud-field-serial = シリアル番号
+cloud-field-status = 状態
+cloud-field-added = 追加日
+cloud-field-register-code = 登録コード
+cloud-username-hint = 英数字と「.」「_」「-」で 3〜32 文字。ユーザー名かメールアドレスでログインできます。
+cloud-password-hint = { $min } 文字以上。長いパスフレーズも使えます。よく使われるパスワードは使えません。
+cloud-m-region-prompt = お住まいの地域を選んでください。
+cloud-agree-label = 同意する：
+cloud-agreement-link = サービス利用規約
+cloud-agreement-title = サービス利用規約
+cloud-agreement-version = バージョン { $version }
+cloud-agreement-text = Rekey クラウドは、お客様のアカウント、登録されたレコーダー、およびレコーダーの管理者パスワードを回復するための鍵を保管します。メールアドレスは、認証コード、一時パスワード、アカウントとデバイスに関するお知らせの送信にのみ使います。レコーダーの削除や登録情報の変更はいつでもできます。ご自身が所有していないレコーダーを登録しないでください。
+cloud-agreement-required = サービス利用規約を読み、同意してください。
+cloud-code-sent = 認証コードを { $email } に送信しました。有効期間は { $minutes } 分です。
+cloud-code-resend-link = コードが届かない場合は、最初からやり直して新しいコードを送信してください。
+cloud-code-format = 認証コードは 6 桁の数字です。
+cloud-code-cooldown = 先ほどコードを送信しました。{ $seconds } 秒後に再送できます。
+cloud-code-none = このアドレスにはコードが送信されていないか、新しいコードに置き換わりました。新しいコードを取得してください。
+cloud-code-expired = コードの有効期限が切れました。新しいコードを取得してください。
+cloud-code-too-many = 間違ったコードの入力が多すぎます。新しいコードを取得してください。
+cloud-code-used = このコードはすでに使われています。新しいコードを取得してください。
+cloud-code-wrong = コードが違います。あと { $tries } 回入力できます。
+cloud-email-invalid = name@example.com のような正しいメールアドレスを入力してください。
+cloud-email-taken = このメールアドレスのアカウントはすでにあります。ログインするか、「クラウドのパスワードをお忘れですか？」をご利用ください。
+cloud-email-same = すでにこのメールアドレスが登録されています。
+cloud-username-taken = このユーザー名はすでに使われています。別の名前にしてください。
+cloud-username-length = ユーザー名は 3〜32 文字です。
+cloud-username-character = ユーザー名は英数字と「.」「_」「-」で、英数字で始めてください。
+cloud-username-email = ユーザー名に「@」は使えません。
+cloud-region-invalid = 一覧から地域を選んでください。
+cloud-forgot-title = クラウドのパスワードをお忘れですか？
+cloud-forgot-intro = アカウントのメールアドレスを入力してください。アカウントがあれば、そのアドレスに認証コードを送信します。
+cloud-reset-button = 新しいパスワードを設定
+cloud-reset-done = パスワードを変更しました。新しいパスワードでログインしてください。
+cloud-account-title = ユーザー情報
+cloud-change-username = ユーザー名の変更
+cloud-change-email = メールアドレスの変更
+cloud-change-password = パスワードの変更
+cloud-password-current-wrong = 現在のパスワードが違います。
+cloud-password-changed = パスワードを変更しました。ほかのセッションはログアウトされました。
+cloud-devices-title = マイクラウドデバイス
+cloud-devices-none = デバイスはまだありません。登録コードでレコーダーを追加してください。
+cloud-status-online = オンライン
+cloud-status-offline = オフライン
+cloud-last-seen = 最終接続 { $time }
+cloud-add-device = ＋デバイス追加
+cloud-add-device-hint = 登録コードはレコーダーの メニュー → ネットワーク → クラウド に表示されています。そこに表示される QR コードをスマートフォンで読み取ることもできます。
+cloud-add-button = 追加
+cloud-add-from-qr = QR コードの登録コードを確認し、デバイス名を付けて「追加」を押してください。
+cloud-rename-button = 名前を変更
+cloud-remove-button = 削除
+cloud-remove-title = デバイスの削除
+cloud-remove-question = { $name }（{ $serial }）をアカウントから削除しますか？ 一時パスワードを取得できなくなり、レコーダーには新しい登録コードが発行されます。
+cloud-device-added = { $name } を追加しました。
+cloud-device-removed = デバイスを削除しました。
+cloud-device-name-invalid = デバイス名は 1〜64 文字です。
+cloud-device-not-found = このデバイスはアカウントに登録されていません。
+cloud-device-already-yours = このレコーダーはすでにあなたのデバイスに登録されています。
+cloud-device-taken = このレコーダーはすでに別のアカウントに登録されています。先にそちらで削除する必要があります。
+cloud-register-code-mistyped = 登録コードに入力ミス（文字の間違いや入れ替わり）があります。レコーダーの画面で確認してください。
+cloud-register-code-malformed = 登録コードは ABCD-EFGH-JKMN のような英数字 12 文字です。
+cloud-register-code-unknown = この登録コードのレコーダーはありません。レコーダー（メニュー → ネットワーク → クラウド）で確認してください。コードはレコーダーが再接続すると変わります。
+cloud-qr-version = この QR コードは、このクラウドより新しいレコーダーのものです。登録コードを手で入力してください。
+cloud-api-login-required = 先にログインしてください。
+cloud-outbox-title = 送信箱
+cloud-outbox-intro = メールサーバーが設定されていないため、メールは送信されずにここ（およびデータディレクトリの outbox フォルダーの .eml ファイル）に書き込まれます。
+cloud-outbox-written = 送信箱に書き込み済み
+cloud-outbox-queued = 送信待ち
+region-jp = 日本
+region-us = アメリカ合衆国
+region-eu = ヨーロッパ
+region-ap = アジア太平洋
+mail-footer = — Rekey クラウド。お心当たりがない場合は、このメールを無視してください。コードがなければ何も変更されません。
+mail-signup-subject = Rekey クラウドの認証コード：{ $code }
+mail-signup-body = 新規登録の認証コードは次のとおりです。
+
+    { $code }
+
+    有効期間は { $minutes } 分で、1 回だけ使えます。
+mail-change-email-subject = 新しいメールアドレスの確認：{ $code }
+mail-change-email-body = このアドレスを Rekey クラウドのアカウントのメールアドレスにするには、次のコードを入力してください。
+
+    { $code }
+
+    有効期間は { $minutes } 分で、1 回だけ使えます。
+mail-reset-password-subject = Rekey クラウドのパスワード再設定：{ $code }
+mail-reset-password-body = Rekey クラウドのアカウントに新しいパスワードを設定するには、次のコードを入力してください。
+
+    { $code }
+
+    有効期間は { $minutes } 分で、1 回だけ使えます。
+mail-password-changed-subject = Rekey クラウドのパスワードが変更されました
+mail-password-changed-body = Rekey クラウドのアカウントのパスワードが変更されました。お心当たりがない場合は、すぐに「クラウドのパスワードをお忘れですか？」をご利用ください。

@@ -1,0 +1,216 @@
+//! Sending e-mail: SMTP through lettre when an SMTP URL is configured, otherwise `.eml` files in
+//! the outbox directory (read on the local-only outbox page). Mail is queued in the database
+//! first (see [`crate::store::mail`]) and delivered by [`run_worker`], which retries with
+//! back-off, so a message that cannot be sent now is not lost.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lettre::message::header::ContentTransferEncoding;
+use lettre::message::{Body, Mailbox, SinglePart, header::ContentType};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rekey_web::i18n::Arg;
+use rekey_web::{Clock, Lang};
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::store::Store;
+use crate::store::mail::{NewMail, QueuedMail};
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum Mailer {
+    /// An SMTP server.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// `.eml` files in a directory.
+    Outbox(AsyncFileTransport<Tokio1Executor>),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mailer::Smtp(_) => "Mailer::Smtp",
+            Mailer::Outbox(_) => "Mailer::Outbox",
+        })
+    }
+}
+
+impl Mailer {
+    /// The mailer the configuration asks for.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        match &config.smtp_url {
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                    .context("invalid SMTP URL")?
+                    .timeout(Some(Duration::from_secs(30)))
+                    .build();
+                Ok(Mailer::Smtp(transport))
+            }
+            None => {
+                let dir = config.outbox_dir();
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create outbox directory {}", dir.display()))?;
+                Ok(Mailer::Outbox(AsyncFileTransport::new(dir)))
+            }
+        }
+    }
+
+    /// Whether mail is written to the outbox instead of being sent.
+    pub fn is_outbox(&self) -> bool {
+        matches!(self, Mailer::Outbox(_))
+    }
+
+    async fn send(&self, message: Message) -> anyhow::Result<()> {
+        match self {
+            Mailer::Smtp(t) => t
+                .send(message)
+                .await
+                .map(drop)
+                .context("SMTP delivery failed"),
+            Mailer::Outbox(t) => t
+                .send(message)
+                .await
+                .map(drop)
+                .context("cannot write to the outbox"),
+        }
+    }
+}
+
+/// Builds the MIME message of a queued mail.
+fn build_message(from: &Mailbox, mail: &QueuedMail) -> anyhow::Result<Message> {
+    let to: Mailbox = mail.to_addr.parse().context("invalid recipient address")?;
+    let body = Body::new_with_encoding(mail.body.clone(), ContentTransferEncoding::QuotedPrintable)
+        .map_err(|_| anyhow::anyhow!("cannot encode the body"))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(&mail.subject)
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(body),
+        )
+        .context("cannot build the message")
+}
+
+/// Delivers queued mail until the process ends: whenever [`Notify`] is signalled and whenever
+/// a failed message is due again.
+pub async fn run_worker(
+    store: Store,
+    mailer: Mailer,
+    from: Mailbox,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+) {
+    loop {
+        let now = clock.now();
+        match store.due_mail(now, 20).await {
+            Ok(batch) => {
+                for mail in batch {
+                    let result = match build_message(&from, &mail) {
+                        Ok(m) => mailer.send(m).await,
+                        Err(e) => Err(e),
+                    };
+                    let now = clock.now();
+                    let recorded = match result {
+                        Ok(()) => {
+                            tracing::info!(mail_id = mail.id, "mail delivered");
+                            store.mail_sent(mail.id, now).await
+                        }
+                        Err(e) => {
+                            tracing::warn!(
+                                mail_id = mail.id,
+                                attempts = mail.attempts + 1,
+                                error = format!("{e:#}"),
+                                "mail delivery failed; will retry"
+                            );
+                            store.mail_failed(&mail, &format!("{e:#}"), now).await
+                        }
+                    };
+                    if let Err(e) = recorded {
+                        tracing::error!(error = %e, "cannot record a mail delivery");
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read the mail queue"),
+        }
+        // Sleep until woken or until the next retry is due (at most a minute).
+        let wait = match store.next_mail_due().await {
+            Ok(Some(due)) => (due - clock.now()).clamp(1, 60),
+            _ => 60,
+        };
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(wait as u64)) => {}
+        }
+    }
+}
+
+/// The kinds of e-mail the cloud sends.
+#[derive(Debug, Clone)]
+pub enum MailKind {
+    /// A sign-up verification code.
+    SignupCode {
+        /// The code.
+        code: String,
+    },
+    /// A code that confirms a new e-mail address.
+    ChangeEmailCode {
+        /// The code.
+        code: String,
+    },
+    /// A code for "Forgot your cloud password?".
+    ResetPasswordCode {
+        /// The code.
+        code: String,
+    },
+    /// A notice that the account's password changed.
+    PasswordChanged,
+}
+
+impl MailKind {
+    /// Subject and body in `lang`.
+    pub fn render(&self, lang: Lang, minutes: i64) -> (String, String) {
+        let (prefix, args): (&str, Vec<(&'static str, Arg)>) = match self {
+            MailKind::SignupCode { code } => (
+                "mail-signup",
+                vec![("code", code.clone().into()), ("minutes", minutes.into())],
+            ),
+            MailKind::ChangeEmailCode { code } => (
+                "mail-change-email",
+                vec![("code", code.clone().into()), ("minutes", minutes.into())],
+            ),
+            MailKind::ResetPasswordCode { code } => (
+                "mail-reset-password",
+                vec![("code", code.clone().into()), ("minutes", minutes.into())],
+            ),
+            MailKind::PasswordChanged => ("mail-password-changed", vec![]),
+        };
+        let subject = lang.t_args(&format!("{prefix}-subject"), &args);
+        let body = format!(
+            "{}\n\n{}\n",
+            lang.t_args(&format!("{prefix}-body"), &args),
+            lang.t("mail-footer")
+        );
+        (strip_isolates(&subject), strip_isolates(&body))
+    }
+
+    /// The queue entry for `to` in `lang`.
+    pub fn to_mail(&self, to: &str, lang: Lang, minutes: i64) -> NewMail {
+        let (subject, body) = self.render(lang, minutes);
+        NewMail {
+            to: to.to_string(),
+            subject,
+            body,
+        }
+    }
+}
+
+/// Removes the Unicode bidi isolation marks Fluent puts around arguments; plain-text mail
+/// does not need them and they would confuse copy and paste of codes.
+pub fn strip_isolates(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '\u{2068}' | '\u{2069}'))
+        .collect()
+}

@@ -1,0 +1,538 @@
+//! Accounts: sign-up in the PC order and the phone order, login, user information, and
+//! "Forgot your cloud password?".
+
+use rekey_proto::Email;
+use rekey_web::Lang;
+use rekey_web::password::{self, PasswordError};
+use serde::{Deserialize, Serialize};
+
+use super::{Client, hash_password, verify_password};
+use crate::domain::{EmailCode, Username};
+use crate::error::{AppError, AppResult, Problem};
+use crate::mail::MailKind;
+use crate::state::AppState;
+use crate::store::accounts::{Account, NewAccount, email_key};
+use crate::store::codes::{CODE_TTL_SECS, Purpose};
+use crate::store::throttle::{CODES_PER_ADDRESS, LOGIN_PER_ADDRESS, LOGIN_PER_NAME};
+
+/// The version of the service agreement new accounts accept (`/agreement` shows it).
+pub const AGREEMENT_VERSION: &str = "2026-11";
+
+/// A pending sign-up, kept with its e-mail code until the code is entered.
+#[derive(Debug, Serialize, Deserialize)]
+struct PendingSignup {
+    region: String,
+    /// PC order: chosen on the first page. Phone order: assigned at the end.
+    username: Option<String>,
+    /// PC order: hashed on the first page. Phone order: given at the end.
+    password_hash: Option<String>,
+}
+
+/// Parses an e-mail address or says what is wrong.
+pub fn parse_email(input: &str) -> AppResult<Email> {
+    Email::parse(input.trim()).map_err(|_| Problem::bad("cloud-email-invalid").into())
+}
+
+/// Parses a user name or says what is wrong.
+pub fn parse_username(input: &str) -> AppResult<Username> {
+    Username::parse(input).map_err(|e| Problem::bad(e.message_key()).into())
+}
+
+/// Parses a typed e-mail code or says what is wrong.
+pub fn parse_code(input: &str) -> AppResult<EmailCode> {
+    EmailCode::parse(input).ok_or_else(|| Problem::bad("cloud-code-format").into())
+}
+
+fn password_problem(e: PasswordError) -> AppError {
+    let p = Problem::bad(e.message_key())
+        .arg("min", password::MIN_CHARS as i64)
+        .arg("max", password::MAX_CHARS as i64);
+    p.into()
+}
+
+fn check_region(state: &AppState, region: &str) -> AppResult<String> {
+    let region = region.trim().to_ascii_lowercase();
+    if state.config.regions.iter().any(|r| *r == region) {
+        Ok(region)
+    } else {
+        Err(Problem::bad("cloud-region-invalid").into())
+    }
+}
+
+fn check_agreement(agreed: bool, version: Option<&str>) -> AppResult<()> {
+    if !agreed || version.is_some_and(|v| v != AGREEMENT_VERSION) {
+        return Err(Problem::bad("cloud-agreement-required").into());
+    }
+    Ok(())
+}
+
+async fn limit_codes(state: &AppState, client: Client) -> AppResult<()> {
+    let key = format!("codes-ip:{}", client.ip);
+    if let Some(wait) = state
+        .store
+        .take_slot(&key, CODES_PER_ADDRESS, state.now())
+        .await?
+    {
+        return Err(Problem::wait("error-rate-limited", wait).into());
+    }
+    Ok(())
+}
+
+/// Sends a code of `purpose` to `email` (queued with the code in one transaction).
+async fn send_code(
+    state: &AppState,
+    purpose: Purpose,
+    email: &Email,
+    account_id: Option<i64>,
+    payload: Option<&str>,
+    lang: Lang,
+) -> AppResult<()> {
+    let now = state.now();
+    let mut tx = state.store.db.pool.begin().await?;
+    let code = state
+        .store
+        .issue_email_code(
+            &mut tx,
+            purpose,
+            &email_key(email),
+            account_id,
+            payload,
+            now,
+        )
+        .await?;
+    let code = code.as_str().to_string();
+    let kind = match purpose {
+        Purpose::Signup => MailKind::SignupCode { code },
+        Purpose::ChangeEmail => MailKind::ChangeEmailCode { code },
+        Purpose::ResetPassword | Purpose::Retrieve => MailKind::ResetPasswordCode { code },
+    };
+    state
+        .store
+        .queue_mail(
+            &mut tx,
+            &kind.to_mail(email.as_str(), lang, CODE_TTL_SECS / 60),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    Ok(())
+}
+
+/// What the first page of the PC order asks (manual p.12–13).
+#[derive(Debug, Clone)]
+pub struct PcSignup<'a> {
+    /// Chosen user name.
+    pub username: &'a str,
+    /// Password.
+    pub password: &'a str,
+    /// Its confirmation.
+    pub confirm: &'a str,
+    /// Region code.
+    pub region: &'a str,
+    /// E-mail address.
+    pub email: &'a str,
+}
+
+/// PC order, "Acquire": checks everything, keeps the pending sign-up with a code and e-mails it.
+pub async fn start_pc_signup(
+    state: &AppState,
+    client: Client,
+    form: PcSignup<'_>,
+    lang: Lang,
+) -> AppResult<Email> {
+    let username = parse_username(form.username)?;
+    let email = parse_email(form.email)?;
+    let region = check_region(state, form.region)?;
+    password::check_new(
+        form.password,
+        form.confirm,
+        &[username.as_str(), email.as_str()],
+    )
+    .map_err(password_problem)?;
+    let (name_taken, email_taken) = state
+        .store
+        .account_exists(Some(&username), Some(&email))
+        .await?;
+    if name_taken {
+        return Err(Problem::bad("cloud-username-taken").into());
+    }
+    if email_taken {
+        return Err(Problem::bad("cloud-email-taken").into());
+    }
+    limit_codes(state, client).await?;
+    let pending = PendingSignup {
+        region,
+        username: Some(username.as_str().to_string()),
+        password_hash: Some(hash_password(form.password.to_string()).await?),
+    };
+    let payload = serde_json::to_string(&pending).map_err(anyhow::Error::from)?;
+    send_code(state, Purpose::Signup, &email, None, Some(&payload), lang).await?;
+    Ok(email)
+}
+
+/// Phone order, steps 1–2 (p.5–6): region and e-mail; e-mails a code.
+pub async fn start_phone_signup(
+    state: &AppState,
+    client: Client,
+    region: &str,
+    email: &str,
+    lang: Lang,
+) -> AppResult<Email> {
+    let email = parse_email(email)?;
+    let region = check_region(state, region)?;
+    if state.store.account_exists(None, Some(&email)).await?.1 {
+        return Err(Problem::bad("cloud-email-taken").into());
+    }
+    limit_codes(state, client).await?;
+    let payload = serde_json::to_string(&PendingSignup {
+        region,
+        username: None,
+        password_hash: None,
+    })
+    .map_err(anyhow::Error::from)?;
+    send_code(state, Purpose::Signup, &email, None, Some(&payload), lang).await?;
+    Ok(email)
+}
+
+/// Phone order, step 3 (p.6): checks the code without using it up (a wrong try counts).
+pub async fn check_signup_code(state: &AppState, email: &str, code: &str) -> AppResult<()> {
+    let email = parse_email(email)?;
+    let code = parse_code(code)?;
+    let mut tx = state.store.db.pool.begin().await?;
+    state
+        .store
+        .consume_email_code(
+            &mut tx,
+            Purpose::Signup,
+            &email_key(&email),
+            &code,
+            state.now(),
+        )
+        .await?;
+    tx.rollback().await?;
+    Ok(())
+}
+
+/// The last step of either order: the code, the agreement and (phone order) the password.
+#[derive(Debug, Clone)]
+pub struct FinishSignup<'a> {
+    /// E-mail address the code went to.
+    pub email: &'a str,
+    /// The code.
+    pub code: &'a str,
+    /// Phone order: password and confirmation.
+    pub password: Option<(&'a str, &'a str)>,
+    /// Whether the service agreement was ticked.
+    pub agreed: bool,
+    /// The agreement version the client showed (API), if known.
+    pub agreement_version: Option<&'a str>,
+}
+
+/// Creates the account and logs it in; returns the account and a session token.
+pub async fn finish_signup(
+    state: &AppState,
+    form: FinishSignup<'_>,
+    lang: Lang,
+) -> AppResult<(Account, String)> {
+    let email = parse_email(form.email)?;
+    let code = parse_code(form.code)?;
+    check_agreement(form.agreed, form.agreement_version)?;
+    // Phone order: check the password before using the code up.
+    let phone_password = match form.password {
+        Some((pw, confirm)) => {
+            password::check_new(pw, confirm, &[email.as_str()]).map_err(password_problem)?;
+            Some(hash_password(pw.to_string()).await?)
+        }
+        None => None,
+    };
+    let now = state.now();
+    let mut tx = state.store.db.pool.begin().await?;
+    let accepted = state
+        .store
+        .consume_email_code(&mut tx, Purpose::Signup, &email_key(&email), &code, now)
+        .await?;
+    let pending: PendingSignup = accepted
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .ok_or_else(|| anyhow::anyhow!("a sign-up code without its pending sign-up"))?;
+    let password_hash = match (phone_password, pending.password_hash) {
+        (Some(h), _) | (None, Some(h)) => h,
+        (None, None) => {
+            return Err(Problem::bad("password-too-short")
+                .arg("min", password::MIN_CHARS as i64)
+                .into());
+        }
+    };
+    let username = match pending.username.as_deref().map(Username::parse) {
+        Some(Ok(u)) => u,
+        _ => free_generated_username(state).await?,
+    };
+    let new = NewAccount {
+        username,
+        email,
+        password_hash,
+        region: pending.region,
+        lang,
+        agreement_version: AGREEMENT_VERSION.to_string(),
+    };
+    let id = state.store.create_account(&mut tx, &new, now).await?;
+    tx.commit().await?;
+    tracing::info!(account_id = id, "account created");
+    let account = state
+        .store
+        .account_by_id(id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the new account vanished"))?;
+    let token = state.store.create_session(id, now).await?;
+    Ok((account, token))
+}
+
+async fn free_generated_username(state: &AppState) -> AppResult<Username> {
+    for _ in 0..20 {
+        let candidate = Username::generate();
+        if !state.store.account_exists(Some(&candidate), None).await?.0 {
+            return Ok(candidate);
+        }
+    }
+    Err(anyhow::anyhow!("no free generated user name").into())
+}
+
+/// Login by user name or e-mail address (p.14). Failures are throttled per login name and per
+/// client address, and the answer is the same whether or not the account exists.
+pub async fn login(
+    state: &AppState,
+    client: Client,
+    login: &str,
+    password: &str,
+) -> AppResult<(Account, String)> {
+    let now = state.now();
+    let name_key = format!(
+        "login:{}",
+        state.store.lookup_hash(
+            b"rekey/cloud/login\0",
+            &[login.trim().to_lowercase().as_bytes()]
+        )
+    );
+    let ip_key = format!("login-ip:{}", client.ip);
+    for (key, limit) in [(&name_key, LOGIN_PER_NAME), (&ip_key, LOGIN_PER_ADDRESS)] {
+        if let Some(wait) = state.store.throttled(key, limit, now).await? {
+            return Err(Problem::wait("cloud-login-locked", wait).into());
+        }
+    }
+    let account = state.store.account_by_login(login).await?;
+    let phc = account.as_ref().map_or_else(
+        || password::dummy_hash().to_string(),
+        |a| a.password_hash.clone(),
+    );
+    let ok = verify_password(password.to_string(), phc).await? && account.is_some();
+    match account {
+        Some(account) if ok => {
+            state.store.clear_events(&name_key).await?;
+            let token = state.store.create_session(account.id, now).await?;
+            Ok((account, token))
+        }
+        _ => {
+            state
+                .store
+                .count_event(&name_key, LOGIN_PER_NAME, now)
+                .await?;
+            state
+                .store
+                .count_event(&ip_key, LOGIN_PER_ADDRESS, now)
+                .await?;
+            Err(Problem::bad("cloud-login-failed")
+                .status(axum::http::StatusCode::UNAUTHORIZED)
+                .into())
+        }
+    }
+}
+
+/// Changes the user name.
+pub async fn change_username(
+    state: &AppState,
+    account: &Account,
+    input: &str,
+) -> AppResult<Username> {
+    let username = parse_username(input)?;
+    if username != account.username && state.store.account_exists(Some(&username), None).await?.0 {
+        return Err(Problem::bad("cloud-username-taken").into());
+    }
+    state.store.set_username(account.id, &username).await?;
+    Ok(username)
+}
+
+/// Sends a code to a new e-mail address (the change happens when it is entered).
+pub async fn start_email_change(
+    state: &AppState,
+    client: Client,
+    account: &Account,
+    input: &str,
+    lang: Lang,
+) -> AppResult<Email> {
+    let email = parse_email(input)?;
+    if email_key(&email) == email_key(&account.email) {
+        return Err(Problem::bad("cloud-email-same").into());
+    }
+    if state.store.account_exists(None, Some(&email)).await?.1 {
+        return Err(Problem::bad("cloud-email-taken").into());
+    }
+    limit_codes(state, client).await?;
+    send_code(
+        state,
+        Purpose::ChangeEmail,
+        &email,
+        Some(account.id),
+        None,
+        lang,
+    )
+    .await?;
+    Ok(email)
+}
+
+/// Changes the e-mail address once its code is entered.
+pub async fn finish_email_change(
+    state: &AppState,
+    account: &Account,
+    email: &str,
+    code: &str,
+) -> AppResult<Email> {
+    let email = parse_email(email)?;
+    let code = parse_code(code)?;
+    let mut tx = state.store.db.pool.begin().await?;
+    let accepted = state
+        .store
+        .consume_email_code(
+            &mut tx,
+            Purpose::ChangeEmail,
+            &email_key(&email),
+            &code,
+            state.now(),
+        )
+        .await?;
+    if accepted.account_id != Some(account.id) {
+        return Err(Problem::bad("cloud-code-none").into());
+    }
+    state.store.set_email(&mut tx, account.id, &email).await?;
+    tx.commit().await?;
+    Ok(email)
+}
+
+/// Changes the password (the current one is required); ends the account's other sessions.
+pub async fn change_password(
+    state: &AppState,
+    account: &Account,
+    current_session: Option<&str>,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> AppResult<()> {
+    if !verify_password(current.to_string(), account.password_hash.clone()).await? {
+        return Err(Problem::bad("cloud-password-current-wrong").into());
+    }
+    password::check_new(
+        new,
+        confirm,
+        &[account.username.as_str(), account.email.as_str()],
+    )
+    .map_err(password_problem)?;
+    let hash = hash_password(new.to_string()).await?;
+    let now = state.now();
+    let mut tx = state.store.db.pool.begin().await?;
+    state
+        .store
+        .set_password_hash(&mut tx, account.id, &hash)
+        .await?;
+    state
+        .store
+        .delete_other_sessions(&mut tx, account.id, current_session)
+        .await?;
+    state
+        .store
+        .queue_mail(
+            &mut tx,
+            &MailKind::PasswordChanged.to_mail(account.email.as_str(), account.lang, 0),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    Ok(())
+}
+
+/// "Forgot your cloud password?": e-mails a code if an account has this address. The answer
+/// is the same either way, so the page does not reveal who has an account.
+pub async fn start_password_reset(
+    state: &AppState,
+    client: Client,
+    input: &str,
+    lang: Lang,
+) -> AppResult<Email> {
+    let email = parse_email(input)?;
+    limit_codes(state, client).await?;
+    if let Some(account) = state.store.account_by_email(&email).await? {
+        match send_code(
+            state,
+            Purpose::ResetPassword,
+            &email,
+            Some(account.id),
+            None,
+            account.lang,
+        )
+        .await
+        {
+            Err(AppError::Problem(p)) if p.key == "cloud-code-cooldown" => return Err(p.into()),
+            other => other?,
+        }
+    }
+    let _ = lang;
+    Ok(email)
+}
+
+/// Sets a new password with the e-mailed code; ends every session of the account.
+pub async fn finish_password_reset(
+    state: &AppState,
+    email: &str,
+    code: &str,
+    new: &str,
+    confirm: &str,
+) -> AppResult<()> {
+    let email = parse_email(email)?;
+    let code = parse_code(code)?;
+    let account = state.store.account_by_email(&email).await?;
+    let identities: Vec<&str> = account
+        .as_ref()
+        .map(|a| vec![a.username.as_str(), a.email.as_str()])
+        .unwrap_or_default();
+    password::check_new(new, confirm, &identities).map_err(password_problem)?;
+    let hash = hash_password(new.to_string()).await?;
+    let now = state.now();
+    let mut tx = state.store.db.pool.begin().await?;
+    let accepted = state
+        .store
+        .consume_email_code(
+            &mut tx,
+            Purpose::ResetPassword,
+            &email_key(&email),
+            &code,
+            now,
+        )
+        .await?;
+    let (Some(id), Some(account)) = (accepted.account_id, account) else {
+        return Err(Problem::bad("cloud-code-none").into());
+    };
+    state.store.set_password_hash(&mut tx, id, &hash).await?;
+    state.store.delete_other_sessions(&mut tx, id, None).await?;
+    state
+        .store
+        .queue_mail(
+            &mut tx,
+            &MailKind::PasswordChanged.to_mail(account.email.as_str(), account.lang, 0),
+            now,
+        )
+        .await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! Building the application from a [`Config`]: database, mail worker, routes, listener.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use lettre::message::Mailbox;
+use rekey_web::{Clock, SystemClock};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::gateway::{self, Hub};
+use crate::mail::{self, Mailer};
+use crate::state::{AppState, Inner};
+use crate::store::Store;
+
+/// A built, bound, not yet running cloud.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects and migrates the database, starts the mail worker and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`Application::build`] with another clock (tests).
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let db = Db::connect(config.database_url.expose()).await?;
+        let master_key = config.master_key();
+        let store = Store::new(db, &master_key);
+        store
+            .disconnect_all()
+            .await
+            .context("cannot reset presence")?;
+        let mailer = Mailer::from_config(&config)?;
+        let from: Mailbox = config
+            .mail_from
+            .parse()
+            .context("invalid mail From: address")?;
+        let state = AppState::new(Inner {
+            signing_key: config.signing_key(),
+            master_key,
+            outbox: mailer.is_outbox(),
+            store: store.clone(),
+            clock: clock.clone(),
+            mail_wake: Arc::new(Notify::new()),
+            hub: Hub::default(),
+            config,
+        });
+        tokio::spawn(mail::run_worker(
+            store,
+            mailer,
+            from,
+            clock,
+            state.mail_wake.clone(),
+        ));
+        let router = Router::new()
+            .route(
+                rekey_proto::gateway::GATEWAY_PATH,
+                axum::routing::get(gateway::handler),
+            )
+            .route("/healthz", axum::routing::get(|| async { "ok" }))
+            .nest("/api/v1", crate::api::routes())
+            .merge(crate::web::routes(state.clone()))
+            .layer(RequestBodyLimitLayer::new(64 * 1024))
+            .layer(TraceLayer::new_for_http())
+            .with_state(state.clone());
+        let listener = TcpListener::bind(state.config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", state.config.listen))?;
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// The shared state (tests inspect storage through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until the process ends or `shutdown` resolves.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server failed")
+    }
+}

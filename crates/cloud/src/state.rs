@@ -1,0 +1,56 @@
+//! The application state every handler shares.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use rekey_proto::{CloudSigningKey, MasterKey};
+use rekey_web::Clock;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::gateway::Hub;
+use crate::store::Store;
+
+/// Cheap to clone: everything lives behind one `Arc`.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// What [`AppState`] holds.
+#[derive(Debug)]
+pub struct Inner {
+    /// The configuration.
+    pub config: Config,
+    /// Storage.
+    pub store: Store,
+    /// Where time comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Wakes the mail worker after mail was queued.
+    pub mail_wake: Arc<Notify>,
+    /// Open gateway connections.
+    pub hub: Hub,
+    /// Signs gateway handshakes.
+    pub signing_key: CloudSigningKey,
+    /// Seals recovery keys at rest.
+    pub master_key: MasterKey,
+    /// Whether mail goes to the outbox directory (and the outbox page exists).
+    pub outbox: bool,
+}
+
+impl AppState {
+    /// Wraps the parts.
+    pub fn new(inner: Inner) -> Self {
+        Self(Arc::new(inner))
+    }
+
+    /// Now, as Unix seconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

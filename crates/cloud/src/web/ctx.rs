@@ -1,0 +1,208 @@
+//! The per-request context of a portal page: language, the logged-in account, the CSRF token
+//! and the client address.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use rekey_web::{CsrfToken, Lang};
+
+use crate::error::{AppError, Problem};
+use crate::service::Client;
+use crate::state::AppState;
+use crate::store::accounts::Account;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "rekey_session";
+/// The CSRF cookie of visitors who are not logged in.
+pub const CSRF_COOKIE: &str = "rekey_csrf";
+
+/// What every page handler gets.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The page language.
+    pub lang: Lang,
+    /// The account logged in, if any.
+    pub account: Option<Account>,
+    /// The session token, if logged in.
+    pub session: Option<String>,
+    /// The token forms must echo.
+    pub csrf: CsrfToken,
+    /// The client.
+    pub client: Client,
+    /// The request's path and query, for the language switcher and login redirects.
+    pub here: String,
+    /// A message saying something worked, shown at the top of the page.
+    pub notice: Option<String>,
+    /// A message saying what to fix, shown at the top of the page.
+    pub error: Option<String>,
+}
+
+/// A CSRF token made for this request by [`ensure_csrf_cookie`].
+#[derive(Debug, Clone)]
+struct FreshCsrf(String);
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let lang = negotiate(&jar, &parts.headers);
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+        let here = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        let mut ctx = Ctx {
+            lang,
+            account: None,
+            session: None,
+            csrf: CsrfToken::from_stored(String::new()),
+            client: Client { ip },
+            here,
+            notice: None,
+            error: None,
+        };
+        if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
+            let found = state.store.session(&token, state.now()).await;
+            let found = match found {
+                Ok(f) => f,
+                Err(e) => return Err(page_error(lang, e.into())),
+            };
+            if let Some(session) = found {
+                match state.store.account_by_id(session.account_id).await {
+                    Ok(Some(account)) => {
+                        ctx.account = Some(account);
+                        ctx.session = Some(token);
+                        ctx.csrf = session.csrf;
+                    }
+                    Ok(None) => {}
+                    Err(e) => return Err(page_error(lang, e.into())),
+                }
+            }
+        }
+        if ctx.account.is_none() {
+            let value = parts
+                .extensions
+                .get::<FreshCsrf>()
+                .map(|f| f.0.clone())
+                .or_else(|| jar.get(CSRF_COOKIE).map(|c| c.value().to_string()))
+                .unwrap_or_default();
+            ctx.csrf = CsrfToken::from_stored(value);
+        }
+        Ok(ctx)
+    }
+}
+
+/// The language: the `lang` cookie, then `Accept-Language`.
+pub fn negotiate(jar: &CookieJar, headers: &HeaderMap) -> Lang {
+    Lang::negotiate(
+        jar.get(rekey_web::i18n::LANG_COOKIE).map(|c| c.value()),
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+impl Ctx {
+    /// A catalog message.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// The current address, percent-encoded, for `?next=`.
+    pub fn here_encoded(&self) -> String {
+        encode(&self.here)
+    }
+
+    /// The same context showing `error` (logged if internal).
+    pub fn with_error(mut self, error: &AppError) -> Self {
+        error.log();
+        self.error = Some(error.message(self.lang));
+        self
+    }
+
+    /// The same context showing `notice`.
+    pub fn with_notice(mut self, notice: String) -> Self {
+        self.notice = Some(notice);
+        self
+    }
+
+    /// The logged-in user's name, for the header.
+    pub fn username(&self) -> Option<&str> {
+        self.account.as_ref().map(|a| a.username.as_str())
+    }
+
+    /// Checks a submitted CSRF token.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
+        if self.csrf.matches(submitted) {
+            Ok(())
+        } else {
+            Err(Problem::bad("error-csrf")
+                .status(axum::http::StatusCode::FORBIDDEN)
+                .into())
+        }
+    }
+
+    /// The logged-in account, or a redirect to the login page that comes back here.
+    pub fn require_login(&self) -> Result<&Account, Response> {
+        self.account.as_ref().ok_or_else(|| {
+            Redirect::to(&format!("/login?next={}", encode(&self.here))).into_response()
+        })
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|q| q[1..].to_string())
+        .unwrap_or_default()
+}
+
+/// A page for an error that has no page of its own.
+pub fn page_error(lang: Lang, e: AppError) -> Response {
+    e.log();
+    let status = match &e {
+        AppError::Problem(p) => p.status,
+        AppError::Internal(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (status, super::pages::message_page(lang, &e.message(lang))).into_response()
+}
+
+/// Middleware: gives every visitor a CSRF cookie (used until they log in).
+pub async fn ensure_csrf_cookie(
+    state: axum::extract::State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let jar = CookieJar::from_headers(request.headers());
+    if jar.get(CSRF_COOKIE).is_some_and(|c| !c.value().is_empty()) {
+        return next.run(request).await;
+    }
+    let token = CsrfToken::generate().as_str().to_string();
+    request.extensions_mut().insert(FreshCsrf(token.clone()));
+    let response = next.run(request).await;
+    let cookie = cookie(&state, CSRF_COOKIE, token);
+    (CookieJar::new().add(cookie), response).into_response()
+}
+
+/// A cookie with the attributes every Rekey cookie has: HttpOnly, SameSite=Lax (so that a QR
+/// link opened from the camera app still carries the session), Secure behind https.
+pub fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.secure_cookies())
+        .build()
+}
