@@ -1,0 +1,138 @@
+//! `rekey account`: show it, change the username, e-mail address or password.
+
+use serde_json::json;
+
+use super::signup::{new_password, read_email};
+use super::{Ctx, with_code_retries};
+use crate::UsageError;
+use crate::api::Account;
+use crate::cli::{AccountAction, AccountArgs, SetEmailArgs};
+use crate::output::{clean_line, duration, fields, time};
+use crate::prompt::stdin_secret;
+
+/// Runs `rekey account …`.
+pub async fn run(ctx: &Ctx, args: AccountArgs) -> anyhow::Result<()> {
+    match args.action.unwrap_or(AccountAction::Show) {
+        AccountAction::Show => show(ctx).await,
+        AccountAction::SetUsername { name } => set_username(ctx, &name).await,
+        AccountAction::SetEmail(args) => set_email(ctx, args).await,
+        AccountAction::SetPassword { password_stdin } => set_password(ctx, password_stdin).await,
+    }
+}
+
+/// The account as fields for people.
+pub fn account_fields(a: &Account) -> String {
+    fields(&[
+        ("Username", a.username.clone()),
+        ("E-mail", a.email.clone()),
+        ("Region", a.region.clone()),
+        ("Language", a.lang.clone()),
+        ("Created", time(&a.created_at)),
+    ])
+}
+
+async fn show(ctx: &Ctx) -> anyhow::Result<()> {
+    let (client, _) = ctx.session_client()?;
+    let account = ctx.wait("Fetching the account…", client.account()).await?;
+    ctx.out.print(&account_fields(&account), &account);
+    Ok(())
+}
+
+async fn set_username(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(UsageError("the username is empty".into()).into());
+    }
+    let (client, mut session) = ctx.session_client()?;
+    let account = ctx
+        .wait("Changing the username…", client.set_username(name))
+        .await?;
+    session.username = account.username.clone();
+    ctx.store.save_session(&session)?;
+    ctx.out.print(
+        &format!(
+            "Your username (login ID) is now {}.\n\n{}",
+            clean_line(&account.username),
+            account_fields(&account)
+        ),
+        &account,
+    );
+    Ok(())
+}
+
+async fn set_email(ctx: &Ctx, args: SetEmailArgs) -> anyhow::Result<()> {
+    let email = read_email(ctx, Some(&args.email))?;
+    let (client, _) = ctx.session_client()?;
+    if args.code.is_none() {
+        let sent = ctx
+            .wait(
+                "Sending the verification code…",
+                client.email_code(email.as_str()),
+            )
+            .await?;
+        let note = format!(
+            "A verification code was e-mailed to {email}; it works for {}.",
+            duration(sent.expires_in_secs)
+        );
+        if args.send_code_only {
+            ctx.out.print(
+                &format!("{note}\nThen run: rekey account set-email {email} --code CODE"),
+                &json!({
+                    "code_sent": true,
+                    "email": email.as_str(),
+                    "expires_in_secs": sent.expires_in_secs,
+                }),
+            );
+            return Ok(());
+        }
+        ctx.out.note(&note);
+    }
+    let account = with_code_retries(ctx, args.code, "Verification code", |code| {
+        let client = &client;
+        let email = email.as_str();
+        async move {
+            ctx.wait(
+                "Changing the e-mail address…",
+                client.set_email(email, &code),
+            )
+            .await
+        }
+    })
+    .await?;
+    ctx.out.print(
+        &format!(
+            "Your e-mail address is now {}.\n\n{}",
+            clean_line(&account.email),
+            account_fields(&account)
+        ),
+        &account,
+    );
+    Ok(())
+}
+
+async fn set_password(ctx: &Ctx, from_stdin: bool) -> anyhow::Result<()> {
+    let (client, session) = ctx.session_client()?;
+    let current = if from_stdin {
+        stdin_secret("current password")?
+    } else {
+        ctx.prompt.password(
+            "Current password",
+            "the current password",
+            "--password-stdin",
+        )?
+    };
+    let new = new_password(ctx, from_stdin, &[session.username.as_str()])?;
+    if new.expose() == current.expose() {
+        return Err(UsageError("the new password is the same as the current one".into()).into());
+    }
+    ctx.wait(
+        "Changing the password…",
+        client.set_password(&current, &new),
+    )
+    .await?;
+    ctx.out.print(
+        "Your password was changed.",
+        &json!({ "password_changed": true }),
+    );
+    Ok(())
+}
