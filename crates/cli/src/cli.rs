@@ -175,7 +175,8 @@ pub struct DevicesArgs {
 pub enum DevicesAction {
     /// List your recorders (the default).
     List,
-    /// Register a recorder to your account by its register code or its QR code.
+    /// Register a recorder to your account by its register code or its QR code. A recorder
+    /// belongs to one account only.
     #[command(group(ArgGroup::new("source").required(true).args(["code", "qr", "qr_url"])))]
     Add {
         /// The register code shown on the recorder's cloud page, e.g. `ABCD-EFGH-JKMN`.

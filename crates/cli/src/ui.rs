@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// Answers quicker than this show no spinner, so that it does not flicker.
+const SHOW_AFTER: Duration = Duration::from_millis(150);
+
 /// Shows a spinner while a future runs, when stderr is a terminal and JSON output is off.
 #[derive(Debug, Clone, Copy)]
 pub struct Spinner {
@@ -30,10 +33,16 @@ impl Spinner {
         self.enabled
     }
 
-    /// Awaits `fut` with the spinner and `message` shown, then clears the line.
+    /// Awaits `fut`; if it takes longer than a moment, shows the spinner with `message` until it
+    /// is done, then clears the line.
     pub async fn wait<F: Future>(&self, message: &str, fut: F) -> F::Output {
         if !self.enabled {
             return fut.await;
+        }
+        let mut fut = std::pin::pin!(fut);
+        tokio::select! {
+            out = &mut fut => return out,
+            () = tokio::time::sleep(SHOW_AFTER) => {}
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         bar.set_style(ProgressStyle::default_spinner());

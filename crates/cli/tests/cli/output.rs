@@ -77,3 +77,9 @@ fn fields_times_and_durations_read_well() {
     assert_eq!(duration(90), "90 seconds");
     assert_eq!(duration(7200), "2 hours");
 }
+
+#[test]
+fn json_output_has_no_spinner() {
+    assert!(!rekey_cli::ui::Spinner::new(true).is_enabled());
+    assert!(!rekey_cli::ui::Spinner::hidden().is_enabled());
+}
