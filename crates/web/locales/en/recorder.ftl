@@ -1,1 +1,152 @@
 # Recorder messages.
+rec-app-title = Recorder
+rec-error-title = Error
+rec-error-forbidden = Only the admin user can do this.
+rec-error-email-invalid = Enter an e-mail address like name@example.com.
+rec-error-username-invalid = A user name has 1 to 32 letters, digits, dots, hyphens or underscores.
+rec-error-username-taken = This user name is already taken.
+rec-back-home = Back to the start page
+rec-back-login = Back to the login screen
+rec-apply = Apply
+rec-save = Save
+
+# Menu
+rec-menu-network = Network
+rec-menu-cloud = Network › Cloud
+rec-menu-users = Users
+rec-menu-audit = Audit log
+rec-menu-logout = Log out
+
+# Form fields
+rec-field-username = User name
+rec-field-password = Password
+rec-field-new-password = New password
+rec-field-confirm-password = New password (again)
+rec-field-email = E-mail address
+rec-field-email-optional = E-mail address (optional)
+rec-field-security-code = Security code
+
+# Notices after an action
+rec-notice-activated = The admin password is set. Log in as admin.
+rec-notice-password-reset = The admin password was reset and every session was ended. Log in with the new password.
+rec-notice-logged-out = You logged out.
+rec-notice-cloud-enabled = The cloud is enabled. The recorder is connecting to it.
+rec-notice-cloud-disabled = The cloud is disabled. The recorder told the cloud and disconnected.
+rec-notice-email-saved = The e-mail address was saved.
+rec-notice-user-added = The user was added.
+
+# Activation
+rec-activate-title = Activate the recorder
+rec-activate-intro = This recorder has no password yet. Set the password of the admin user to start using it. There is no default password.
+rec-activate-email-hint = If you forget the admin password, the temporary password for resetting it is sent to this address. You can set it later on the Users page.
+rec-activate-submit = Set password
+
+# Login
+rec-login-title = Log in
+rec-login-submit = Log in
+rec-login-forgot = Forgot password?
+rec-login-failed = The user name or password is wrong.
+
+# Users
+rec-users-title = Users
+rec-users-role = Role
+rec-users-role-admin = Administrator
+rec-users-role-user = User
+rec-users-admin-email = E-mail address of the admin user
+rec-users-admin-email-hint = If the admin password is forgotten, the temporary password is sent to this address. Leave it empty to be asked for an address each time.
+rec-users-add = Add a user
+rec-users-add-submit = Add user
+
+# Network › Cloud
+rec-cloud-tab = Cloud
+rec-cloud-title = Cloud
+rec-cloud-enabled = Cloud enabled
+rec-cloud-server = Cloud server
+rec-cloud-serial = Serial number
+rec-cloud-status = Status
+rec-cloud-status-disabled = Disabled
+rec-cloud-status-connecting = Connecting…
+rec-cloud-status-online = Online
+rec-cloud-status-offline = Offline (retrying)
+rec-cloud-last-error = Last error
+rec-cloud-error-unreachable = The cloud server could not be reached. Check the network settings and the cloud server address.
+rec-cloud-error-not-configured-cloud = The server is not the configured cloud: its signature does not match the cloud key set in this recorder. The recorder sent it nothing.
+rec-cloud-error-refused-unsupported-protocol = The cloud refused the connection: it does not support this recorder's protocol version. Update the recorder's software.
+rec-cloud-error-refused-protocol-violation = The cloud refused the connection because of a protocol error.
+rec-cloud-error-refused-key-mismatch = The cloud refused the connection: this serial number is registered with another device key. Contact the cloud operator.
+rec-cloud-error-refused-bad-signature = The cloud refused the connection: the recorder's signature did not verify.
+rec-cloud-error-refused-rate-limited = The cloud refused the connection for now (too many connections). The recorder retries later.
+rec-cloud-error-connection-lost = The connection to the cloud was lost. The recorder is reconnecting.
+rec-cloud-error-protocol = The cloud sent an unexpected message. The recorder is reconnecting.
+rec-cloud-error-key-delivery = A recovery key from the cloud could not be opened. The recorder is reconnecting.
+rec-cloud-error-storage = The recorder could not save its settings.
+rec-cloud-drift = Clock difference
+rec-cloud-drift-none = The recorder's clock matches the cloud's.
+rec-cloud-drift-ahead = The recorder's clock is { $seconds } s ahead of the cloud's.
+rec-cloud-drift-behind = The recorder's clock is { $seconds } s behind the cloud's.
+rec-cloud-recovery-key = Password recovery
+rec-cloud-recovery-key-present = Prepared: this recorder can check temporary passwords from the cloud.
+rec-cloud-recovery-key-absent = Not prepared yet: the recorder has not received its recovery key from the cloud.
+rec-cloud-register-title = Register this recorder
+rec-cloud-register-hint = Scan the QR code with your phone, or enter the register code on the cloud portal (Add Device). A recorder can be registered to only one cloud account.
+rec-cloud-register-code = Register code
+rec-cloud-qr-alt = QR code for registering this recorder
+rec-cloud-registered = This recorder is registered to a cloud account.
+
+# Forgot password
+rec-forgot-title = Forgot password?
+rec-forgot-registered-email = The temporary password will be sent to the admin user's registered e-mail address:
+rec-forgot-ask-email = Enter the e-mail address the temporary password should be sent to.
+rec-forgot-submit = Continue
+rec-forgot-have-code = I already have a temporary password
+
+# Password recovery
+rec-recovery-title = Password recovery
+rec-recovery-no-key = Password recovery is not available: this recorder has never received its recovery key from the cloud. Recovery works only if the cloud was enabled and the recorder registered before the password was lost.
+rec-recovery-scan = Scan this QR code with your phone. The temporary password is sent by e-mail. Or get a temporary password on the cloud portal (Retrieve) and enter it below.
+rec-recovery-qr-alt = QR code for password recovery
+rec-recovery-expires = This QR code is valid until { $time }.
+rec-recovery-no-challenge = No recovery QR code is shown. To use the phone, start again with
+rec-recovery-submit = Reset password
+rec-recovery-locked = Too many wrong security codes. Password recovery is locked until { $until }.
+rec-code-malformed-character = The security code cannot contain “{ $character }” (character { $position }). It uses only digits and the letters A–Z.
+rec-code-malformed-length = A security code has { $expected } characters; you entered { $found }. Check it, e.g. XXXX-XXXX-XXXX-XXXX.
+rec-code-for-another-device = This security code was issued for another recorder. Request one for this recorder (serial number { $serial }).
+rec-code-wrong = The security code is wrong. Check it for typing mistakes.
+rec-code-already-used = This security code was already used, or a newer one was. Request a new one.
+rec-code-not-yet-valid = This security code is valid from { $from } to { $to }, but the recorder's date is { $today }.
+rec-code-expired = This security code was valid from { $from } to { $to }, but the recorder's date is { $today }.
+rec-code-check-clock = If the recorder's date is wrong, correct its clock; otherwise request a new security code for today's date.
+rec-code-challenge-expired = The recovery request expired at { $expired } (the recorder's time is now { $now }). Start again with “Forgot password?”.
+rec-code-challenge-replaced = This security code belongs to an earlier recovery request. Use the code for the newest QR code.
+
+# Audit log
+rec-audit-title = Audit log
+rec-audit-time = Time
+rec-audit-event = Event
+rec-audit-client = Client address
+rec-audit-detail = Detail
+rec-audit-locked-for = locked for { $minutes } min
+rec-audit-challenge-code = code from the phone (QR)
+rec-audit-date-window-code = code from the cloud portal (dates)
+rec-audit-event-activated = Recorder activated
+rec-audit-event-login-succeeded = Login
+rec-audit-event-login-failed = Failed login
+rec-audit-event-login-locked = Logins locked
+rec-audit-event-logout = Logout
+rec-audit-event-email-changed = E-mail address changed
+rec-audit-event-user-added = User added
+rec-audit-event-recovery-requested = Password recovery requested
+rec-audit-event-recovery-succeeded = Password reset with a temporary password
+rec-audit-event-recovery-failed = Wrong temporary password
+rec-audit-event-recovery-locked = Password recovery locked
+rec-audit-event-cloud-enabled = Cloud enabled
+rec-audit-event-cloud-disabled = Cloud disabled
+rec-reason-malformed = not a security code
+rec-reason-for-another-device = for another recorder
+rec-reason-wrong = wrong
+rec-reason-already-used = already used
+rec-reason-not-yet-valid = not yet valid
+rec-reason-expired = expired
+rec-reason-challenge-expired = request expired
+rec-reason-challenge-replaced = earlier request

@@ -1,1 +1,152 @@
-# Recorder messages.
+# レコーダーのメッセージ。
+rec-app-title = レコーダー
+rec-error-title = エラー
+rec-error-forbidden = この操作は admin ユーザーだけが行えます。
+rec-error-email-invalid = name@example.com のような形式でメールアドレスを入力してください。
+rec-error-username-invalid = ユーザー名は 1～32 文字の英数字、ピリオド、ハイフン、アンダースコアで入力してください。
+rec-error-username-taken = このユーザー名は既に使われています。
+rec-back-home = トップページに戻る
+rec-back-login = ログイン画面に戻る
+rec-apply = 適用
+rec-save = 保存
+
+# メニュー
+rec-menu-network = ネットワーク
+rec-menu-cloud = ネットワーク › クラウド
+rec-menu-users = ユーザー
+rec-menu-audit = 監査ログ
+rec-menu-logout = ログアウト
+
+# 入力欄
+rec-field-username = ユーザー名
+rec-field-password = パスワード
+rec-field-new-password = 新しいパスワード
+rec-field-confirm-password = 新しいパスワード（確認）
+rec-field-email = メールアドレス
+rec-field-email-optional = メールアドレス（任意）
+rec-field-security-code = セキュリティコード
+
+# 操作後のお知らせ
+rec-notice-activated = admin のパスワードを設定しました。admin でログインしてください。
+rec-notice-password-reset = admin のパスワードを再設定し、すべてのセッションを終了しました。新しいパスワードでログインしてください。
+rec-notice-logged-out = ログアウトしました。
+rec-notice-cloud-enabled = クラウドを有効にしました。レコーダーがクラウドに接続しています。
+rec-notice-cloud-disabled = クラウドを無効にしました。レコーダーはクラウドに通知して切断しました。
+rec-notice-email-saved = メールアドレスを保存しました。
+rec-notice-user-added = ユーザーを追加しました。
+
+# アクティベーション
+rec-activate-title = レコーダーのアクティベーション
+rec-activate-intro = このレコーダーにはまだパスワードがありません。使い始めるには admin ユーザーのパスワードを設定してください。初期パスワードはありません。
+rec-activate-email-hint = admin のパスワードを忘れたとき、再設定用の一時パスワードがこのアドレスに送られます。あとから「ユーザー」画面でも設定できます。
+rec-activate-submit = パスワードを設定
+
+# ログイン
+rec-login-title = ログイン
+rec-login-submit = ログイン
+rec-login-forgot = パスワードを忘れた場合
+rec-login-failed = ユーザー名またはパスワードが正しくありません。
+
+# ユーザー
+rec-users-title = ユーザー
+rec-users-role = 権限
+rec-users-role-admin = 管理者
+rec-users-role-user = ユーザー
+rec-users-admin-email = admin ユーザーのメールアドレス
+rec-users-admin-email-hint = admin のパスワードを忘れたとき、一時パスワードがこのアドレスに送られます。空欄にすると、そのつどアドレスを入力します。
+rec-users-add = ユーザーの追加
+rec-users-add-submit = ユーザーを追加
+
+# ネットワーク › クラウド
+rec-cloud-tab = クラウド
+rec-cloud-title = クラウド
+rec-cloud-enabled = クラウドを有効にする
+rec-cloud-server = クラウドサーバー
+rec-cloud-serial = シリアル番号
+rec-cloud-status = 状態
+rec-cloud-status-disabled = 無効
+rec-cloud-status-connecting = 接続中…
+rec-cloud-status-online = オンライン
+rec-cloud-status-offline = オフライン（再接続します）
+rec-cloud-last-error = 直近のエラー
+rec-cloud-error-unreachable = クラウドサーバーに接続できません。ネットワーク設定とクラウドサーバーのアドレスを確認してください。
+rec-cloud-error-not-configured-cloud = 接続先は設定されたクラウドではありません。署名がこのレコーダーに設定されたクラウドの鍵と一致しません。レコーダーは何も送信していません。
+rec-cloud-error-refused-unsupported-protocol = クラウドが接続を拒否しました。このレコーダーのプロトコルバージョンに対応していません。レコーダーのソフトウェアを更新してください。
+rec-cloud-error-refused-protocol-violation = プロトコルエラーのため、クラウドが接続を拒否しました。
+rec-cloud-error-refused-key-mismatch = クラウドが接続を拒否しました。このシリアル番号は別の機器の鍵で登録されています。クラウドの運営者にお問い合わせください。
+rec-cloud-error-refused-bad-signature = クラウドが接続を拒否しました。レコーダーの署名を確認できませんでした。
+rec-cloud-error-refused-rate-limited = 接続が多すぎるため、クラウドが接続を一時的に拒否しました。しばらくして再接続します。
+rec-cloud-error-connection-lost = クラウドとの接続が切れました。再接続しています。
+rec-cloud-error-protocol = クラウドから想定外のメッセージが届きました。再接続しています。
+rec-cloud-error-key-delivery = クラウドから届いた復旧用の鍵を開けませんでした。再接続しています。
+rec-cloud-error-storage = レコーダーが設定を保存できませんでした。
+rec-cloud-drift = 時刻のずれ
+rec-cloud-drift-none = レコーダーの時計はクラウドと一致しています。
+rec-cloud-drift-ahead = レコーダーの時計はクラウドより { $seconds } 秒進んでいます。
+rec-cloud-drift-behind = レコーダーの時計はクラウドより { $seconds } 秒遅れています。
+rec-cloud-recovery-key = パスワードの復旧
+rec-cloud-recovery-key-present = 準備済み：このレコーダーはクラウドの一時パスワードを確認できます。
+rec-cloud-recovery-key-absent = 未準備：レコーダーはまだクラウドから復旧用の鍵を受け取っていません。
+rec-cloud-register-title = このレコーダーの登録
+rec-cloud-register-hint = スマートフォンで QR コードを読み取るか、クラウドポータル（デバイスの追加）で登録コードを入力してください。レコーダーを登録できるクラウドアカウントは 1 つだけです。
+rec-cloud-register-code = 登録コード
+rec-cloud-qr-alt = このレコーダーを登録するための QR コード
+rec-cloud-registered = このレコーダーはクラウドアカウントに登録されています。
+
+# パスワードを忘れた場合
+rec-forgot-title = パスワードを忘れた場合
+rec-forgot-registered-email = 一時パスワードは admin ユーザーに登録されたメールアドレスに送られます：
+rec-forgot-ask-email = 一時パスワードの送信先メールアドレスを入力してください。
+rec-forgot-submit = 次へ
+rec-forgot-have-code = 一時パスワードを既に持っている
+
+# パスワードの復旧
+rec-recovery-title = パスワードの復旧
+rec-recovery-no-key = パスワードの復旧は利用できません。このレコーダーはクラウドから復旧用の鍵を受け取ったことがありません。復旧できるのは、パスワードを忘れる前にクラウドを有効にしてレコーダーを登録していた場合だけです。
+rec-recovery-scan = この QR コードをスマートフォンで読み取ってください。一時パスワードがメールで届きます。または、クラウドポータルの「Retrieve」で一時パスワードを取得して下に入力してください。
+rec-recovery-qr-alt = パスワード復旧用の QR コード
+rec-recovery-expires = この QR コードは { $time } まで有効です。
+rec-recovery-no-challenge = QR コードは表示されていません。スマートフォンを使う場合は、次からやり直してください：
+rec-recovery-submit = パスワードを再設定
+rec-recovery-locked = セキュリティコードの誤りが多すぎます。パスワードの復旧は { $until } までロックされています。
+rec-code-malformed-character = セキュリティコードに「{ $character }」（{ $position } 文字目）は使えません。使えるのは数字と英字 A～Z だけです。
+rec-code-malformed-length = セキュリティコードは { $expected } 文字ですが、{ $found } 文字入力されています。XXXX-XXXX-XXXX-XXXX の形で確認してください。
+rec-code-for-another-device = このセキュリティコードは別のレコーダー用に発行されたものです。このレコーダー（シリアル番号 { $serial }）用のコードを取得してください。
+rec-code-wrong = セキュリティコードが正しくありません。入力の誤りがないか確認してください。
+rec-code-already-used = このセキュリティコード（またはそれより新しいコード）は既に使われています。新しいコードを取得してください。
+rec-code-not-yet-valid = このセキュリティコードの有効期間は { $from } ～ { $to } ですが、レコーダーの日付は { $today } です。
+rec-code-expired = このセキュリティコードの有効期間は { $from } ～ { $to } でしたが、レコーダーの日付は { $today } です。
+rec-code-check-clock = レコーダーの日付が間違っている場合は時計を合わせてください。正しい場合は、今日の日付で新しいセキュリティコードを取得してください。
+rec-code-challenge-expired = 復旧の要求は { $expired } に期限切れになりました（レコーダーの現在時刻 { $now }）。「パスワードを忘れた場合」からやり直してください。
+rec-code-challenge-replaced = このセキュリティコードは以前の復旧要求のものです。最新の QR コードに対するコードを使ってください。
+
+# 監査ログ
+rec-audit-title = 監査ログ
+rec-audit-time = 日時
+rec-audit-event = イベント
+rec-audit-client = 接続元アドレス
+rec-audit-detail = 詳細
+rec-audit-locked-for = { $minutes } 分間ロック
+rec-audit-challenge-code = スマートフォン（QR）のコード
+rec-audit-date-window-code = クラウドポータル（日付指定）のコード
+rec-audit-event-activated = レコーダーのアクティベーション
+rec-audit-event-login-succeeded = ログイン
+rec-audit-event-login-failed = ログイン失敗
+rec-audit-event-login-locked = ログインのロック
+rec-audit-event-logout = ログアウト
+rec-audit-event-email-changed = メールアドレスの変更
+rec-audit-event-user-added = ユーザーの追加
+rec-audit-event-recovery-requested = パスワード復旧の要求
+rec-audit-event-recovery-succeeded = 一時パスワードによるパスワード再設定
+rec-audit-event-recovery-failed = 一時パスワードの誤り
+rec-audit-event-recovery-locked = パスワード復旧のロック
+rec-audit-event-cloud-enabled = クラウドの有効化
+rec-audit-event-cloud-disabled = クラウドの無効化
+rec-reason-malformed = コードの形式が不正
+rec-reason-for-another-device = 別のレコーダー用
+rec-reason-wrong = 誤り
+rec-reason-already-used = 使用済み
+rec-reason-not-yet-valid = 有効期間前
+rec-reason-expired = 期限切れ
+rec-reason-challenge-expired = 要求の期限切れ
+rec-reason-challenge-replaced = 以前の要求

@@ -1,0 +1,108 @@
+//! The audit log's events: what happened to the recorder's accounts, recovery and cloud link.
+
+use crate::store::AuditEntry;
+
+/// An event written to the audit log. The code is stored; the admin sees its catalog message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The admin password was set on first start.
+    Activated,
+    /// A user logged in.
+    LoginSucceeded,
+    /// A login failed (wrong name or password).
+    LoginFailed,
+    /// Too many failed logins locked a user name or client address for a while.
+    LoginLocked,
+    /// A user logged out.
+    Logout,
+    /// A user's e-mail address was set, changed or removed.
+    EmailChanged,
+    /// A user was added.
+    UserAdded,
+    /// "Forgot password?" made a new recovery challenge.
+    RecoveryRequested,
+    /// A temporary password was accepted and the admin password reset.
+    RecoverySucceeded,
+    /// A temporary password was refused (the detail says why).
+    RecoveryFailed,
+    /// Too many refused temporary passwords locked the recovery screen.
+    RecoveryLocked,
+    /// The admin enabled the cloud.
+    CloudEnabled,
+    /// The admin disabled the cloud.
+    CloudDisabled,
+}
+
+impl Event {
+    /// Every event, for mapping stored codes back.
+    pub const ALL: [Event; 13] = [
+        Event::Activated,
+        Event::LoginSucceeded,
+        Event::LoginFailed,
+        Event::LoginLocked,
+        Event::Logout,
+        Event::EmailChanged,
+        Event::UserAdded,
+        Event::RecoveryRequested,
+        Event::RecoverySucceeded,
+        Event::RecoveryFailed,
+        Event::RecoveryLocked,
+        Event::CloudEnabled,
+        Event::CloudDisabled,
+    ];
+
+    /// The stored code; the catalog message is `audit-event-{code}`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Event::Activated => "activated",
+            Event::LoginSucceeded => "login-succeeded",
+            Event::LoginFailed => "login-failed",
+            Event::LoginLocked => "login-locked",
+            Event::Logout => "logout",
+            Event::EmailChanged => "email-changed",
+            Event::UserAdded => "user-added",
+            Event::RecoveryRequested => "recovery-requested",
+            Event::RecoverySucceeded => "recovery-succeeded",
+            Event::RecoveryFailed => "recovery-failed",
+            Event::RecoveryLocked => "recovery-locked",
+            Event::CloudEnabled => "cloud-enabled",
+            Event::CloudDisabled => "cloud-disabled",
+        }
+    }
+
+    /// The event of a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    /// An entry for this event at `at`.
+    pub fn entry(self, at: i64) -> AuditEntry {
+        AuditEntry {
+            at,
+            event: self.code().to_owned(),
+            user_name: None,
+            client: None,
+            detail: None,
+        }
+    }
+}
+
+impl AuditEntry {
+    /// Names the user concerned.
+    pub fn user(mut self, name: &str) -> Self {
+        self.user_name = Some(name.to_owned());
+        self
+    }
+
+    /// Names the client address.
+    pub fn client(mut self, client: Option<String>) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// Adds a machine-readable detail (a reason code), never a secret.
+    pub fn detail(mut self, detail: &str) -> Self {
+        self.detail = Some(detail.to_owned());
+        self
+    }
+}

@@ -1,0 +1,298 @@
+//! The recorder's configuration: command-line flags and `REKEY_RECORDER_*` environment variables
+//! ([`Args`]) become a [`Config`] value that is passed down, never kept in a global.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rekey_proto::{CloudBase, CloudPublicKey, Serial};
+use rekey_web::{Clock, SystemClock};
+use time::UtcOffset;
+
+use crate::clock::{FileClock, parse_utc_offset};
+
+/// Why the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The cloud address is not an http(s) URL.
+    #[error("--cloud-url: {0}")]
+    CloudUrl(#[from] rekey_proto::QrError),
+    /// The pinned cloud key is not base64url of an Ed25519 public key.
+    #[error("--cloud-key: {0}")]
+    CloudKey(#[from] rekey_proto::IdentityError),
+    /// The serial number is not 6–32 letters and digits.
+    #[error("--serial: {0}")]
+    Serial(#[from] rekey_proto::SerialError),
+    /// The UTC offset does not parse.
+    #[error("--utc-offset: {0}")]
+    UtcOffset(String),
+    /// A back-off or heartbeat setting is out of range.
+    #[error("{0}")]
+    Range(&'static str),
+}
+
+/// The recorder's command line. Every flag can also be set by the environment variable named.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(
+    name = "rekey-recorder",
+    version,
+    about = "The recorder's management plane: web UI and cloud agent."
+)]
+pub struct Args {
+    /// Address the web UI listens on.
+    #[arg(long, env = "REKEY_RECORDER_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Directory holding the recorder's state (created if missing).
+    #[arg(long, env = "REKEY_RECORDER_DATA_DIR", default_value = "recorder-data")]
+    pub data_dir: PathBuf,
+
+    /// The cloud's public base URL (https://… in production); the gateway is {base}/gateway/v1.
+    #[arg(long, env = "REKEY_RECORDER_CLOUD_URL")]
+    pub cloud_url: String,
+
+    /// The cloud's Ed25519 public key, base64url: the only key the agent trusts.
+    #[arg(long, env = "REKEY_RECORDER_CLOUD_KEY")]
+    pub cloud_key: String,
+
+    /// The serial number printed on the recorder; without one, the recorder makes RK + 12
+    /// random symbols on first start and keeps it.
+    #[arg(long, env = "REKEY_RECORDER_SERIAL")]
+    pub serial: Option<String>,
+
+    /// The recorder's UTC offset, for its local date (temporary passwords are valid on dates).
+    #[arg(long, env = "REKEY_RECORDER_UTC_OFFSET", default_value = "+09:00")]
+    pub utc_offset: String,
+
+    /// First reconnection delay in milliseconds (doubles up to --backoff-max-ms, ±20 % jitter).
+    #[arg(
+        long,
+        env = "REKEY_RECORDER_BACKOFF_INITIAL_MS",
+        default_value_t = 1_000
+    )]
+    pub backoff_initial_ms: u64,
+
+    /// Longest reconnection delay in milliseconds.
+    #[arg(long, env = "REKEY_RECORDER_BACKOFF_MAX_MS", default_value_t = 60_000)]
+    pub backoff_max_ms: u64,
+
+    /// Heartbeat period in seconds used when the cloud does not name one.
+    #[arg(long, env = "REKEY_RECORDER_HEARTBEAT_SECS", default_value_t = 20)]
+    pub heartbeat_secs: u32,
+
+    /// TEST ONLY: a file holding a clock offset in seconds (`-86400`) or an absolute Unix time
+    /// (`@1767225600`), read on every clock call so tests can move the recorder's date.
+    #[arg(long, env = "REKEY_RECORDER_TEST_CLOCK_FILE", hide = true)]
+    pub test_clock_file: Option<PathBuf>,
+}
+
+/// How the agent reconnects and keeps the connection alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentSettings {
+    /// First reconnection delay (protocol: 1 s).
+    pub backoff_initial: Duration,
+    /// Longest reconnection delay (protocol: 60 s).
+    pub backoff_max: Duration,
+    /// Jitter in percent either way (protocol: 20).
+    pub jitter_percent: u32,
+    /// Heartbeat period when the cloud's `welcome` says 0.
+    pub heartbeat_secs: u32,
+    /// How long connecting plus the handshake may take.
+    pub handshake_timeout: Duration,
+}
+
+impl Default for AgentSettings {
+    fn default() -> Self {
+        Self {
+            backoff_initial: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+            jitter_percent: 20,
+            heartbeat_secs: 20,
+            handshake_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// The limits of the recovery screen and of logins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a recovery challenge lives (protocol default: 30 minutes).
+    pub challenge_lifetime_secs: i64,
+    /// Failed codes (all but malformed ones) before the recovery screen locks.
+    pub recovery_max_failures: u32,
+    /// The first lock's length; each further lock doubles it.
+    pub recovery_first_lock_secs: i64,
+    /// Failed logins per user name before that name is locked.
+    pub login_max_failures_per_user: u32,
+    /// Failed logins per client address before that address is locked.
+    pub login_max_failures_per_client: u32,
+    /// The window in which failed logins are counted.
+    pub login_window_secs: i64,
+    /// How long a login lock lasts.
+    pub login_lock_secs: i64,
+    /// How long a session lasts.
+    pub session_secs: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            challenge_lifetime_secs: 30 * 60,
+            recovery_max_failures: 5,
+            recovery_first_lock_secs: 15 * 60,
+            login_max_failures_per_user: 5,
+            login_max_failures_per_client: 20,
+            login_window_secs: 15 * 60,
+            login_lock_secs: 5 * 60,
+            session_secs: 12 * 60 * 60,
+        }
+    }
+}
+
+/// Everything the recorder needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address the web UI listens on (port 0: any free port).
+    pub listen: SocketAddr,
+    /// Directory holding the state database.
+    pub data_dir: PathBuf,
+    /// The cloud's public base URL.
+    pub cloud_base: CloudBase,
+    /// The pinned cloud public key.
+    pub cloud_key: CloudPublicKey,
+    /// The configured serial number, if the recorder has one printed on it.
+    pub serial: Option<Serial>,
+    /// Reconnection and heartbeat settings.
+    pub agent: AgentSettings,
+    /// Recovery and login limits.
+    pub limits: Limits,
+    /// The recorder's UTC offset, for its local date.
+    pub utc_offset: UtcOffset,
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Config {
+    /// The configuration a command line describes.
+    pub fn from_args(args: Args) -> Result<Self, ConfigError> {
+        if args.backoff_initial_ms == 0 || args.backoff_max_ms < args.backoff_initial_ms {
+            return Err(ConfigError::Range(
+                "--backoff-initial-ms must be > 0 and at most --backoff-max-ms",
+            ));
+        }
+        if args.heartbeat_secs == 0 {
+            return Err(ConfigError::Range("--heartbeat-secs must be > 0"));
+        }
+        let clock: Arc<dyn Clock> = match args.test_clock_file {
+            Some(path) => Arc::new(FileClock::new(path)),
+            None => Arc::new(SystemClock),
+        };
+        Ok(Self {
+            listen: args.listen,
+            data_dir: args.data_dir,
+            cloud_base: CloudBase::parse(&args.cloud_url)?,
+            cloud_key: CloudPublicKey::parse(&args.cloud_key)?,
+            serial: args.serial.as_deref().map(Serial::parse).transpose()?,
+            agent: AgentSettings {
+                backoff_initial: Duration::from_millis(args.backoff_initial_ms),
+                backoff_max: Duration::from_millis(args.backoff_max_ms),
+                heartbeat_secs: args.heartbeat_secs,
+                ..AgentSettings::default()
+            },
+            limits: Limits::default(),
+            utc_offset: parse_utc_offset(&args.utc_offset).map_err(ConfigError::UtcOffset)?,
+            clock,
+        })
+    }
+
+    /// A configuration for tests: listens on 127.0.0.1 port 0, short back-off (50 ms to
+    /// 400 ms), UTC+09:00, and the given data directory, cloud and clock.
+    pub fn for_test(
+        data_dir: PathBuf,
+        cloud_base: CloudBase,
+        cloud_key: CloudPublicKey,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            cloud_base,
+            cloud_key,
+            serial: None,
+            agent: AgentSettings {
+                backoff_initial: Duration::from_millis(50),
+                backoff_max: Duration::from_millis(400),
+                handshake_timeout: Duration::from_secs(5),
+                ..AgentSettings::default()
+            },
+            limits: Limits::default(),
+            utc_offset: UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC),
+            clock,
+        }
+    }
+
+    /// The gateway's WebSocket URL: `{base}/gateway/v1` with `ws(s)://` for `http(s)://`.
+    pub fn gateway_url(&self) -> String {
+        let base = self.cloud_base.as_str();
+        let ws = match base.strip_prefix("https://") {
+            Some(rest) => format!("wss://{rest}"),
+            None => format!("ws://{}", base.strip_prefix("http://").unwrap_or(base)),
+        };
+        format!("{ws}{}", rekey_proto::gateway::GATEWAY_PATH)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn key() -> String {
+        rekey_proto::CloudSigningKey::from_seed([7; 32])
+            .public()
+            .to_string()
+    }
+
+    #[test]
+    fn args_become_a_config() {
+        let args = Args::try_parse_from([
+            "rekey-recorder",
+            "--cloud-url",
+            "https://cloud.example.com/",
+            "--cloud-key",
+            &key(),
+            "--serial",
+            "nvr123456",
+        ]);
+        let config = args
+            .map_err(|e| e.to_string())
+            .and_then(|a| Config::from_args(a).map_err(|e| e.to_string()));
+        let config = match config {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(config.gateway_url(), "wss://cloud.example.com/gateway/v1");
+        assert_eq!(
+            config.serial.map(|s| s.to_string()).as_deref(),
+            Some("NVR123456")
+        );
+        assert_eq!(config.utc_offset.whole_hours(), 9);
+        assert_eq!(config.agent.backoff_max, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_bad_key_is_refused() {
+        let args = Args::try_parse_from([
+            "rekey-recorder",
+            "--cloud-url",
+            "http://127.0.0.1:9",
+            "--cloud-key",
+            "not-a-key",
+        ]);
+        assert!(matches!(
+            args.map(Config::from_args),
+            Ok(Err(ConfigError::CloudKey(_)))
+        ));
+    }
+}

@@ -1,0 +1,180 @@
+//! The "Forgot password?" flow and the "Password recovery" screen's logic: making challenges,
+//! checking temporary passwords offline (`docs/protocol.md` §6–8), the guessing limit, and the
+//! one atomic state change that accepts a code.
+
+use rekey_proto::{Challenge, CodeError, Email, RecoveryQr, TemporaryPassword, VerifyContext};
+use rekey_web::password::{self, PasswordError};
+use rekey_web::random_array;
+
+use crate::audit::Event;
+use crate::clock::local_date;
+use crate::startup::App;
+use crate::store::{ADMIN_USER, StoreError};
+
+/// What became of a submitted security code.
+#[derive(Debug)]
+pub enum Submitted {
+    /// Accepted: the admin password is the new one and every session ended.
+    Accepted,
+    /// The screen is locked until this Unix time; nothing was checked.
+    Locked {
+        /// End of the lock.
+        until: i64,
+    },
+    /// The recorder holds no recovery key (it never connected to the cloud).
+    NoRecoveryKey,
+    /// The recorder is not activated (there is no admin).
+    NotActivated,
+    /// The new password breaks the policy; the code was not checked.
+    Password(PasswordError),
+    /// The code was refused. `locked_until` is set when this failure started a lock.
+    Refused {
+        /// Why.
+        error: CodeError,
+        /// The lock this failure started, if any.
+        locked_until: Option<i64>,
+    },
+}
+
+/// Makes a fresh challenge for `email`, replacing the pending one.
+pub async fn request(
+    app: &App,
+    email: Email,
+    client: Option<String>,
+) -> Result<Challenge, StoreError> {
+    let now = app.config.clock.now();
+    let challenge = Challenge {
+        nonce: random_array(),
+        expires_at: now + app.config.limits.challenge_lifetime_secs,
+        email,
+    };
+    app.store
+        .replace_challenge(
+            &challenge,
+            &Event::RecoveryRequested
+                .entry(now)
+                .user(ADMIN_USER)
+                .client(client),
+        )
+        .await?;
+    Ok(challenge)
+}
+
+/// The recovery QR's URL for the pending challenge, if there is a live one and a recovery key.
+pub async fn pending_qr_url(app: &App) -> Result<Option<(String, Challenge)>, StoreError> {
+    let cloud = app.store.cloud_state().await?;
+    let Some((_, key)) = cloud.recovery_key else {
+        return Ok(None);
+    };
+    let (pending, _) = app.store.challenges().await?;
+    let now = app.config.clock.now();
+    Ok(pending.filter(|c| c.expires_at >= now).map(|c| {
+        let qr = RecoveryQr::new(&key, app.identity.serial.clone(), c.clone());
+        (qr.to_url(&app.config.cloud_base), c)
+    }))
+}
+
+/// The reason code of a refusal, as written to the audit log.
+pub fn reason_code(e: &CodeError) -> &'static str {
+    match e {
+        CodeError::Malformed(_) => "malformed",
+        CodeError::ForAnotherDevice => "for-another-device",
+        CodeError::Wrong => "wrong",
+        CodeError::AlreadyUsed => "already-used",
+        CodeError::NotYetValid { .. } => "not-yet-valid",
+        CodeError::Expired { .. } => "expired",
+        CodeError::ChallengeExpired { .. } => "challenge-expired",
+        CodeError::ChallengeReplaced => "challenge-replaced",
+    }
+}
+
+/// Checks a typed security code and, if it is good, sets the new admin password.
+pub async fn submit(
+    app: &App,
+    code: &str,
+    new_password: &str,
+    confirm: &str,
+    client: Option<String>,
+) -> Result<Submitted, StoreError> {
+    let now = app.config.clock.now();
+    let lock = app.store.recovery_lock().await?;
+    if lock.locked_until > now {
+        return Ok(Submitted::Locked {
+            until: lock.locked_until,
+        });
+    }
+    let Some(admin) = app.store.admin().await? else {
+        return Ok(Submitted::NotActivated);
+    };
+    let cloud = app.store.cloud_state().await?;
+    let Some((_, key)) = cloud.recovery_key else {
+        return Ok(Submitted::NoRecoveryKey);
+    };
+    // A mistyped code costs no attempt: it never reaches the MAC.
+    let typed = match TemporaryPassword::parse(code) {
+        Ok(t) => t,
+        Err(error) => {
+            return Ok(Submitted::Refused {
+                error,
+                locked_until: None,
+            });
+        }
+    };
+    let email = admin.email.as_ref().map(Email::as_str).unwrap_or("");
+    if let Err(e) = password::check_new(new_password, confirm, &[ADMIN_USER, email]) {
+        return Ok(Submitted::Password(e));
+    }
+    let (pending, earlier) = app.store.challenges().await?;
+    let ctx = VerifyContext {
+        serial: &app.identity.serial,
+        key: &key,
+        last_used_seq: cloud.last_used_seq,
+        today: local_date(now, app.config.utc_offset),
+        now,
+        challenge: pending.as_ref(),
+        earlier_challenges: &earlier,
+    };
+    let refused = match typed.verify(&ctx) {
+        Ok(accepted) => {
+            let pw = new_password.to_owned();
+            let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
+                .await
+                .map_err(|_| StoreError::Corrupt("password hash task"))?;
+            let entry = Event::RecoverySucceeded
+                .entry(now)
+                .user(ADMIN_USER)
+                .client(client.clone())
+                .detail(match accepted.validity {
+                    rekey_proto::Validity::Challenge => "challenge-code",
+                    rekey_proto::Validity::DateWindow { .. } => "date-window-code",
+                });
+            if app
+                .store
+                .accept_recovery(cloud.last_used_seq, accepted.seq, &hash, &entry)
+                .await?
+            {
+                tracing::info!("admin password reset with a temporary password");
+                return Ok(Submitted::Accepted);
+            }
+            CodeError::AlreadyUsed
+        }
+        Err(e) => e,
+    };
+    let entry = Event::RecoveryFailed
+        .entry(now)
+        .user(ADMIN_USER)
+        .client(client)
+        .detail(reason_code(&refused));
+    let state = app
+        .store
+        .record_recovery_failure(
+            app.config.limits.recovery_max_failures,
+            app.config.limits.recovery_first_lock_secs,
+            &entry,
+        )
+        .await?;
+    Ok(Submitted::Refused {
+        error: refused,
+        locked_until: (state.locked_until > now).then_some(state.locked_until),
+    })
+}

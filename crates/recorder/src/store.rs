@@ -1,0 +1,742 @@
+//! The recorder's persistent state: one SQLite file (`recorder.db`, WAL journal, full sync) in
+//! the data directory. Every change that must not be seen half-done is one transaction, so a
+//! crash or power cut leaves either the old state or the new one.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rekey_proto::{CHALLENGE_NONCE_LEN, Challenge, DeviceSigningKey, Email, RecoveryKey, Serial};
+use sha2::{Digest, Sha256};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use zeroize::Zeroize;
+
+/// The file name of the state database inside the data directory.
+pub const DB_FILE: &str = "recorder.db";
+
+/// How many replaced or used challenges are remembered (to say why their codes fail).
+pub const EARLIER_CHALLENGES_KEPT: i64 = 5;
+
+/// The name of the administrator account, fixed as on the manual's recorder.
+pub const ADMIN_USER: &str = "admin";
+
+/// Why the state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("state database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("state database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value is not what this version wrote.
+    #[error("state database holds an unreadable {0}")]
+    Corrupt(&'static str),
+}
+
+/// Result of the store's operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The handle to the state database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// The recorder's identity: its serial number and device key.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The serial number (configured, or generated on first start and kept).
+    pub serial: Serial,
+    /// The Ed25519 device key.
+    pub key: DeviceSigningKey,
+}
+
+/// The cloud-related part of the device row.
+#[derive(Debug, Clone)]
+pub struct CloudState {
+    /// Whether the admin enabled the cloud.
+    pub enabled: bool,
+    /// The recovery key and its epoch, once delivered.
+    pub recovery_key: Option<(u32, RecoveryKey)>,
+    /// The sequence number of the last accepted temporary password.
+    pub last_used_seq: u32,
+    /// The register code as last received (canonical, 12 symbols), while unbound.
+    pub register_code: Option<String>,
+    /// Whether the cloud said the device is bound to an account.
+    pub bound: bool,
+}
+
+/// A user of the recorder's UI.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Row id.
+    pub id: i64,
+    /// Login name.
+    pub name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Optional e-mail address (the admin's is where temporary passwords go).
+    pub email: Option<Email>,
+    /// Whether this is the administrator.
+    pub is_admin: bool,
+}
+
+/// A logged-in session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Its user.
+    pub user: User,
+    /// The CSRF token of the session's forms.
+    pub csrf: String,
+}
+
+/// The state of the recovery screen's guessing limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecoveryLock {
+    /// Failures since the last lock (or success).
+    pub failures: u32,
+    /// How many locks happened so far (the next lasts twice as long).
+    pub locks: u32,
+    /// Unix seconds until which the screen is locked (0: never).
+    pub locked_until: i64,
+}
+
+/// One audit-log entry as stored.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// Unix seconds.
+    pub at: i64,
+    /// Event code (see [`crate::audit::Event`]).
+    pub event: String,
+    /// The user concerned, if any.
+    pub user_name: Option<String>,
+    /// The client address, if known.
+    pub client: Option<String>,
+    /// Event-specific machine-readable detail (a reason code), never a secret.
+    pub detail: Option<String>,
+}
+
+/// The SHA-256 of a session token, as stored.
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn u32_of(v: i64, what: &'static str) -> StoreResult<u32> {
+    u32::try_from(v).map_err(|_| StoreError::Corrupt(what))
+}
+
+fn email_of(v: Option<String>) -> Option<Email> {
+    v.and_then(|e| Email::parse(&e).ok())
+}
+
+fn user_of(row: &sqlx::sqlite::SqliteRow) -> StoreResult<User> {
+    Ok(User {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        password_hash: row.try_get("password_hash")?,
+        email: email_of(row.try_get("email")?),
+        is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+    })
+}
+
+fn challenge_of(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Challenge> {
+    let nonce: Vec<u8> = row.try_get("nonce")?;
+    let nonce: [u8; CHALLENGE_NONCE_LEN] = nonce
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("challenge"))?;
+    let email: String = row.try_get("email")?;
+    Ok(Challenge {
+        nonce,
+        expires_at: row.try_get("expires_at")?,
+        email: Email::parse(&email).map_err(|_| StoreError::Corrupt("challenge e-mail"))?,
+    })
+}
+
+async fn audit_in(tx: &mut Transaction<'static, Sqlite>, e: &AuditEntry) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, event, user_name, client, detail) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(e.at)
+    .bind(&e.event)
+    .bind(&e.user_name)
+    .bind(&e.client)
+    .bind(&e.detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the state database in `dir` and brings its schema up to date.
+    pub async fn open(dir: &Path) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(dir.join(DB_FILE))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Closes the database, waiting for the connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        // IMMEDIATE takes the write lock at once, so two writers never deadlock on an upgrade.
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn read_identity(&self) -> StoreResult<Option<Identity>> {
+        let Some(row) = sqlx::query("SELECT serial, device_seed FROM device WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let serial: String = row.try_get("serial")?;
+        let mut seed: Vec<u8> = row.try_get("device_seed")?;
+        let arr: Result<[u8; 32], _> = seed.as_slice().try_into();
+        seed.zeroize();
+        let mut arr = arr.map_err(|_| StoreError::Corrupt("device key"))?;
+        let key = DeviceSigningKey::from_seed(arr);
+        arr.zeroize();
+        Ok(Some(Identity {
+            serial: Serial::parse(&serial).map_err(|_| StoreError::Corrupt("serial"))?,
+            key,
+        }))
+    }
+
+    /// The device identity; made on first start (with `configured` as serial, or the generated
+    /// one) and kept. A configured serial never replaces the one already kept.
+    pub async fn identity(
+        &self,
+        configured: Option<&Serial>,
+        generate: impl FnOnce() -> (Serial, [u8; 32]),
+        now: i64,
+    ) -> StoreResult<Identity> {
+        if let Some(id) = self.read_identity().await? {
+            return Ok(id);
+        }
+        let (generated_serial, mut seed) = generate();
+        let serial = configured.cloned().unwrap_or(generated_serial);
+        sqlx::query(
+            "INSERT OR IGNORE INTO device (id, serial, device_seed, created_at) VALUES (1, ?, ?, ?)",
+        )
+        .bind(serial.as_str())
+        .bind(seed.as_slice())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        seed.zeroize();
+        // Read back: if another task won the race, its identity is the one kept.
+        self.read_identity()
+            .await?
+            .ok_or(StoreError::Corrupt("device identity"))
+    }
+
+    /// The cloud settings and recovery state.
+    pub async fn cloud_state(&self) -> StoreResult<CloudState> {
+        let row = sqlx::query(
+            "SELECT cloud_enabled, recovery_key, key_epoch, last_used_seq, register_code, bound \
+             FROM device WHERE id = 1",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let key: Option<Vec<u8>> = row.try_get("recovery_key")?;
+        let epoch = u32_of(row.try_get("key_epoch")?, "key epoch")?;
+        let recovery_key = match key {
+            Some(mut k) => {
+                let arr: Result<[u8; 32], _> = k.as_slice().try_into();
+                k.zeroize();
+                let arr = arr.map_err(|_| StoreError::Corrupt("recovery key"))?;
+                Some((epoch, RecoveryKey::from_bytes(arr)))
+            }
+            None => None,
+        };
+        Ok(CloudState {
+            enabled: row.try_get::<i64, _>("cloud_enabled")? != 0,
+            recovery_key,
+            last_used_seq: u32_of(row.try_get("last_used_seq")?, "sequence number")?,
+            register_code: row.try_get("register_code")?,
+            bound: row.try_get::<i64, _>("bound")? != 0,
+        })
+    }
+
+    /// Turns the cloud on or off and writes the audit entry, in one transaction.
+    pub async fn set_cloud_enabled(&self, enabled: bool, audit: &AuditEntry) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE device SET cloud_enabled = ? WHERE id = 1")
+            .bind(i64::from(enabled))
+            .execute(&mut *tx)
+            .await?;
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a delivered recovery key with its epoch, atomically.
+    pub async fn store_recovery_key(&self, epoch: u32, key: &RecoveryKey) -> StoreResult<()> {
+        sqlx::query("UPDATE device SET recovery_key = ?, key_epoch = ? WHERE id = 1")
+            .bind(key.expose_secret().as_slice())
+            .bind(i64::from(epoch))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records the binding as the cloud last told it.
+    pub async fn set_binding(&self, register_code: Option<&str>, bound: bool) -> StoreResult<()> {
+        sqlx::query("UPDATE device SET register_code = ?, bound = ? WHERE id = 1")
+            .bind(register_code)
+            .bind(i64::from(bound))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ----- users and sessions -----
+
+    /// Whether the admin password was set (the recorder is activated).
+    pub async fn is_activated(&self) -> StoreResult<bool> {
+        Ok(sqlx::query("SELECT 1 FROM users WHERE is_admin = 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+
+    /// Creates the admin user; `false` if the recorder was already activated.
+    pub async fn activate(
+        &self,
+        password_hash: &str,
+        email: Option<&Email>,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query("SELECT 1 FROM users WHERE is_admin = 1")
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if done {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO users (name, password_hash, email, is_admin, created_at) VALUES (?, ?, ?, 1, ?)",
+        )
+        .bind(ADMIN_USER)
+        .bind(password_hash)
+        .bind(email.map(Email::as_str))
+        .bind(audit.at)
+        .execute(&mut *tx)
+        .await?;
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Adds a (non-admin) user; `false` if the name is taken.
+    pub async fn add_user(
+        &self,
+        name: &str,
+        password_hash: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let r = sqlx::query(
+            "INSERT OR IGNORE INTO users (name, password_hash, email, is_admin, created_at) VALUES (?, ?, NULL, 0, ?)",
+        )
+        .bind(name)
+        .bind(password_hash)
+        .bind(audit.at)
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The user with this login name (exact match).
+    pub async fn user_by_name(&self, name: &str) -> StoreResult<Option<User>> {
+        sqlx::query("SELECT * FROM users WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(user_of)
+            .transpose()
+    }
+
+    /// The administrator, once activated.
+    pub async fn admin(&self) -> StoreResult<Option<User>> {
+        sqlx::query("SELECT * FROM users WHERE is_admin = 1 ORDER BY id LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(user_of)
+            .transpose()
+    }
+
+    /// Every user, admin first.
+    pub async fn users(&self) -> StoreResult<Vec<User>> {
+        sqlx::query("SELECT * FROM users ORDER BY is_admin DESC, name")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(user_of)
+            .collect()
+    }
+
+    /// Sets or clears a user's e-mail address.
+    pub async fn set_user_email(
+        &self,
+        user_id: i64,
+        email: Option<&Email>,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE users SET email = ? WHERE id = ?")
+            .bind(email.map(Email::as_str))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Starts a session (stores only the token's hash) and audits the login.
+    pub async fn create_session(
+        &self,
+        token: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
+            .bind(audit.at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash(token))
+        .bind(user_id)
+        .bind(csrf)
+        .bind(audit.at)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The live session of a cookie value.
+    pub async fn session(&self, token: &str, now: i64) -> StoreResult<Option<Session>> {
+        let row = sqlx::query(
+            "SELECT u.*, s.csrf AS csrf FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = ? AND s.expires_at > ?",
+        )
+        .bind(token_hash(token))
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(Session {
+                user: user_of(&r)?,
+                csrf: r.try_get("csrf")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Ends a session and audits the logout.
+    pub async fn end_session(&self, token: &str, audit: &AuditEntry) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash(token))
+            .execute(&mut *tx)
+            .await?;
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ----- login throttling -----
+
+    /// The latest lock end among `keys` that is still in the future.
+    pub async fn login_locked_until(&self, keys: &[String], now: i64) -> StoreResult<Option<i64>> {
+        let mut until = None;
+        for key in keys {
+            let v: Option<i64> =
+                sqlx::query_scalar("SELECT locked_until FROM login_failures WHERE key = ?")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            if let Some(v) = v.filter(|v| *v > now) {
+                until = Some(until.map_or(v, |u: i64| u.max(v)));
+            }
+        }
+        Ok(until)
+    }
+
+    /// Counts a failed login against each key; a key with `limits.0` failures inside
+    /// `window` seconds is locked for `lock` seconds. Returns whether a lock started.
+    pub async fn record_login_failure(
+        &self,
+        keys: &[(String, u32)],
+        window: i64,
+        lock: i64,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let now = audit.at;
+        let mut tx = self.write().await?;
+        let mut locked = false;
+        for (key, limit) in keys {
+            sqlx::query(
+                "INSERT INTO login_failures (key, failures, first_at, locked_until) VALUES (?, 1, ?, 0) \
+                 ON CONFLICT(key) DO UPDATE SET \
+                   failures = CASE WHEN first_at < ? THEN 1 ELSE failures + 1 END, \
+                   first_at = CASE WHEN first_at < ? THEN ? ELSE first_at END",
+            )
+            .bind(key)
+            .bind(now)
+            .bind(now - window)
+            .bind(now - window)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let r = sqlx::query(
+                "UPDATE login_failures SET locked_until = ?, failures = 0, first_at = ? \
+                 WHERE key = ? AND failures >= ?",
+            )
+            .bind(now + lock)
+            .bind(now)
+            .bind(key)
+            .bind(i64::from(*limit))
+            .execute(&mut *tx)
+            .await?;
+            locked |= r.rows_affected() > 0;
+        }
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(locked)
+    }
+
+    /// Forgets the failures of `key` (after a successful login).
+    pub async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM login_failures WHERE key = ?")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ----- recovery -----
+
+    /// Makes `challenge` the pending one; the former pending one becomes an earlier one, and
+    /// only the newest [`EARLIER_CHALLENGES_KEPT`] earlier ones are kept.
+    pub async fn replace_challenge(
+        &self,
+        challenge: &Challenge,
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE challenges SET state = 'replaced' WHERE state = 'pending'")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO challenges (nonce, expires_at, email, state, created_at) VALUES (?, ?, ?, 'pending', ?)",
+        )
+        .bind(challenge.nonce.as_slice())
+        .bind(challenge.expires_at)
+        .bind(challenge.email.as_str())
+        .bind(audit.at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM challenges WHERE state <> 'pending' AND id NOT IN \
+             (SELECT id FROM challenges WHERE state <> 'pending' ORDER BY id DESC LIMIT ?)",
+        )
+        .bind(EARLIER_CHALLENGES_KEPT)
+        .execute(&mut *tx)
+        .await?;
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The pending challenge (even if expired) and the earlier ones, newest first.
+    pub async fn challenges(&self) -> StoreResult<(Option<Challenge>, Vec<Challenge>)> {
+        let rows = sqlx::query("SELECT * FROM challenges ORDER BY id DESC")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut pending = None;
+        let mut earlier = Vec::new();
+        for r in &rows {
+            let state: String = r.try_get("state")?;
+            let c = challenge_of(r)?;
+            if state == "pending" && pending.is_none() {
+                pending = Some(c);
+            } else {
+                earlier.push(c);
+            }
+        }
+        Ok((pending, earlier))
+    }
+
+    /// The guessing limit's state.
+    pub async fn recovery_lock(&self) -> StoreResult<RecoveryLock> {
+        let r = sqlx::query("SELECT failures, locks, locked_until FROM recovery_lock WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(RecoveryLock {
+            failures: u32_of(r.try_get("failures")?, "failure count")?,
+            locks: u32_of(r.try_get("locks")?, "lock count")?,
+            locked_until: r.try_get("locked_until")?,
+        })
+    }
+
+    /// Counts one failed code. After `max_failures`, locks the screen for `first_lock`
+    /// seconds doubled for each earlier lock. Writes `failed` (and a lock entry) to the audit log.
+    pub async fn record_recovery_failure(
+        &self,
+        max_failures: u32,
+        first_lock: i64,
+        failed: &AuditEntry,
+    ) -> StoreResult<RecoveryLock> {
+        let now = failed.at;
+        let mut tx = self.write().await?;
+        let old =
+            sqlx::query("SELECT failures, locks, locked_until FROM recovery_lock WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?;
+        let failures = u32_of(old.try_get("failures")?, "failure count")? + 1;
+        let locks = u32_of(old.try_get("locks")?, "lock count")?;
+        let locked_until: i64 = old.try_get("locked_until")?;
+        audit_in(&mut tx, failed).await?;
+        let state = if failures >= max_failures {
+            let duration = first_lock.saturating_mul(1i64 << locks.min(20));
+            audit_in(
+                &mut tx,
+                &AuditEntry {
+                    event: crate::audit::Event::RecoveryLocked.code().to_owned(),
+                    detail: Some(duration.to_string()),
+                    ..failed.clone()
+                },
+            )
+            .await?;
+            RecoveryLock {
+                failures: 0,
+                locks: locks + 1,
+                locked_until: now.saturating_add(duration),
+            }
+        } else {
+            RecoveryLock {
+                failures,
+                locks,
+                locked_until,
+            }
+        };
+        sqlx::query(
+            "UPDATE recovery_lock SET failures = ?, locks = ?, locked_until = ? WHERE id = 1",
+        )
+        .bind(i64::from(state.failures))
+        .bind(i64::from(state.locks))
+        .bind(state.locked_until)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// Accepts a temporary password, in ONE transaction: sets the admin's new password, ends
+    /// every session, sets `last_used_seq`, retires the pending challenge, resets the guessing
+    /// limit and writes the audit entry. Returns `false` (changing nothing) if `last_used_seq`
+    /// moved since the code was verified, i.e. a concurrent request used it or a newer one.
+    pub async fn accept_recovery(
+        &self,
+        verified_against_seq: u32,
+        seq: u32,
+        password_hash: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write().await?;
+        let r = sqlx::query(
+            "UPDATE device SET last_used_seq = ? WHERE id = 1 AND last_used_seq = ? AND ? > last_used_seq",
+        )
+        .bind(i64::from(seq))
+        .bind(i64::from(verified_against_seq))
+        .bind(i64::from(seq))
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE users SET password_hash = ? WHERE is_admin = 1")
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE challenges SET state = 'used' WHERE state = 'pending'")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE recovery_lock SET failures = 0, locks = 0, locked_until = 0 WHERE id = 1",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM login_failures")
+            .execute(&mut *tx)
+            .await?;
+        audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    // ----- audit log -----
+
+    /// Appends an entry to the audit log.
+    pub async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        audit_in(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The newest `limit` entries, newest first.
+    pub async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+        let rows = sqlx::query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at: r.try_get("at")?,
+                    event: r.try_get("event")?,
+                    user_name: r.try_get("user_name")?,
+                    client: r.try_get("client")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+}

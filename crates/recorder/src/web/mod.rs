@@ -1,0 +1,311 @@
+//! The recorder's web UI: routes, the per-request context (language, session, CSRF), and the
+//! handlers of activation, login, users, the cloud page, "Forgot password?", the "Password
+//! recovery" screen and the audit log.
+//!
+//! Routes (form fields in brackets; every POST also carries `csrf`):
+//! - `GET|POST /activate` \[`password`, `confirm`, `email`\] — first start only
+//! - `GET|POST /login` \[`username`, `password`\], `POST /logout`
+//! - `GET /users`, `POST /users/email` \[`email`\], `POST /users/add` \[`username`, `password`, `confirm`\]
+//! - `GET|POST /network/cloud` \[`enabled`=`on` when ticked\], `GET /network/cloud/qr.png`
+//! - `GET|POST /forgot` \[`email` when the admin has none\]
+//! - `GET|POST /recovery` \[`code`, `password`, `confirm`\], `GET /recovery/qr.png`
+//! - `GET /audit`, `GET /lang?set=ja&next=/path`, `GET /static/style.css`
+
+mod handlers;
+mod views;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use rekey_web::i18n::LANG_COOKIE;
+use rekey_web::{CsrfToken, Lang, random_token};
+
+use crate::startup::App;
+use crate::store::{Session, StoreError};
+use views::{Chrome, MessagePage};
+
+/// The cookie holding the session token.
+pub const SESSION_COOKIE: &str = "rk_session";
+/// The cookie holding the CSRF token of forms shown before login.
+pub const CSRF_COOKIE: &str = "rk_csrf";
+
+/// The web UI's router.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(handlers::home))
+        .route(
+            "/activate",
+            get(handlers::activate_form).post(handlers::activate),
+        )
+        .route("/login", get(handlers::login_form).post(handlers::login))
+        .route("/logout", post(handlers::logout))
+        .route("/users", get(handlers::users))
+        .route("/users/email", post(handlers::set_email))
+        .route("/users/add", post(handlers::add_user))
+        .route(
+            "/network/cloud",
+            get(handlers::cloud).post(handlers::cloud_apply),
+        )
+        .route("/network/cloud/qr.png", get(handlers::cloud_qr))
+        .route("/forgot", get(handlers::forgot_form).post(handlers::forgot))
+        .route(
+            "/recovery",
+            get(handlers::recovery_form).post(handlers::recovery),
+        )
+        .route("/recovery/qr.png", get(handlers::recovery_qr))
+        .route("/audit", get(handlers::audit))
+        .route("/lang", get(handlers::set_lang))
+        .route("/static/style.css", get(style))
+        .fallback(handlers::not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), activation_gate))
+        .layer(middleware::from_fn(no_store))
+        .with_state(app)
+}
+
+async fn style() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../static/style.css"),
+    )
+        .into_response()
+}
+
+/// Pages are personal and change with state: never cached. Frames are refused.
+async fn no_store(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}
+
+/// Until the admin password is set, every page leads to activation.
+async fn activation_gate(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let open = path == "/activate" || path == "/lang" || path.starts_with("/static/");
+    if !open {
+        match app.is_activated().await {
+            Ok(true) => {}
+            Ok(false) => return Redirect::to("/activate").into_response(),
+            Err(e) => return internal_error(Lang::En, &e),
+        }
+    }
+    next.run(req).await
+}
+
+/// A 500 page that names nothing internal; the cause goes to the log.
+fn internal_error(lang: Lang, e: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "request failed");
+    let chrome = Chrome {
+        lang,
+        user: None,
+        is_admin: false,
+        csrf: String::new(),
+        path: "/".to_owned(),
+    };
+    let page = MessagePage {
+        title: lang.t("rec-error-title"),
+        message: lang.t("error-internal"),
+        chrome,
+    };
+    (StatusCode::INTERNAL_SERVER_ERROR, render(&page)).into_response()
+}
+
+/// Renders a template as an HTML response.
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
+        }
+    }
+}
+
+/// A handler's failure: only internal ones reach here; the user sees a generic message.
+#[derive(Debug)]
+pub struct AppError {
+    lang: Lang,
+    error: StoreError,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        internal_error(self.lang, &self.error)
+    }
+}
+
+/// Handlers' result type.
+type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// The per-request context: language, cookies, client address and session.
+#[derive(Debug)]
+pub struct Req {
+    /// The negotiated language.
+    pub lang: Lang,
+    /// The request's cookies; changed cookies go back with the response.
+    pub jar: CookieJar,
+    /// The client's IP address.
+    pub client: Option<String>,
+    /// The session and its token, if logged in.
+    pub session: Option<(String, Session)>,
+    /// The request path.
+    pub path: String,
+}
+
+impl FromRequestParts<Arc<App>> for Req {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let accept = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok());
+        let lang = Lang::negotiate(jar.get(LANG_COOKIE).map(Cookie::value), accept);
+        let client = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        let session = match jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
+            Some(token) => match app.store.session(&token, app.config.clock.now()).await {
+                Ok(s) => s.map(|s| (token, s)),
+                Err(e) => return Err(internal_error(lang, &e)),
+            },
+            None => None,
+        };
+        Ok(Self {
+            lang,
+            jar,
+            client,
+            session,
+            path: parts.uri.path().to_owned(),
+        })
+    }
+}
+
+/// Builds a cookie as the recorder sets them: HttpOnly, SameSite=Strict, whole site.
+fn cookie(name: &'static str, value: String) -> Cookie<'static> {
+    Cookie::build((name, value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .path("/")
+        .build()
+}
+
+impl Req {
+    fn err(&self, error: StoreError) -> AppError {
+        AppError {
+            lang: self.lang,
+            error,
+        }
+    }
+
+    /// The logged-in session, if any.
+    fn user(&self) -> Option<&Session> {
+        self.session.as_ref().map(|(_, s)| s)
+    }
+
+    /// The CSRF token for this page's forms: the session's, or before login a cookie's
+    /// (made now if missing).
+    fn csrf(&mut self) -> String {
+        if let Some(s) = self.user() {
+            return s.csrf.clone();
+        }
+        if let Some(c) = self.jar.get(CSRF_COOKIE) {
+            return c.value().to_owned();
+        }
+        let token = random_token();
+        self.jar = self.jar.clone().add(cookie(CSRF_COOKIE, token.clone()));
+        token
+    }
+
+    /// Whether a submitted form's token matches (constant time).
+    fn csrf_ok(&self, submitted: &str) -> bool {
+        let expected = match self.user() {
+            Some(s) => Some(s.csrf.clone()),
+            None => self.jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()),
+        };
+        expected.is_some_and(|t| CsrfToken::from_stored(t).matches(submitted))
+    }
+
+    /// The page chrome (menu, languages, CSRF token).
+    fn chrome(&mut self) -> Chrome {
+        let csrf = self.csrf();
+        Chrome {
+            lang: self.lang,
+            user: self.user().map(|s| s.user.name.clone()),
+            is_admin: self.user().is_some_and(|s| s.user.is_admin),
+            csrf,
+            path: self.path.clone(),
+        }
+    }
+
+    /// A page with its cookies.
+    fn page(self, t: &impl Template) -> Response {
+        (self.jar, render(t)).into_response()
+    }
+
+    /// A page with a status code and its cookies.
+    fn page_status(self, status: StatusCode, t: &impl Template) -> Response {
+        (status, self.jar, render(t)).into_response()
+    }
+
+    /// A message page.
+    fn message(mut self, status: StatusCode, title_key: &str, message: String) -> Response {
+        let page = MessagePage {
+            title: self.lang.t(title_key),
+            message,
+            chrome: self.chrome(),
+        };
+        self.page_status(status, &page)
+    }
+
+    /// The "form expired" page of a CSRF mismatch.
+    fn csrf_failed(self) -> Response {
+        let m = self.lang.t("error-csrf");
+        self.message(StatusCode::FORBIDDEN, "rec-error-title", m)
+    }
+
+    /// Redirect to the login screen when not logged in.
+    fn login_required(&self) -> Option<Response> {
+        self.user()
+            .is_none()
+            .then(|| Redirect::to("/login").into_response())
+    }
+
+    /// Login plus admin role; a non-admin user sees "forbidden".
+    fn admin_required(self) -> Result<Self, Box<Response>> {
+        if let Some(r) = self.login_required() {
+            return Err(Box::new(r));
+        }
+        if self.user().is_some_and(|s| s.user.is_admin) {
+            Ok(self)
+        } else {
+            let m = self.lang.t("rec-error-forbidden");
+            Err(Box::new(self.message(
+                StatusCode::FORBIDDEN,
+                "rec-error-title",
+                m,
+            )))
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The pages, as askama templates under `crates/recorder/templates/`. Every user-facing string
+//! comes from the message catalogs through [`Chrome::t`] or is computed from them in Rust.
+
+use askama::Template;
+use rekey_web::Lang;
+
+/// What every page shows around its content: language, the logged-in user and the menu.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// The page's language.
+    pub lang: Lang,
+    /// The logged-in user's name, if any.
+    pub user: Option<String>,
+    /// Whether the logged-in user is the admin.
+    pub is_admin: bool,
+    /// The CSRF token of the page's forms.
+    pub csrf: String,
+    /// The page's path, for the language switcher to come back to.
+    pub path: String,
+}
+
+impl Chrome {
+    /// The catalog message `key` in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// The languages of the switcher.
+    pub fn langs(&self) -> [Lang; 2] {
+        Lang::ALL
+    }
+}
+
+/// A page with a title and a message (errors, "forbidden", "not found").
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub chrome: Chrome,
+    pub title: String,
+    pub message: String,
+}
+
+/// First start: set the admin password.
+#[derive(Template)]
+#[template(path = "activate.html")]
+pub struct ActivatePage {
+    pub chrome: Chrome,
+    pub error: Option<String>,
+    pub email: String,
+}
+
+/// The login screen.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub chrome: Chrome,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub username: String,
+}
+
+/// Menu → Network → Cloud.
+#[derive(Template)]
+#[template(path = "cloud.html")]
+pub struct CloudPage {
+    pub chrome: Chrome,
+    pub notice: Option<String>,
+    pub enabled: bool,
+    pub server: String,
+    pub serial: String,
+    pub status: String,
+    pub status_code: &'static str,
+    pub last_error: Option<String>,
+    pub register_code: Option<String>,
+    pub bound: bool,
+    pub drift: Option<String>,
+    pub has_recovery_key: bool,
+}
+
+/// One row of the users page.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// The users page.
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    pub chrome: Chrome,
+    pub notice: Option<String>,
+    pub error: Option<String>,
+    pub users: Vec<UserRow>,
+    pub admin_email: String,
+}
+
+/// One row of the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub at: String,
+    pub event: String,
+    pub user: String,
+    pub client: String,
+    pub detail: String,
+}
+
+/// The audit log.
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub chrome: Chrome,
+    pub rows: Vec<AuditRow>,
+}
+
+/// "Forgot password?": where the temporary password goes.
+#[derive(Template)]
+#[template(path = "forgot.html")]
+pub struct ForgotPage {
+    pub chrome: Chrome,
+    pub masked_email: Option<String>,
+    pub error: Option<String>,
+    pub no_key: bool,
+    pub email: String,
+}
+
+/// The "Password recovery" screen.
+#[derive(Template)]
+#[template(path = "recovery.html")]
+pub struct RecoveryPage {
+    pub chrome: Chrome,
+    pub no_key: bool,
+    pub qr: Option<QrInfo>,
+    pub errors: Vec<String>,
+    pub lock: Option<String>,
+    pub code: String,
+}
+
+/// The recovery QR's caption.
+#[derive(Debug, Clone)]
+pub struct QrInfo {
+    pub masked_email: String,
+    pub expires: String,
+}

@@ -1,0 +1,188 @@
+//! Activation, login, logout, throttling and the users page.
+
+use crate::support::{PASSWORD, TestCloud, spawn_recorder};
+
+#[tokio::test]
+async fn every_page_leads_to_activation_until_the_admin_password_is_set() {
+    let cloud = TestCloud::start().await;
+    let rec = spawn_recorder(&cloud).await;
+    let b = rec.browser();
+    for path in [
+        "/",
+        "/login",
+        "/network/cloud",
+        "/forgot",
+        "/recovery",
+        "/users",
+    ] {
+        assert_eq!(b.get(path).await.path(), "/activate", "{path}");
+    }
+    // No default password: the policy applies to the first one.
+    let weak = b.activate("password", "").await;
+    assert_eq!(weak.status, 422);
+    assert!(
+        weak.text_of("message")
+            .is_some_and(|m| m.contains("common")),
+        "{}",
+        weak.body
+    );
+    let bad_mail = b.activate(PASSWORD, "not-an-address").await;
+    assert!(
+        bad_mail
+            .text_of("message")
+            .is_some_and(|m| m.contains("e-mail"))
+    );
+
+    let done = b.activate(PASSWORD, "Owner@Example.COM").await;
+    assert_eq!(done.path(), "/login");
+    assert!(done.text_of("notice").is_some());
+    // Activation happens once.
+    assert_eq!(b.get("/activate").await.path(), "/login");
+
+    let wrong = b.login("admin", "kumo-to-sakana-8").await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(
+        wrong.text_of("message").as_deref(),
+        Some("The user name or password is wrong.")
+    );
+    let ok = b.login("admin", PASSWORD).await;
+    assert_eq!(ok.path(), "/network/cloud");
+    let users = b.get("/users").await;
+    assert!(
+        users.body.contains("Owner@example.com"),
+        "domain folded, local part kept"
+    );
+
+    // Logging out ends the session.
+    let out = b.submit("/users", "/logout", &[]).await;
+    assert_eq!(out.path(), "/login");
+    assert_eq!(b.get("/network/cloud").await.path(), "/login");
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let cloud = TestCloud::start().await;
+    let rec = spawn_recorder(&cloud).await;
+    let b = rec.browser();
+    let p = b
+        .post(
+            "/activate",
+            &[
+                ("csrf", "forged"),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    assert_eq!(b.get("/").await.path(), "/activate", "nothing changed");
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_without_revealing_whether_the_user_exists() {
+    let cloud = TestCloud::start().await;
+    let rec = spawn_recorder(&cloud).await;
+    let b = rec.browser();
+    b.activate(PASSWORD, "").await;
+    for _ in 0..5 {
+        let p = b.login("admin", "wrong-password-1").await;
+        assert_eq!(
+            p.text_of("message").as_deref(),
+            Some("The user name or password is wrong.")
+        );
+    }
+    // Now even the right password is not checked.
+    let locked = b.login("admin", PASSWORD).await;
+    assert_eq!(locked.status, 401);
+    let limited = "Too many attempts. Please wait a moment and try again.";
+    assert_eq!(locked.text_of("message").as_deref(), Some(limited));
+
+    // A user that does not exist behaves exactly the same.
+    for _ in 0..5 {
+        let p = b.login("nobody", "wrong-password-1").await;
+        assert_eq!(
+            p.text_of("message").as_deref(),
+            Some("The user name or password is wrong.")
+        );
+    }
+    assert_eq!(
+        b.login("nobody", "wrong-password-1")
+            .await
+            .text_of("message")
+            .as_deref(),
+        Some(limited)
+    );
+
+    // The lock ends with time (the recorder's clock).
+    rec.clock.advance(5 * 60 + 1);
+    assert_eq!(b.login("admin", PASSWORD).await.path(), "/network/cloud");
+    let audit = b.get("/audit").await;
+    assert!(audit.body.contains("Failed login") && audit.body.contains("Logins locked"));
+}
+
+#[tokio::test]
+async fn pages_speak_japanese_by_accept_language_and_switch_by_cookie() {
+    let cloud = TestCloud::start().await;
+    let rec = spawn_recorder(&cloud).await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let ja = client
+        .get(format!("{}/activate", rec.url))
+        .header("accept-language", "ja-JP,ja;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(ja.contains("レコーダーのアクティベーション"), "{ja}");
+    let en = client
+        .get(format!("{}/lang?set=en&next=/activate", rec.url))
+        .header("accept-language", "ja")
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(en.contains("Activate the recorder"));
+}
+
+#[tokio::test]
+async fn the_admin_sets_an_e_mail_address_and_adds_a_user() {
+    let cloud = TestCloud::start().await;
+    let rec = spawn_recorder(&cloud).await;
+    let b = rec.browser();
+    b.activate(PASSWORD, "").await;
+    b.login("admin", PASSWORD).await;
+    let p = b
+        .submit("/users", "/users/email", &[("email", "taro@example.jp")])
+        .await;
+    assert!(p.text_of("notice").is_some());
+    assert!(p.body.contains("taro@example.jp"));
+    let p = b
+        .submit(
+            "/users",
+            "/users/add",
+            &[
+                ("username", "viewer"),
+                ("password", "umi-no-oto-42"),
+                ("confirm", "umi-no-oto-42"),
+            ],
+        )
+        .await;
+    assert!(p.body.contains("viewer"));
+    let v = rec.browser();
+    assert_eq!(
+        v.login("viewer", "umi-no-oto-42").await.path(),
+        "/network/cloud"
+    );
+    // Only the admin changes the cloud settings or reads the audit log.
+    assert_eq!(v.get("/audit").await.status, 403);
+    let denied = v
+        .submit("/network/cloud", "/network/cloud", &[("enabled", "on")])
+        .await;
+    assert_eq!(denied.status, 403);
+}

@@ -1,0 +1,259 @@
+//! The Network → Cloud page and the agent against the test cloud.
+
+use rekey_proto::gateway::{Binding, CloudMessage};
+use rekey_proto::{CloudSigningKey, RecoveryKey, RegistrationQr};
+use rekey_recorder::agent::{AgentError, Connection};
+use rekey_web::random_array;
+
+use crate::support::{
+    PASSWORD, Seen, TestCloud, decode_qr, enable_cloud, online_recorder, register_code,
+    spawn_recorder, spawn_recorder_in,
+};
+
+#[tokio::test]
+async fn enabling_the_cloud_brings_it_online_with_the_register_code_and_its_qr() {
+    let mut cloud = TestCloud::start().await;
+    cloud.set(|b| b.clock_offset = -7);
+    let rec = spawn_recorder(&cloud).await;
+    let b = rec.browser();
+    b.activate(PASSWORD, "").await;
+    b.login("admin", PASSWORD).await;
+    let before = b.get("/network/cloud").await;
+    assert_eq!(before.text_of("cloud-status").as_deref(), Some("Disabled"));
+    assert!(before.text_of("register-code").is_none());
+
+    let applied = enable_cloud(&b).await;
+    assert!(applied.text_of("notice").is_some());
+    let hello = cloud
+        .expect("hello", |s| matches!(s, Seen::Hello { .. }))
+        .await;
+    assert_eq!(
+        hello,
+        Seen::Hello {
+            serial: rec.app.identity.serial.clone(),
+            key_epoch: 0
+        }
+    );
+    cloud.expect("proof", |s| *s == Seen::Proof).await;
+    assert_eq!(cloud.device_key(), Some(rec.app.identity.key.public()));
+    rec.wait_status("online", |s| s.connection == Connection::Online)
+        .await;
+
+    let page = b.get("/network/cloud").await;
+    assert_eq!(page.text_of("cloud-status").as_deref(), Some("Online"));
+    assert_eq!(page.text_of("cloud-server"), Some(cloud.base.to_string()));
+    let shown = page.text_of("register-code").expect("register code shown");
+    let code = rekey_proto::RegisterCode::parse(&register_code()).expect("code");
+    assert_eq!(shown, code.to_string(), "display form XXXX-XXXX-XXXX");
+    // recorder_time − cloud_time: the cloud's clock is 7 s behind.
+    let drift = page.text_of("drift").expect("drift shown");
+    assert!(drift.contains("ahead"), "{drift}");
+
+    let (status, ct, png) = b.get_bytes("/network/cloud/qr.png").await;
+    assert_eq!((status, ct.as_deref()), (200, Some("image/png")));
+    let url = decode_qr(&png);
+    assert_eq!(
+        url,
+        RegistrationQr { code: code.clone() }.to_url(&cloud.base)
+    );
+    assert!(url.contains(&code.compact()));
+    // The QR needs a login.
+    let stranger = rec.browser();
+    let (_, ct, _) = stranger.get_bytes("/network/cloud/qr.png").await;
+    assert_ne!(ct.as_deref(), Some("image/png"));
+
+    // Heartbeats flow with last_used_seq.
+    cloud
+        .expect("heartbeat", |s| {
+            matches!(s, Seen::Heartbeat { last_used_seq: 0 })
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_server_without_the_pinned_key_is_not_trusted_and_gets_no_proof() {
+    let mut impostor = TestCloud::start().await;
+    let pinned = CloudSigningKey::from_seed(random_array()).public();
+    let dir = tempfile::tempdir().expect("dir");
+    let clock = rekey_web::ManualClock::new(time::OffsetDateTime::now_utc().unix_timestamp());
+    let rec = spawn_recorder_in(dir, &impostor.base, pinned, clock).await;
+    let b = rec.browser();
+    b.activate(PASSWORD, "").await;
+    b.login("admin", PASSWORD).await;
+    enable_cloud(&b).await;
+    impostor
+        .expect("the recorder hanging up", |s| {
+            *s == Seen::ClosedWithoutProof
+        })
+        .await;
+    rec.wait_status("not the configured cloud", |s| {
+        s.last_error == Some(AgentError::NotConfiguredCloud)
+    })
+    .await;
+    let page = b.get("/network/cloud").await;
+    let error = page.text_of("cloud-error").expect("error shown");
+    assert!(error.contains("not the configured cloud"), "{error}");
+    assert!(page.text_of("register-code").is_none());
+    // It keeps retrying, never sending a proof.
+    impostor
+        .expect("a retry", |s| matches!(s, Seen::Hello { .. }))
+        .await;
+    assert!(!impostor.drain().contains(&Seen::Proof));
+}
+
+#[tokio::test]
+async fn the_agent_reconnects_when_the_cloud_drops_it() {
+    let mut cloud = TestCloud::start().await;
+    let (rec, b) = online_recorder(&mut cloud, "").await;
+    cloud.kick();
+    cloud.expect("closed", |s| *s == Seen::Closed).await;
+    cloud.expect("a new proof", |s| *s == Seen::Proof).await;
+    let s = rec
+        .wait_status("welcomed again", |s| {
+            s.welcomes >= 2 && s.connection == Connection::Online
+        })
+        .await;
+    assert_eq!(s.last_error, None);
+    let page = b.get("/network/cloud").await;
+    assert_eq!(page.text_of("cloud-status").as_deref(), Some("Online"));
+}
+
+#[tokio::test]
+async fn a_refusal_is_shown_in_words() {
+    let mut cloud = TestCloud::start().await;
+    let (rec, b) = online_recorder(&mut cloud, "").await;
+    cloud.send(CloudMessage::Refused {
+        reason: rekey_proto::gateway::RefusalReason::KeyMismatch,
+    });
+    rec.wait_status("refused", |s| s.last_error.is_some()).await;
+    let page = b.get("/network/cloud").await;
+    let text = page.text_of("cloud-error").unwrap_or_default();
+    let reconnected = page.text_of("cloud-status").as_deref() == Some("Online");
+    assert!(
+        text.contains("another device key") || reconnected,
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn the_recovery_key_is_stored_before_it_is_confirmed_and_binding_hides_the_code() {
+    let mut cloud = TestCloud::start().await;
+    let key = RecoveryKey::from_bytes(random_array());
+    cloud.set(|b| b.recovery_key = Some((1, key.clone())));
+    let (rec, b) = online_recorder(&mut cloud, "").await;
+    cloud
+        .expect("key_stored", |s| *s == Seen::KeyStored(1))
+        .await;
+    let state = rec.app.store.cloud_state().await.expect("state");
+    assert_eq!(state.recovery_key, Some((1, key.clone())));
+    let page = b.get("/network/cloud").await;
+    assert!(
+        page.text_of("recovery-key")
+            .is_some_and(|t| t.starts_with("Prepared"))
+    );
+
+    // An account binds the recorder: the code and QR disappear.
+    let rotated = RecoveryKey::from_bytes(random_array());
+    cloud.set(|b| {
+        b.binding = Binding::Bound;
+        b.recovery_key = Some((2, rotated.clone()));
+    });
+    cloud.send(CloudMessage::Binding {
+        binding: Binding::Bound,
+    });
+    // The rotated key comes with the next connection.
+    cloud.kick();
+    cloud
+        .expect("key_stored 2", |s| *s == Seen::KeyStored(2))
+        .await;
+    let page = b.get("/network/cloud").await;
+    assert!(page.text_of("registered").is_some(), "{}", page.body);
+    assert!(page.text_of("register-code").is_none());
+    let (status, _, _) = b.get_bytes("/network/cloud/qr.png").await;
+    assert_eq!(status, 404);
+    let state = rec.app.store.cloud_state().await.expect("state");
+    assert_eq!(state.recovery_key, Some((2, rotated)));
+}
+
+#[tokio::test]
+async fn disabling_tells_the_cloud_and_stops_the_agent() {
+    let mut cloud = TestCloud::start().await;
+    let (rec, b) = online_recorder(&mut cloud, "").await;
+    let page = b.submit("/network/cloud", "/network/cloud", &[]).await;
+    cloud.expect("disabled", |s| *s == Seen::Disabled).await;
+    assert_eq!(page.text_of("cloud-status").as_deref(), Some("Disabled"));
+    assert!(
+        page.text_of("notice")
+            .is_some_and(|n| n.contains("disabled"))
+    );
+    assert_eq!(rec.app.cloud.current().connection, Connection::Disabled);
+    let audit = b.get("/audit").await;
+    assert!(audit.body.contains("Cloud disabled") && audit.body.contains("Cloud enabled"));
+}
+
+#[tokio::test]
+async fn state_survives_a_restart() {
+    let mut cloud = TestCloud::start().await;
+    let key = RecoveryKey::from_bytes(random_array());
+    cloud.set(|b| b.recovery_key = Some((1, key.clone())));
+    let (rec, _) = online_recorder(&mut cloud, "owner@example.com").await;
+    cloud
+        .expect("key_stored", |s| *s == Seen::KeyStored(1))
+        .await;
+    let serial = rec.app.identity.serial.clone();
+    let device_key = rec.app.identity.key.public();
+    let (dir, clock) = rec.stop().await;
+    cloud.drain();
+
+    let again = spawn_recorder_in(dir, &cloud.base, cloud.key.public(), clock).await;
+    assert_eq!(again.app.identity.serial, serial);
+    assert_eq!(again.app.identity.key.public(), device_key);
+    // The cloud is still enabled: the agent reconnects by itself, holding epoch 1.
+    let hello = cloud
+        .expect("hello", |s| matches!(s, Seen::Hello { .. }))
+        .await;
+    assert_eq!(
+        hello,
+        Seen::Hello {
+            serial,
+            key_epoch: 1
+        }
+    );
+    again
+        .wait_status("online", |s| s.connection == Connection::Online)
+        .await;
+    let b = again.browser();
+    assert_eq!(b.login("admin", PASSWORD).await.path(), "/network/cloud");
+    let users = b.get("/users").await;
+    assert!(users.body.contains("owner@example.com"));
+}
+
+#[tokio::test]
+async fn a_wss_cloud_that_does_not_answer_is_reported_unreachable() {
+    // A TCP port that accepts nothing TLS: the TLS client must be built (a crypto provider is
+    // installed) and fail cleanly instead of panicking the agent.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let base = rekey_proto::CloudBase::parse(&format!("https://127.0.0.1:{port}")).expect("base");
+    let dir = tempfile::tempdir().expect("dir");
+    let clock = rekey_web::ManualClock::new(0);
+    let pinned = CloudSigningKey::from_seed(random_array()).public();
+    let rec = spawn_recorder_in(dir, &base, pinned, clock).await;
+    let b = rec.browser();
+    b.activate(PASSWORD, "").await;
+    b.login("admin", PASSWORD).await;
+    enable_cloud(&b).await;
+    rec.wait_status("unreachable", |s| {
+        s.last_error == Some(AgentError::Unreachable)
+    })
+    .await;
+    let page = b.get("/network/cloud").await;
+    assert_eq!(
+        page.text_of("cloud-status").as_deref(),
+        Some("Offline (retrying)")
+    );
+}

@@ -1,0 +1,1 @@
+//! "Forgot password?" and the "Password recovery" screen.

@@ -1,0 +1,626 @@
+//! The harness: a recorder on port 0 with a fresh data directory, a test cloud gateway peer
+//! that plays the cloud's side of the protocol, and a cookie-keeping HTTP client.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use rekey_proto::gateway::{B64, B64Vec, Binding, CloudMessage, DeviceMessage};
+use rekey_proto::{
+    CloudBase, CloudSigningKey, DevicePublicKey, EphemeralSecret, Handshake, RecoveryKey, Serial,
+    Side,
+};
+use rekey_recorder::agent::AgentStatus;
+use rekey_recorder::{App, Application, Config};
+use rekey_web::{ManualClock, random_array};
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+
+/// How long any awaited condition may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A password that passes the policy.
+pub const PASSWORD: &str = "kumo-to-sakana-7";
+
+// ---------------------------------------------------------------- test cloud gateway peer
+
+/// What the test cloud saw on its gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// A `hello`.
+    Hello {
+        /// The serial the recorder announced.
+        serial: Serial,
+        /// The key epoch it holds.
+        key_epoch: u32,
+    },
+    /// A valid `proof`.
+    Proof,
+    /// The connection closed before any proof arrived (after the challenge).
+    ClosedWithoutProof,
+    /// A `key_stored`.
+    KeyStored(u32),
+    /// A `heartbeat`.
+    Heartbeat {
+        /// Its `last_used_seq`.
+        last_used_seq: u32,
+    },
+    /// A `disabled`.
+    Disabled,
+    /// The connection closed after the welcome.
+    Closed,
+}
+
+/// What the test cloud does; tests change it between connections.
+#[derive(Debug, Clone)]
+pub struct Behaviour {
+    /// The binding sent in `welcome`.
+    pub binding: Binding,
+    /// `heartbeat_secs` of `welcome`.
+    pub heartbeat_secs: u32,
+    /// The live recovery key, delivered when the recorder's epoch differs.
+    pub recovery_key: Option<(u32, RecoveryKey)>,
+    /// How far the cloud's clock is from the real one (seconds).
+    pub clock_offset: i64,
+}
+
+#[derive(Debug)]
+enum Command {
+    Kick,
+    Send(CloudMessage),
+}
+
+/// A real WebSocket server on 127.0.0.1:0 that plays the cloud's side of §3/§9.
+#[derive(Debug)]
+pub struct TestCloud {
+    /// Its base URL (`http://127.0.0.1:PORT`).
+    pub base: CloudBase,
+    /// The key it signs its challenges with.
+    pub key: CloudSigningKey,
+    /// What it does.
+    pub behaviour: Arc<Mutex<Behaviour>>,
+    seen: mpsc::UnboundedReceiver<Seen>,
+    current: Arc<Mutex<Option<mpsc::UnboundedSender<Command>>>>,
+    device_key: Arc<Mutex<Option<DevicePublicKey>>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for TestCloud {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A valid register code (11 symbols plus the check symbol).
+pub fn register_code() -> String {
+    rekey_proto::RegisterCode::from_random([1, 2, 3, 4, 5, 6, 7]).compact()
+}
+
+impl TestCloud {
+    /// A cloud signing with a random key, unbound binding, 1 s heartbeats, no recovery key.
+    pub async fn start() -> Self {
+        Self::start_with_key(CloudSigningKey::from_seed(random_array())).await
+    }
+
+    /// A cloud signing with `key`.
+    pub async fn start_with_key(key: CloudSigningKey) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind test cloud");
+        let addr = listener.local_addr().expect("local addr");
+        let behaviour = Arc::new(Mutex::new(Behaviour {
+            binding: Binding::Unbound {
+                register_code: register_code(),
+            },
+            heartbeat_secs: 1,
+            recovery_key: None,
+            clock_offset: 0,
+        }));
+        let (seen_tx, seen) = mpsc::unbounded_channel();
+        let current = Arc::new(Mutex::new(None));
+        let device_key = Arc::new(Mutex::new(None));
+        let task = tokio::spawn(serve(
+            listener,
+            key.clone(),
+            behaviour.clone(),
+            seen_tx,
+            current.clone(),
+            device_key.clone(),
+        ));
+        Self {
+            base: CloudBase::parse(&format!("http://{addr}")).expect("base"),
+            key,
+            behaviour,
+            seen,
+            current,
+            device_key,
+            task,
+        }
+    }
+
+    /// Changes the behaviour for the next frames and connections.
+    pub fn set(&self, f: impl FnOnce(&mut Behaviour)) {
+        f(&mut self.behaviour.lock().expect("behaviour"));
+    }
+
+    /// Closes the current connection from the cloud's side.
+    pub fn kick(&self) {
+        if let Some(tx) = self.current.lock().expect("current").as_ref() {
+            let _ = tx.send(Command::Kick);
+        }
+    }
+
+    /// Sends a frame on the current connection.
+    pub fn send(&self, msg: CloudMessage) {
+        if let Some(tx) = self.current.lock().expect("current").as_ref() {
+            let _ = tx.send(Command::Send(msg));
+        }
+    }
+
+    /// The device key the recorder presented.
+    pub fn device_key(&self) -> Option<DevicePublicKey> {
+        *self.device_key.lock().expect("device key")
+    }
+
+    /// Waits until the gateway sees something matching `want`; returns it. Panics at the deadline.
+    pub async fn expect(&mut self, what: &str, want: impl Fn(&Seen) -> bool) -> Seen {
+        let deadline = tokio::time::Instant::now() + DEADLINE;
+        loop {
+            match tokio::time::timeout_at(deadline, self.seen.recv()).await {
+                Ok(Some(s)) if want(&s) => return s,
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("test cloud stopped while waiting for {what}"),
+                Err(_) => panic!("the test cloud never saw {what}"),
+            }
+        }
+    }
+
+    /// Everything seen so far that was not consumed.
+    pub fn drain(&mut self) -> Vec<Seen> {
+        let mut out = Vec::new();
+        while let Ok(s) = self.seen.try_recv() {
+            out.push(s);
+        }
+        out
+    }
+}
+
+async fn serve(
+    listener: TcpListener,
+    key: CloudSigningKey,
+    behaviour: Arc<Mutex<Behaviour>>,
+    seen: mpsc::UnboundedSender<Seen>,
+    current: Arc<Mutex<Option<mpsc::UnboundedSender<Command>>>>,
+    device_key: Arc<Mutex<Option<DevicePublicKey>>>,
+) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+            continue;
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        *current.lock().expect("current") = Some(tx);
+        tokio::spawn(connection(
+            ws,
+            key.clone(),
+            behaviour.clone(),
+            seen.clone(),
+            rx,
+            device_key.clone(),
+        ));
+    }
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+async fn send(ws: &mut Ws, msg: &CloudMessage) -> bool {
+    let text = serde_json::to_string(msg).expect("serialize");
+    ws.send(Message::text(text)).await.is_ok()
+}
+
+async fn recv(ws: &mut Ws) -> Option<DeviceMessage> {
+    loop {
+        match ws.next().await? {
+            Ok(Message::Text(t)) => return serde_json::from_str(t.as_str()).ok(),
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+fn cloud_now(b: &Arc<Mutex<Behaviour>>) -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp() + b.lock().expect("behaviour").clock_offset
+}
+
+async fn connection(
+    mut ws: Ws,
+    key: CloudSigningKey,
+    behaviour: Arc<Mutex<Behaviour>>,
+    seen: mpsc::UnboundedSender<Seen>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    device_key: Arc<Mutex<Option<DevicePublicKey>>>,
+) {
+    let Some(DeviceMessage::Hello {
+        serial,
+        device_key: dk,
+        device_nonce,
+        device_ephemeral,
+        key_epoch,
+        ..
+    }) = recv(&mut ws).await
+    else {
+        return;
+    };
+    *device_key.lock().expect("device key") = Some(dk);
+    let _ = seen.send(Seen::Hello {
+        serial: serial.clone(),
+        key_epoch,
+    });
+    let eph = EphemeralSecret::from_bytes(random_array());
+    let hs = Handshake {
+        serial: serial.clone(),
+        device_key: dk,
+        device_nonce: device_nonce.0,
+        device_ephemeral: device_ephemeral.0,
+        cloud_key: key.public(),
+        cloud_nonce: random_array(),
+        cloud_ephemeral: eph.public(),
+        cloud_time: cloud_now(&behaviour),
+    };
+    let challenge = CloudMessage::Challenge {
+        cloud_nonce: B64(hs.cloud_nonce),
+        cloud_ephemeral: B64(hs.cloud_ephemeral),
+        cloud_time: hs.cloud_time,
+        signature: B64(hs.sign_as_cloud(&key)),
+    };
+    if !send(&mut ws, &challenge).await {
+        return;
+    }
+    let Some(DeviceMessage::Proof { signature }) = recv(&mut ws).await else {
+        let _ = seen.send(Seen::ClosedWithoutProof);
+        return;
+    };
+    hs.verify_device(&signature.0)
+        .expect("the recorder's proof verifies");
+    let session = hs.session_key(Side::Cloud, &eph).expect("session key");
+    let _ = seen.send(Seen::Proof);
+    let b = behaviour.lock().expect("behaviour").clone();
+    let live_epoch = b.recovery_key.as_ref().map_or(0, |(e, _)| *e);
+    let welcome = CloudMessage::Welcome {
+        binding: b.binding.clone(),
+        heartbeat_secs: b.heartbeat_secs,
+        key_epoch: live_epoch,
+    };
+    if !send(&mut ws, &welcome).await {
+        return;
+    }
+    if let Some((epoch, rk)) = &b.recovery_key
+        && *epoch != key_epoch
+    {
+        let sealed = session.seal_recovery_key(&serial, *epoch, rk);
+        let msg = CloudMessage::RecoveryKey {
+            epoch: *epoch,
+            sealed: B64Vec(sealed),
+        };
+        if !send(&mut ws, &msg).await {
+            return;
+        }
+    }
+    loop {
+        tokio::select! {
+            cmd = commands.recv() => match cmd {
+                Some(Command::Send(m)) => { if !send(&mut ws, &m).await { break; } }
+                Some(Command::Kick) | None => { let _ = ws.close(None).await; break; }
+            },
+            msg = recv(&mut ws) => match msg {
+                Some(DeviceMessage::Heartbeat { last_used_seq, .. }) => {
+                    let _ = seen.send(Seen::Heartbeat { last_used_seq });
+                    let ack = CloudMessage::HeartbeatAck { cloud_time: cloud_now(&behaviour) };
+                    if !send(&mut ws, &ack).await { break; }
+                }
+                Some(DeviceMessage::KeyStored { epoch }) => { let _ = seen.send(Seen::KeyStored(epoch)); }
+                Some(DeviceMessage::Disabled) => { let _ = seen.send(Seen::Disabled); }
+                Some(_) => {}
+                None => break,
+            },
+        }
+    }
+    let _ = seen.send(Seen::Closed);
+}
+
+// ---------------------------------------------------------------- the recorder
+
+/// A running recorder.
+pub struct TestRecorder {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The application state (agent status, store).
+    pub app: Arc<App>,
+    /// Its clock.
+    pub clock: ManualClock,
+    dir: Option<TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl std::fmt::Debug for TestRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestRecorder")
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+/// A recorder with a fresh data directory, pinned to `cloud`'s key.
+pub async fn spawn_recorder(cloud: &TestCloud) -> TestRecorder {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = ManualClock::new(time::OffsetDateTime::now_utc().unix_timestamp());
+    spawn_recorder_in(dir, &cloud.base, cloud.key.public(), clock).await
+}
+
+/// A recorder on an existing data directory.
+pub async fn spawn_recorder_in(
+    dir: TempDir,
+    base: &CloudBase,
+    pinned: rekey_proto::CloudPublicKey,
+    clock: ManualClock,
+) -> TestRecorder {
+    let config = Config::for_test(
+        dir.path().to_path_buf(),
+        base.clone(),
+        pinned,
+        Arc::new(clock.clone()),
+    );
+    let application = Application::build(config).await.expect("build recorder");
+    let url = format!("http://127.0.0.1:{}", application.port());
+    let app = application.app();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(application.run_until(async {
+        let _ = stopped.await;
+    }));
+    TestRecorder {
+        url,
+        app,
+        clock,
+        dir: Some(dir),
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestRecorder {
+    /// Stops the recorder (as a shutdown, not a crash) and hands back its data directory.
+    pub async fn stop(mut self) -> (TempDir, ManualClock) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = tokio::time::timeout(DEADLINE, t).await;
+        }
+        let dir = self.dir.take().expect("data dir");
+        (dir, self.clock.clone())
+    }
+
+    /// Waits until the agent's status satisfies `want`.
+    pub async fn wait_status(
+        &self,
+        what: &str,
+        want: impl Fn(&AgentStatus) -> bool,
+    ) -> AgentStatus {
+        let mut rx = self.app.cloud.status();
+        let r = tokio::time::timeout(DEADLINE, rx.wait_for(|s| want(s))).await;
+        match r {
+            Ok(Ok(s)) => s.clone(),
+            _ => panic!(
+                "the agent never reached: {what}; status {:?}",
+                self.app.cloud.current()
+            ),
+        }
+    }
+
+    /// A browser for this recorder.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.url)
+    }
+}
+
+// ---------------------------------------------------------------- the browser
+
+/// An HTTP client that keeps cookies and follows redirects, as a browser would.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    base: String,
+    client: reqwest::Client,
+}
+
+/// A response's status, final URL and body.
+#[derive(Debug)]
+pub struct Page {
+    /// The HTTP status.
+    pub status: u16,
+    /// The URL after redirects.
+    pub url: String,
+    /// The body.
+    pub body: String,
+}
+
+impl Page {
+    /// The page's CSRF token.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self.body.find(marker).expect("a form with a CSRF token") + marker.len();
+        let end = self.body[start..].find('"').expect("end of token") + start;
+        self.body[start..end].to_owned()
+    }
+
+    /// The text inside the element with `id`, if any (tags stripped).
+    pub fn text_of(&self, id: &str) -> Option<String> {
+        let marker = format!("id=\"{id}\"");
+        let at = self.body.find(&marker)?;
+        let open_end = self.body[at..].find('>')? + at + 1;
+        let tag_start = self.body[..at].rfind('<')?;
+        let tag: String = self.body[tag_start + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let close = self.body[open_end..].find(&format!("</{tag}>"))? + open_end;
+        let inner = &self.body[open_end..close];
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in inner.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        Some(unescape(out.trim()))
+    }
+
+    /// The page path (without query).
+    pub fn path(&self) -> String {
+        let after = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, r)| r);
+        let path = after.find('/').map_or("/", |i| &after[i..]);
+        path.split('?').next().unwrap_or("/").to_owned()
+    }
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+impl Browser {
+    /// A fresh browser (no cookies).
+    pub fn new(base: &str) -> Self {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("http client");
+        Self {
+            base: base.to_owned(),
+            client,
+        }
+    }
+
+    async fn page(res: reqwest::Response) -> Page {
+        let status = res.status().as_u16();
+        let url = res.url().to_string();
+        let body = res.text().await.expect("body");
+        Page { status, url, body }
+    }
+
+    /// GET a page.
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
+    }
+
+    /// GET raw bytes with the content type.
+    pub async fn get_bytes(&self, path: &str) -> (u16, Option<String>, Vec<u8>) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        let status = res.status().as_u16();
+        let ct = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (status, ct, res.bytes().await.expect("bytes").to_vec())
+    }
+
+    /// POST a form.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Self::page(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .form(fields)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    /// GET the page `form_page`, then POST `fields` plus its CSRF token to `action`.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(form_page).await;
+        let csrf = page.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    /// Sets the admin password on first start.
+    pub async fn activate(&self, password: &str, email: &str) -> Page {
+        self.submit(
+            "/activate",
+            "/activate",
+            &[
+                ("password", password),
+                ("confirm", password),
+                ("email", email),
+            ],
+        )
+        .await
+    }
+
+    /// Logs in.
+    pub async fn login(&self, user: &str, password: &str) -> Page {
+        self.submit(
+            "/login",
+            "/login",
+            &[("username", user), ("password", password)],
+        )
+        .await
+    }
+}
+
+/// Decodes the single QR code in a PNG.
+pub fn decode_qr(png: &[u8]) -> String {
+    let img = image::load_from_memory(png).expect("a PNG").to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "exactly one QR code");
+    let (_, content) = grids[0].decode().expect("QR decodes");
+    content
+}
+
+/// An activated recorder with the admin logged in, the cloud enabled and online.
+pub async fn online_recorder(cloud: &mut TestCloud, email: &str) -> (TestRecorder, Browser) {
+    let rec = spawn_recorder(cloud).await;
+    let b = rec.browser();
+    b.activate(PASSWORD, email).await;
+    let p = b.login("admin", PASSWORD).await;
+    assert_eq!(p.path(), "/network/cloud", "logged in");
+    enable_cloud(&b).await;
+    rec.wait_status("online", |s| s.welcomes >= 1).await;
+    (rec, b)
+}
+
+/// Ticks "Cloud enabled" and applies.
+pub async fn enable_cloud(b: &Browser) -> Page {
+    b.submit("/network/cloud", "/network/cloud", &[("enabled", "on")])
+        .await
+}
