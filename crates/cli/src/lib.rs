@@ -95,8 +95,18 @@ pub fn report_error(e: &anyhow::Error, json: bool) {
     if json {
         let key = e
             .chain()
-            .find_map(|c| c.downcast_ref::<api::ApiError>())
-            .map_or("cli-error", api::ApiError::key);
+            .find_map(|c| {
+                if let Some(api) = c.downcast_ref::<api::ApiError>() {
+                    Some(api.key())
+                } else if c.is::<UsageError>() {
+                    Some("cli-usage")
+                } else if c.is::<qr::ScanError>() {
+                    Some("cli-qr")
+                } else {
+                    None
+                }
+            })
+            .unwrap_or("cli-error");
         let value = serde_json::json!({ "error": key, "message": text });
         println!("{value}");
     }

@@ -439,8 +439,9 @@ fn missing_values_fail_fast_without_a_terminal() {
     );
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("pass --region"), "{}", run.stderr);
-    let run = rekey(dir.path(), &["--cloud", &c, "login"], "");
+    let run = rekey(dir.path(), &["--json", "--cloud", &c, "login"], "");
     assert_eq!(run.code, 2);
+    assert_eq!(run.json()["error"], "cli-usage");
     assert!(run.stderr.contains("pass --login"), "{}", run.stderr);
     let run = rekey(dir.path(), &["--cloud", &c, "login", "--login", "taro"], "");
     assert!(
