@@ -1,1 +1,379 @@
-//! "Forgot password?" and the "Password recovery" screen.
+//! "Forgot password?" and the "Password recovery" screen: codes checked offline with the
+//! recovery key the test cloud delivered.
+
+use rekey_proto::{RecoveryKey, RecoveryQr, Serial, TemporaryPassword};
+use rekey_recorder::clock::local_date;
+use rekey_web::random_array;
+use time::{Date, Duration as Days, UtcOffset};
+
+use crate::support::{
+    Browser, PASSWORD, Seen, TestCloud, TestRecorder, decode_qr, online_recorder, spawn_recorder,
+    spawn_recorder_in,
+};
+
+const NEW_PASSWORD: &str = "shiro-kuma-no-uta-9";
+
+/// An online recorder holding recovery key epoch 1; the admin's browser is logged in.
+async fn prepared(cloud: &mut TestCloud, email: &str) -> (TestRecorder, Browser, RecoveryKey) {
+    let key = RecoveryKey::from_bytes(random_array());
+    cloud.set(|b| b.recovery_key = Some((1, key.clone())));
+    let (rec, b) = online_recorder(cloud, email).await;
+    cloud
+        .expect("key_stored", |s| *s == Seen::KeyStored(1))
+        .await;
+    (rec, b, key)
+}
+
+fn today(rec: &TestRecorder) -> Date {
+    use rekey_web::Clock;
+    local_date(
+        rec.clock.now(),
+        UtcOffset::from_hms(9, 0, 0).expect("offset"),
+    )
+}
+
+fn window(rec: &TestRecorder, key: &RecoveryKey, seq: u32, from: i64, to: i64) -> String {
+    let t = today(rec);
+    TemporaryPassword::issue_date_window(
+        key,
+        &rec.app.identity.serial,
+        seq,
+        t + Days::days(from),
+        t + Days::days(to),
+    )
+    .expect("issue")
+    .to_string()
+}
+
+async fn enter(b: &Browser, code: &str) -> crate::support::Page {
+    b.submit(
+        "/recovery",
+        "/recovery",
+        &[
+            ("code", code),
+            ("password", NEW_PASSWORD),
+            ("confirm", NEW_PASSWORD),
+        ],
+    )
+    .await
+}
+
+/// The old password still works and the new one does not: nothing changed.
+async fn nothing_changed(rec: &TestRecorder) {
+    let b = rec.browser();
+    assert_eq!(b.login("admin", NEW_PASSWORD).await.path(), "/login");
+    assert_eq!(b.login("admin", PASSWORD).await.path(), "/network/cloud");
+}
+
+/// Asks for a recovery QR on the pre-login screens and reads it back.
+async fn request_challenge(b: &Browser) -> RecoveryQr {
+    let p = b.submit("/forgot", "/forgot", &[]).await;
+    assert_eq!(p.path(), "/recovery", "{}", p.body);
+    let (status, ct, png) = b.get_bytes("/recovery/qr.png").await;
+    assert_eq!((status, ct.as_deref()), (200, Some("image/png")));
+    RecoveryQr::parse(&decode_qr(&png)).expect("a recovery QR")
+}
+
+#[tokio::test]
+async fn without_a_recovery_key_the_screens_say_recovery_is_not_prepared() {
+    let cloud = TestCloud::start().await;
+    let rec = spawn_recorder(&cloud).await;
+    let b = rec.browser();
+    b.activate(PASSWORD, "owner@example.com").await;
+    let anon = rec.browser();
+    assert!(anon.get("/login").await.body.contains("Forgot password?"));
+    let forgot = anon.get("/forgot").await;
+    assert!(
+        forgot
+            .text_of("no-recovery-key")
+            .is_some_and(|t| t.contains("never received"))
+    );
+    // The screen has no form then; a code posted anyway is not checked.
+    let p = anon
+        .submit(
+            "/login",
+            "/recovery",
+            &[
+                ("code", "0000-0000-0000-0000"),
+                ("password", NEW_PASSWORD),
+                ("confirm", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert!(p.text_of("no-recovery-key").is_some(), "{}", p.body);
+    nothing_changed(&rec).await;
+}
+
+#[tokio::test]
+async fn a_registered_address_is_used_masked_and_the_qr_carries_a_verifiable_challenge() {
+    let mut cloud = TestCloud::start().await;
+    let (rec, _admin, key) = prepared(&mut cloud, "owner@example.com").await;
+    let anon = rec.browser();
+    let forgot = anon.get("/forgot").await;
+    assert_eq!(
+        forgot.text_of("masked-email").as_deref(),
+        Some("o\u{2022}\u{2022}\u{2022}@example.com")
+    );
+    assert!(
+        !forgot.body.contains("name=\"email\""),
+        "no way to type another address"
+    );
+    // An address slipped into the form is ignored.
+    let p = anon
+        .submit("/forgot", "/forgot", &[("email", "thief@evil.example")])
+        .await;
+    assert_eq!(p.path(), "/recovery");
+    assert!(
+        p.text_of("recovery-email")
+            .is_some_and(|e| e.starts_with('o'))
+    );
+    let (_, _, png) = anon.get_bytes("/recovery/qr.png").await;
+    let qr = RecoveryQr::parse(&decode_qr(&png)).expect("recovery QR");
+    use rekey_web::Clock;
+    qr.verify(&key, rec.clock.now())
+        .expect("MAC under the recovery key");
+    assert_eq!(qr.serial, rec.app.identity.serial);
+    assert_eq!(qr.challenge.email.as_str(), "owner@example.com");
+    assert_eq!(qr.challenge.expires_at, rec.clock.now() + 30 * 60);
+}
+
+#[tokio::test]
+async fn a_challenge_code_resets_the_password_ends_sessions_and_is_audited() {
+    let mut cloud = TestCloud::start().await;
+    let (rec, admin, key) = prepared(&mut cloud, "").await;
+    let anon = rec.browser();
+    let forgot = anon.get("/forgot").await;
+    assert!(
+        forgot.body.contains("name=\"email\""),
+        "asks for an address"
+    );
+    let p = anon
+        .submit("/forgot", "/forgot", &[("email", "helper@example.org")])
+        .await;
+    assert_eq!(p.path(), "/recovery");
+    let (_, _, png) = anon.get_bytes("/recovery/qr.png").await;
+    let qr = RecoveryQr::parse(&decode_qr(&png)).expect("recovery QR");
+    assert_eq!(qr.challenge.email.as_str(), "helper@example.org");
+    let code = TemporaryPassword::issue_challenge(&key, &rec.app.identity.serial, 1, &qr.challenge)
+        .expect("issue");
+
+    // A password that breaks the policy is refused before the code is even checked.
+    let weak = anon
+        .submit(
+            "/recovery",
+            "/recovery",
+            &[
+                ("code", &code.to_string()),
+                ("password", "password"),
+                ("confirm", "password"),
+            ],
+        )
+        .await;
+    assert!(weak.body.contains("most common"));
+
+    // Typed in lower case without hyphens, as people do.
+    let typed = code.compact().to_lowercase();
+    let done = enter(&anon, &typed).await;
+    assert_eq!(done.path(), "/login", "{}", done.body);
+    assert!(done.text_of("notice").is_some_and(|n| n.contains("reset")));
+
+    // Every session ended: the admin's old cookie no longer works.
+    assert_eq!(admin.get("/network/cloud").await.path(), "/login");
+    let fresh = rec.browser();
+    assert_eq!(fresh.login("admin", PASSWORD).await.path(), "/login");
+    assert_eq!(
+        fresh.login("admin", NEW_PASSWORD).await.path(),
+        "/network/cloud"
+    );
+    let audit = fresh.get("/audit").await;
+    assert!(
+        audit
+            .body
+            .contains("Password reset with a temporary password")
+    );
+    assert!(audit.body.contains("Password recovery requested"));
+
+    // The code is single use, and the cloud hears the new last_used_seq.
+    let again = enter(&anon, &typed).await;
+    assert!(again.body.contains("already used"), "{}", again.body);
+    cloud
+        .expect("heartbeat with seq 1", |s| {
+            *s == Seen::Heartbeat { last_used_seq: 1 }
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn wrong_foreign_malformed_and_replayed_codes_each_say_why_and_change_nothing() {
+    let mut cloud = TestCloud::start().await;
+    let (rec, _admin, key) = prepared(&mut cloud, "owner@example.com").await;
+    let anon = rec.browser();
+
+    // Malformed: not counted, says what is wrong.
+    let p = enter(&anon, "ABCD-EFGH").await;
+    assert!(
+        p.body
+            .contains("A security code has 16 characters; you entered 8"),
+        "{}",
+        p.body
+    );
+    let p = enter(&anon, "ABCD-EFGH-JKMN-PQRU").await;
+    assert!(p.body.contains("cannot contain “U”"), "{}", p.body);
+
+    // Wrong: one symbol changed.
+    let good = window(&rec, &key, 1, 0, 0);
+    let mut wrong: Vec<char> = good.chars().collect();
+    let last = wrong.len() - 1;
+    wrong[last] = if wrong[last] == '0' { '1' } else { '0' };
+    let wrong: String = wrong.into_iter().collect();
+    let p = enter(&anon, &wrong).await;
+    assert!(p.body.contains("The security code is wrong"), "{}", p.body);
+    nothing_changed(&rec).await;
+
+    // For another recorder: a serial whose device tag differs.
+    let other = (0..)
+        .map(|i| Serial::parse(&format!("OTHER{i:04}")).expect("serial"))
+        .find(|s| s.device_tag() != rec.app.identity.serial.device_tag())
+        .expect("a serial with another tag");
+    let t = today(&rec);
+    let foreign = TemporaryPassword::issue_date_window(&key, &other, 1, t, t).expect("issue");
+    let p = enter(&anon, &foreign.to_string()).await;
+    assert!(p.body.contains("issued for another recorder"), "{}", p.body);
+    assert!(p.body.contains(rec.app.identity.serial.as_str()));
+    nothing_changed(&rec).await;
+
+    // Newer then older: the older one is dead.
+    let older = window(&rec, &key, 2, 0, 1);
+    let newer = window(&rec, &key, 3, 0, 1);
+    assert_eq!(enter(&anon, &newer).await.path(), "/login");
+    let p = enter(&anon, &older).await;
+    assert!(p.body.contains("already used"), "{}", p.body);
+    // Nothing changed by the refusal: the password set by the newer code still works.
+    let b = rec.browser();
+    assert_eq!(
+        b.login("admin", NEW_PASSWORD).await.path(),
+        "/network/cloud"
+    );
+}
+
+#[tokio::test]
+async fn date_window_codes_show_their_dates_and_the_recorders_date() {
+    let mut cloud = TestCloud::start().await;
+    let (rec, _admin, key) = prepared(&mut cloud, "owner@example.com").await;
+    let anon = rec.browser();
+    let t = today(&rec);
+
+    let later = window(&rec, &key, 1, 2, 3);
+    let p = enter(&anon, &later).await;
+    let (from, to) = (t + Days::days(2), t + Days::days(3));
+    assert!(
+        p.body.contains(&format!("is valid from {from} to {to}"))
+            && p.body.contains(&t.to_string()),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("correct its clock"));
+    nothing_changed(&rec).await;
+
+    let earlier = window(&rec, &key, 2, -5, -3);
+    let p = enter(&anon, &earlier).await;
+    let (from, to) = (t - Days::days(5), t - Days::days(3));
+    assert!(
+        p.body.contains(&format!("was valid from {from} to {to}")),
+        "{}",
+        p.body
+    );
+    nothing_changed(&rec).await;
+
+    // Move the recorder's clock into the first window: the code now works.
+    rec.clock.advance(2 * 86_400);
+    assert_eq!(enter(&anon, &later).await.path(), "/login");
+    let b = rec.browser();
+    assert_eq!(
+        b.login("admin", NEW_PASSWORD).await.path(),
+        "/network/cloud"
+    );
+}
+
+#[tokio::test]
+async fn a_code_for_a_replaced_or_expired_challenge_says_so() {
+    let mut cloud = TestCloud::start().await;
+    let (rec, _admin, key) = prepared(&mut cloud, "owner@example.com").await;
+    let anon = rec.browser();
+    let serial = rec.app.identity.serial.clone();
+
+    let first = request_challenge(&anon).await;
+    let old =
+        TemporaryPassword::issue_challenge(&key, &serial, 1, &first.challenge).expect("issue");
+    let second = request_challenge(&anon).await;
+    assert_ne!(first.challenge.nonce, second.challenge.nonce);
+    let p = enter(&anon, &old.to_string()).await;
+    assert!(p.body.contains("earlier recovery request"), "{}", p.body);
+    nothing_changed(&rec).await;
+
+    let current =
+        TemporaryPassword::issue_challenge(&key, &serial, 2, &second.challenge).expect("issue");
+    rec.clock.advance(31 * 60);
+    let p = enter(&anon, &current.to_string()).await;
+    assert!(p.body.contains("recovery request expired"), "{}", p.body);
+    assert!(
+        p.text_of("no-challenge").is_some(),
+        "the expired QR is no longer shown"
+    );
+    nothing_changed(&rec).await;
+}
+
+#[tokio::test]
+async fn five_failed_codes_lock_the_screen_even_across_a_restart() {
+    let mut cloud = TestCloud::start().await;
+    let (rec, _admin, key) = prepared(&mut cloud, "owner@example.com").await;
+    let anon = rec.browser();
+    for seq in 1..=4 {
+        // Well-formed codes under another key: Wrong, counted.
+        let other = RecoveryKey::from_bytes(random_array());
+        let p = enter(&anon, &window(&rec, &other, seq, 0, 0)).await;
+        assert!(p.body.contains("The security code is wrong"));
+        assert!(p.text_of("recovery-lock").is_none());
+    }
+    // Malformed codes do not count.
+    enter(&anon, "1234").await;
+    let other = RecoveryKey::from_bytes(random_array());
+    let p = enter(&anon, &window(&rec, &other, 5, 0, 0)).await;
+    let lock = p.text_of("recovery-lock").expect("locked after 5 failures");
+    assert!(lock.contains("locked until"), "{lock}");
+
+    // Even a good code is not checked while locked.
+    let good = window(&rec, &key, 9, 0, 0);
+    let p = enter(&anon, &good).await;
+    assert_eq!(p.path(), "/recovery");
+    assert!(p.text_of("recovery-lock").is_some());
+    nothing_changed(&rec).await;
+
+    // A restart does not reset the lock.
+    let (dir, clock) = rec.stop().await;
+    let rec = spawn_recorder_in(dir, &cloud.base, cloud.key.public(), clock).await;
+    let anon = rec.browser();
+    let p = enter(&anon, &good).await;
+    assert!(p.text_of("recovery-lock").is_some(), "{}", p.body);
+    nothing_changed(&rec).await;
+
+    // After 15 minutes the screen opens again; the next lock lasts twice as long.
+    rec.clock.advance(15 * 60 + 1);
+    for seq in 10..=14 {
+        let other = RecoveryKey::from_bytes(random_array());
+        enter(&anon, &window(&rec, &other, seq, 0, 0)).await;
+    }
+    let lock = rec.app.store.recovery_lock().await.expect("lock");
+    use rekey_web::Clock;
+    assert_eq!(lock.locked_until, rec.clock.now() + 30 * 60);
+    rec.clock.advance(30 * 60 + 1);
+    assert_eq!(enter(&anon, &good).await.path(), "/login");
+    let b = rec.browser();
+    assert_eq!(
+        b.login("admin", NEW_PASSWORD).await.path(),
+        "/network/cloud"
+    );
+    let audit = b.get("/audit").await;
+    assert!(audit.body.contains("Password recovery locked"));
+    assert!(audit.body.contains("Wrong temporary password"));
+}
