@@ -101,11 +101,9 @@ impl From<Problem> for AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Taken(what) if what == "e-mail address" => {
-                Problem::bad("cloud-email-taken")
-                    .status(StatusCode::CONFLICT)
-                    .into()
-            }
+            StoreError::Taken("e-mail address") => Problem::bad("cloud-email-taken")
+                .status(StatusCode::CONFLICT)
+                .into(),
             StoreError::Taken(_) => Problem::bad("cloud-username-taken")
                 .status(StatusCode::CONFLICT)
                 .into(),

@@ -52,7 +52,7 @@ fn password_problem(e: PasswordError) -> AppError {
 
 fn check_region(state: &AppState, region: &str) -> AppResult<String> {
     let region = region.trim().to_ascii_lowercase();
-    if state.config.regions.iter().any(|r| *r == region) {
+    if state.config.regions.contains(&region) {
         Ok(region)
     } else {
         Err(Problem::bad("cloud-region-invalid").into())

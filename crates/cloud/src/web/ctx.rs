@@ -179,14 +179,59 @@ pub fn page_error(lang: Lang, e: AppError) -> Response {
     (status, super::pages::message_page(lang, &e.message(lang))).into_response()
 }
 
-/// Middleware: gives every visitor a CSRF cookie (used until they log in).
-pub async fn ensure_csrf_cookie(
+/// Middleware on every portal route: gives every visitor a CSRF cookie (used until they log
+/// in), and refuses any POST whose `csrf` field does not match the session's token (or, before
+/// login, the cookie's), so that no state-changing form can forget the check.
+pub async fn csrf_guard(
     state: axum::extract::State<AppState>,
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let jar = CookieJar::from_headers(request.headers());
-    if jar.get(CSRF_COOKIE).is_some_and(|c| !c.value().is_empty()) {
+    let lang = negotiate(&jar, request.headers());
+    let cookie_token = jar
+        .get(CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty());
+    if request.method() == axum::http::Method::POST {
+        let expected = match jar.get(SESSION_COOKIE) {
+            Some(session) => match state.store.session(session.value(), state.now()).await {
+                Ok(Some(s)) => Some(s.csrf),
+                Ok(None) => cookie_token.clone().map(CsrfToken::from_stored),
+                Err(e) => return page_error(lang, e.into()),
+            },
+            None => cookie_token.clone().map(CsrfToken::from_stored),
+        };
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+            return page_error(
+                lang,
+                Problem::bad("error-not-found")
+                    .status(axum::http::StatusCode::PAYLOAD_TOO_LARGE)
+                    .into(),
+            );
+        };
+        let submitted = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .ok()
+            .and_then(|fields| {
+                fields
+                    .into_iter()
+                    .find(|(k, _)| k == rekey_web::CSRF_FIELD)
+                    .map(|(_, v)| v)
+            })
+            .unwrap_or_default();
+        if !expected.is_some_and(|t| t.matches(&submitted)) {
+            tracing::info!(path = %parts.uri.path(), "form refused: CSRF token missing or wrong");
+            return page_error(
+                lang,
+                Problem::bad("error-csrf")
+                    .status(axum::http::StatusCode::FORBIDDEN)
+                    .into(),
+            );
+        }
+        request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    if cookie_token.is_some() {
         return next.run(request).await;
     }
     let token = CsrfToken::generate().as_str().to_string();

@@ -1,5 +1,8 @@
 //! The web portal for PC and phone (server-rendered, no JavaScript needed) and its routes.
 
+// Handlers answer `Result<Response, Response>` (a page or a redirect either way), as axum does.
+#![allow(clippy::result_large_err)]
+
 pub mod ctx;
 pub(crate) mod pages;
 
@@ -50,8 +53,5 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/dev/outbox", get(outbox))
         .route("/static/app.css", get(stylesheet))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            ctx::ensure_csrf_cookie,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state, ctx::csrf_guard))
 }

@@ -1,0 +1,1041 @@
+//! The preparation flows of the manual (p.4–17) and what must fail on the way.
+
+use rekey_proto::DeviceSigningKey;
+use rekey_proto::gateway::{Binding, CloudMessage, RefusalReason};
+use serde_json::json;
+
+use crate::device::{self, Outcome};
+use crate::support::{TestApp, client, eventually, shows};
+use rekey_web::Clock;
+
+const PW: &str = "correct horse battery staple";
+
+fn device_key(n: u8) -> DeviceSigningKey {
+    DeviceSigningKey::from_seed([n; 32])
+}
+
+/// Formats a compact register code as the recorder shows it.
+fn grouped(code: &str) -> String {
+    format!("{}-{}-{}", &code[0..4], &code[4..8], &code[8..12])
+}
+
+async fn devices_page(app: &TestApp) -> String {
+    let (status, body) = app.get("/devices").await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+pub async fn pc_signup_then_add_device_by_register_code(app: TestApp) {
+    // p.12–13: the PC order.
+    app.signup_pc("taro", "taro@example.com", PW).await;
+    let mail = app.smtp.nth_for("taro@example.com", 1).await;
+    assert!(
+        mail.subject.contains("verification code"),
+        "{}",
+        mail.subject
+    );
+    assert!(
+        mail.body.contains("10 minutes"),
+        "the mail says how long the code lives: {}",
+        mail.body
+    );
+    assert!(shows(&devices_page(&app).await, "No device yet"));
+
+    // p.4: the recorder connects and gets a register code.
+    let mut rec = device::connect(&app.base, "NVR0001", &device_key(1)).await;
+    let code = rec.register_code();
+    // It also gets its first recovery key right away.
+    rec.process_until(|m| matches!(m, CloudMessage::RecoveryKey { .. }))
+        .await;
+    assert_eq!(rec.key_epoch, 1);
+
+    // p.15–16: + Add Device with the code as displayed, lower case, and a name.
+    let (status, _, body) = app
+        .post(
+            "/devices",
+            "/devices/add",
+            &[
+                ("code", &grouped(&code).to_lowercase()),
+                ("name", "Shop front"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(shows(&body, "Shop front was added."), "{body}");
+    // The recorder learns it is bound and gets a new recovery key (binding rotates it).
+    rec.process_until(|m| {
+        matches!(
+            m,
+            CloudMessage::Binding {
+                binding: Binding::Bound
+            }
+        )
+    })
+    .await;
+    rec.process_until(|m| matches!(m, CloudMessage::RecoveryKey { epoch: 2, .. }))
+        .await;
+    assert_eq!(rec.key_epoch, 2);
+    rec.heartbeat(app.clock.now() + 5).await;
+
+    // p.17: listed with name, serial, online.
+    let page = devices_page(&app).await;
+    assert!(
+        page.contains("NVR0001") && page.contains("Shop front"),
+        "{page}"
+    );
+    assert!(page.contains(r#"class="status online""#), "{page}");
+    // The key is live once confirmed, and sealed at rest (never the plain key).
+    let dev = app
+        .state
+        .store
+        .device_by_serial(&"NVR0001".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let live = app
+        .state
+        .store
+        .live_recovery_key(dev.id)
+        .await
+        .unwrap()
+        .expect("a confirmed key");
+    assert_eq!(live.epoch, 2);
+    let plain = rec.recovery_key.as_ref().unwrap().expose_secret().to_vec();
+    assert!(
+        !live.sealed.windows(32).any(|w| w == plain.as_slice()),
+        "the stored key is sealed"
+    );
+    assert_eq!(dev.drift_secs, 5, "drift recorded from the heartbeat");
+}
+
+pub async fn phone_signup_through_the_api_then_add_device(app: TestApp) {
+    // p.5–7: region → e-mail → code → password + agreement; the user name is assigned.
+    let (status, body) = app.api("GET", "/regions", None, json!({})).await;
+    assert_eq!(status, 200);
+    assert!(
+        body["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["code"] == "jp" && r["name"] == "Japan")
+    );
+    let (status, _) = app
+        .api(
+            "POST",
+            "/signup/code",
+            None,
+            json!({"email": "hanako@example.jp", "region": "jp"}),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let code = app.smtp.nth_for("hanako@example.jp", 1).await.code();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (status, body) = app
+        .api(
+            "POST",
+            "/signup/verify",
+            None,
+            json!({"email": "hanako@example.jp", "code": wrong}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("cloud-code-wrong"))
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("4 more tries"),
+        "{body}"
+    );
+    let (status, _) = app
+        .api(
+            "POST",
+            "/signup/verify",
+            None,
+            json!({"email": "hanako@example.jp", "code": code}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Without the agreement: refused, nothing made.
+    let (status, body) = app
+        .api(
+            "POST",
+            "/signup",
+            None,
+            json!({"email": "hanako@example.jp", "code": code, "password": PW}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("cloud-agreement-required"))
+    );
+    let (status, body) = app
+        .api("POST", "/signup", None, json!({"email": "hanako@example.jp", "code": code, "password": PW, "agreement_version": "2026-11"}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let token = body["token"].as_str().unwrap().to_string();
+    let username = body["username"].as_str().unwrap().to_string();
+    assert!(username.starts_with("user"), "{username}");
+    let (_, acc) = app.api("GET", "/account", Some(&token), json!({})).await;
+    assert_eq!(
+        (acc["email"].as_str(), acc["region"].as_str()),
+        (Some("hanako@example.jp"), Some("jp"))
+    );
+    // The same code cannot make a second account.
+    let (status, body) = app
+        .api("POST", "/signup", None, json!({"email": "hanako@example.jp", "code": code, "password": PW, "agreement_version": "2026-11"}))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("cloud-code-used")),
+        "{body}"
+    );
+
+    let rec = device::connect(&app.base, "NVR0002", &device_key(2)).await;
+    let (status, d) = app
+        .api(
+            "POST",
+            "/devices",
+            Some(&token),
+            json!({"register_code": rec.register_code(), "name": "Warehouse"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{d}");
+    assert_eq!(
+        (
+            d["serial"].as_str(),
+            d["name"].as_str(),
+            d["online"].as_bool()
+        ),
+        (Some("NVR0002"), Some("Warehouse"), Some(true))
+    );
+    let (_, list) = app.api("GET", "/devices", Some(&token), json!({})).await;
+    assert_eq!(list["devices"].as_array().unwrap().len(), 1);
+    // Not logged in: 401 with a message.
+    let (status, body) = app
+        .api("GET", "/devices", Some("not-a-token"), json!({}))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("cloud-api-login-required"))
+    );
+}
+
+pub async fn verification_code_errors(app: TestApp) {
+    let email = "jiro@example.com";
+    let step1 = [
+        ("username", "jiro"),
+        ("password", PW),
+        ("confirm", PW),
+        ("region", "jp"),
+        ("email", email),
+    ];
+    let (_, _, body) = app.post("/signup", "/signup", &step1).await;
+    assert!(body.contains("/signup/verify"), "{body}");
+    let code = app.smtp.nth_for(email, 1).await.code();
+
+    // Asking again at once: cool-down.
+    let (_, _, body) = app.post("/signup", "/signup", &step1).await;
+    assert!(shows(&body, "A code was sent a moment ago"), "{body}");
+
+    // Expired after 10 minutes: the page says to request a new one; nothing is created.
+    app.clock.advance(601);
+    let (_, _, body) = app
+        .post(
+            "/signup",
+            "/signup/verify",
+            &[("email", email), ("code", &code), ("agree", "yes")],
+        )
+        .await;
+    assert!(
+        shows(&body, "The code expired. Please request a new one."),
+        "{body}"
+    );
+    assert!(
+        app.state
+            .store
+            .account_by_login("jiro")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A new code; five wrong tries kill it even for the right code.
+    let (_, _, _) = app.post("/signup", "/signup", &step1).await;
+    let code = app.smtp.nth_for(email, 2).await.code();
+    let wrong = if code == "123456" { "654321" } else { "123456" };
+    for i in 0..5 {
+        let (_, _, body) = app
+            .post(
+                "/signup",
+                "/signup/verify",
+                &[("email", email), ("code", wrong), ("agree", "yes")],
+            )
+            .await;
+        if i < 4 {
+            assert!(shows(&body, "The code is wrong."), "{body}");
+        } else {
+            assert!(shows(&body, "Too many wrong codes"), "{body}");
+        }
+    }
+    let (_, _, body) = app
+        .post(
+            "/signup",
+            "/signup/verify",
+            &[("email", email), ("code", &code), ("agree", "yes")],
+        )
+        .await;
+    assert!(shows(&body, "Too many wrong codes"), "{body}");
+    // Not six digits.
+    let (_, _, body) = app
+        .post(
+            "/signup",
+            "/signup/verify",
+            &[("email", email), ("code", "12ab"), ("agree", "yes")],
+        )
+        .await;
+    assert!(
+        shows(&body, "The verification code has 6 digits."),
+        "{body}"
+    );
+
+    // A third code works; the agreement is required; then reuse is refused.
+    app.clock.advance(61);
+    app.post("/signup", "/signup", &step1).await;
+    let code = app.smtp.nth_for(email, 3).await.code();
+    let (_, _, body) = app
+        .post(
+            "/signup",
+            "/signup/verify",
+            &[("email", email), ("code", &code)],
+        )
+        .await;
+    assert!(
+        shows(&body, "Please read and accept the service agreement."),
+        "{body}"
+    );
+    let (status, location, _) = app
+        .post(
+            "/signup",
+            "/signup/verify",
+            &[("email", email), ("code", &code), ("agree", "yes")],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/devices"));
+    let other = app.other_browser();
+    let (_, _, body) = other
+        .post(
+            "/signup",
+            "/signup/verify",
+            &[("email", email), ("code", &code), ("agree", "yes")],
+        )
+        .await;
+    assert!(shows(&body, "This code was already used."), "{body}");
+}
+
+pub async fn password_and_duplicate_errors(app: TestApp) {
+    let try_signup =
+        |username: &'static str, email: &'static str, pw: &'static str, confirm: &'static str| {
+            let app = &app;
+            async move {
+                let (_, _, body) = app
+                    .post(
+                        "/signup",
+                        "/signup",
+                        &[
+                            ("username", username),
+                            ("password", pw),
+                            ("confirm", confirm),
+                            ("region", "jp"),
+                            ("email", email),
+                        ],
+                    )
+                    .await;
+                body
+            }
+        };
+    assert!(shows(
+        &try_signup("saburo", "s@example.com", "short", "short").await,
+        "Use at least 8 characters."
+    ));
+    assert!(shows(
+        &try_signup("saburo", "s@example.com", "password1", "password1").await,
+        "one of the most common"
+    ));
+    assert!(shows(
+        &try_signup("saburo", "s@example.com", "saburo", "saburo").await,
+        "at least 8"
+    ));
+    assert!(shows(
+        &try_signup("saburo99", "s@example.com", "saburo99", "saburo99").await,
+        "same as the user name"
+    ));
+    assert!(shows(
+        &try_signup("saburo", "s@example.com", PW, "another one entirely").await,
+        "not the same"
+    ));
+    assert!(shows(
+        &try_signup("sa", "s@example.com", PW, PW).await,
+        "3 to 32 characters"
+    ));
+    assert!(shows(
+        &try_signup("saburo", "not-an-address", PW, PW).await,
+        "valid e-mail address"
+    ));
+    // A 100-character passphrase is fine.
+    let long: &'static str = Box::leak("a fairly long passphrase ".repeat(4).into_boxed_str());
+    let body = try_signup("saburo", "s@example.com", long, long).await;
+    assert!(body.contains("/signup/verify"), "{body}");
+    app.smtp.nth_for("s@example.com", 1).await;
+    // What the user typed is kept on an error page (but never the password).
+    let body = try_signup("shiro", "s2@example.com", "short", "short").await;
+    assert!(body.contains(r#"value="shiro""#) && body.contains(r#"value="s2@example.com""#));
+    assert!(!body.contains(r#"value="short""#));
+
+    app.signup_pc("taken", "taken@example.com", PW).await;
+    let other = app.other_browser();
+    let (_, _, body) = other
+        .post(
+            "/signup",
+            "/signup",
+            &[
+                ("username", "TAKEN"),
+                ("password", PW),
+                ("confirm", PW),
+                ("region", "jp"),
+                ("email", "new@example.com"),
+            ],
+        )
+        .await;
+    assert!(shows(&body, "This user name is taken."), "{body}");
+    let (_, _, body) = other
+        .post(
+            "/signup",
+            "/signup",
+            &[
+                ("username", "fresh"),
+                ("password", PW),
+                ("confirm", PW),
+                ("region", "jp"),
+                ("email", "Taken@Example.com"),
+            ],
+        )
+        .await;
+    assert!(
+        shows(&body, "An account with this e-mail address already exists."),
+        "{body}"
+    );
+    let (status, body) = app
+        .api(
+            "POST",
+            "/signup/code",
+            None,
+            json!({"email": "taken@example.com", "region": "jp"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("cloud-email-taken"))
+    );
+    // Japanese pages when the browser asks for Japanese.
+    let r = client()
+        .get(app.url("/signup"))
+        .header("accept-language", "ja,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("新規登録"));
+}
+
+pub async fn login_by_name_or_email_and_throttling(app: TestApp) {
+    app.signup_pc("goro", "goro@example.com", PW).await;
+    let fresh = app.other_browser();
+    for login in ["goro", "GORO@example.com"] {
+        let (status, location, body) = fresh
+            .post("/login", "/login", &[("login", login), ("password", PW)])
+            .await;
+        assert_eq!((status, location.as_str()), (303, "/devices"), "{body}");
+        let (status, _, _) = fresh.post("/devices", "/logout", &[]).await;
+        assert_eq!(status, 303);
+        assert_eq!(fresh.get("/devices").await.0, 303, "logged out");
+    }
+    // Five wrong passwords lock the name, with the same answer for a name that does not exist.
+    for login in ["goro", "nobody-here"] {
+        for _ in 0..5 {
+            let (_, _, body) = fresh
+                .post(
+                    "/login",
+                    "/login",
+                    &[("login", login), ("password", "wrong password!")],
+                )
+                .await;
+            assert!(
+                shows(
+                    &body,
+                    "The user name / e-mail address or the password is wrong."
+                ),
+                "{body}"
+            );
+        }
+        let (_, _, body) = fresh
+            .post("/login", "/login", &[("login", login), ("password", PW)])
+            .await;
+        assert!(
+            shows(&body, "Too many failed logins. Try again in 15 minutes."),
+            "{body}"
+        );
+    }
+    // After the window, the right password works again.
+    app.clock.advance(15 * 60 + 1);
+    let (status, _, body) = fresh
+        .post("/login", "/login", &[("login", "goro"), ("password", PW)])
+        .await;
+    assert_eq!(status, 303, "{body}");
+    // The API answers the same way.
+    let (status, body) = app
+        .api(
+            "POST",
+            "/login",
+            None,
+            json!({"login": "goro", "password": "nope nope"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("cloud-login-failed"))
+    );
+}
+
+pub async fn register_code_errors_and_one_account_per_recorder(app: TestApp) {
+    app.signup_pc("owner", "owner@example.com", PW).await;
+    let rec = device::connect(&app.base, "NVR0003", &device_key(3)).await;
+    let code = rec.register_code();
+    // A typing mistake (two neighbours swapped) is caught by the check symbol.
+    let mut swapped: Vec<char> = code.chars().collect();
+    let i = (0..11).find(|&i| swapped[i] != swapped[i + 1]).unwrap();
+    swapped.swap(i, i + 1);
+    let swapped: String = swapped.into_iter().collect();
+    let (_, _, body) = app
+        .post(
+            "/devices",
+            "/devices/add",
+            &[("code", &swapped), ("name", "x")],
+        )
+        .await;
+    assert!(
+        shows(&body, "The register code has a typing mistake"),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(r#"value="{swapped}""#)),
+        "the typed code is kept"
+    );
+    let (_, _, body) = app
+        .post(
+            "/devices",
+            "/devices/add",
+            &[("code", "ABC"), ("name", "x")],
+        )
+        .await;
+    assert!(
+        shows(&body, "A register code has 12 letters and digits"),
+        "{body}"
+    );
+    // A well-formed code no recorder has.
+    let unknown = rekey_proto::RegisterCode::from_random([9; 7]).compact();
+    let (_, _, body) = app
+        .post(
+            "/devices",
+            "/devices/add",
+            &[("code", &unknown), ("name", "x")],
+        )
+        .await;
+    assert!(
+        shows(&body, "No recorder has this register code."),
+        "{body}"
+    );
+
+    let (_, _, body) = app
+        .post(
+            "/devices",
+            "/devices/add",
+            &[("code", &code), ("name", "Office")],
+        )
+        .await;
+    assert!(shows(&body, "Office was added."), "{body}");
+    let (_, _, body) = app
+        .post(
+            "/devices",
+            "/devices/add",
+            &[("code", &code), ("name", "Office")],
+        )
+        .await;
+    assert!(shows(&body, "already in your devices"), "{body}");
+
+    // A second account with the same code: told it is registered elsewhere, not to whom.
+    let other = app.other_browser();
+    other
+        .signup_pc("intruder", "intruder@example.com", PW)
+        .await;
+    let (_, _, body) = other
+        .post(
+            "/devices",
+            "/devices/add",
+            &[("code", &code), ("name", "Mine now")],
+        )
+        .await;
+    assert!(
+        shows(
+            &body,
+            "This recorder is already registered to another account."
+        ),
+        "{body}"
+    );
+    assert!(!body.contains("owner"), "the owner is not named");
+    assert!(!shows(&devices_page(&other).await, "NVR0003"));
+    let dev = app
+        .state
+        .store
+        .device_by_serial(&"NVR0003".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let owner = app
+        .state
+        .store
+        .account_by_login("owner")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dev.account_id, Some(owner.id), "the binding is unchanged");
+    // The other account cannot rename or remove it either.
+    let (_, _, body) = other.post("/devices", "/devices/NVR0003/remove", &[]).await;
+    assert!(
+        shows(&body, "This device is not in your account."),
+        "{body}"
+    );
+}
+
+pub async fn rename_and_remove_give_a_new_register_code(app: TestApp) {
+    app.signup_pc("rokuro", "rokuro@example.com", PW).await;
+    let mut rec = device::connect(&app.base, "NVR0004", &device_key(4)).await;
+    let old_code = rec.register_code();
+    app.post(
+        "/devices",
+        "/devices/add",
+        &[("code", &old_code), ("name", "Garage")],
+    )
+    .await;
+    rec.process_until(|m| {
+        matches!(
+            m,
+            CloudMessage::Binding {
+                binding: Binding::Bound
+            }
+        )
+    })
+    .await;
+    let (_, _, body) = app
+        .post(
+            "/devices",
+            "/devices/NVR0004/rename",
+            &[("name", "Back door")],
+        )
+        .await;
+    assert!(
+        body.contains("Back door") && !body.contains(">Garage<"),
+        "{body}"
+    );
+    let (_, _, body) = app
+        .post("/devices", "/devices/NVR0004/rename", &[("name", "   ")])
+        .await;
+    assert!(body.contains("NVR0004"), "an empty name becomes the serial");
+    // Remove: asks first, then unbinds; the recorder is told and gets a new code.
+    let (status, page) = app.get("/devices/NVR0004/remove").await;
+    assert_eq!(status, 200);
+    assert!(shows(&page, "from your account?"), "{page}");
+    let (_, _, body) = app
+        .post("/devices/NVR0004/remove", "/devices/NVR0004/remove", &[])
+        .await;
+    assert!(shows(&body, "The device was removed."), "{body}");
+    rec.process_until(|m| {
+        matches!(
+            m,
+            CloudMessage::Binding {
+                binding: Binding::Unbound { .. }
+            }
+        )
+    })
+    .await;
+    let new_code = rec.register_code();
+    assert_ne!(new_code, old_code);
+    assert!(!devices_page(&app).await.contains("NVR0004"));
+    // The old code no longer binds it; the new one does, and rotates the key again.
+    let (_, _, body) = app
+        .post(
+            "/devices",
+            "/devices/add",
+            &[("code", &old_code), ("name", "x")],
+        )
+        .await;
+    assert!(
+        shows(&body, "No recorder has this register code."),
+        "{body}"
+    );
+    let (_, _, body) = app
+        .post(
+            "/devices",
+            "/devices/add",
+            &[("code", &new_code), ("name", "Again")],
+        )
+        .await;
+    assert!(shows(&body, "Again was added."), "{body}");
+    rec.process_until(|m| {
+        matches!(m, CloudMessage::RecoveryKey { .. }) && rec_epoch_at_least(m, 3)
+    })
+    .await;
+}
+
+fn rec_epoch_at_least(m: &CloudMessage, n: u32) -> bool {
+    matches!(m, CloudMessage::RecoveryKey { epoch, .. } if *epoch >= n)
+}
+
+pub async fn gateway_refuses_bad_signatures_and_other_keys(app: TestApp) {
+    // A proof signed by another key than the one announced.
+    let outcome =
+        device::connect_with(&app.base, "NVR0005", &device_key(5), &device_key(6), 0).await;
+    assert!(
+        matches!(outcome, Outcome::Refused(RefusalReason::BadSignature)),
+        "{outcome:?}"
+    );
+    assert!(
+        app.state
+            .store
+            .device_by_serial(&"NVR0005".parse().unwrap())
+            .await
+            .unwrap()
+            .is_none(),
+        "not enrolled"
+    );
+    // Enrolled with one key; another key for the same serial is refused.
+    let rec = device::connect(&app.base, "NVR0005", &device_key(5)).await;
+    rec.vanish().await;
+    let outcome =
+        device::connect_with(&app.base, "NVR0005", &device_key(7), &device_key(7), 0).await;
+    assert!(
+        matches!(outcome, Outcome::Refused(RefusalReason::KeyMismatch)),
+        "{outcome:?}"
+    );
+    let dev = app
+        .state
+        .store
+        .device_by_serial(&"NVR0005".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dev.device_key, device_key(5).public().to_string());
+}
+
+pub async fn cloud_restart_loses_nothing(app: TestApp) {
+    app.signup_pc("shichiro", "shichiro@example.com", PW).await;
+    let mut rec = device::connect(&app.base, "NVR0008", &device_key(8)).await;
+    app.post(
+        "/devices",
+        "/devices/add",
+        &[("code", &rec.register_code()), ("name", "Lobby")],
+    )
+    .await;
+    rec.process_until(|m| rec_epoch_at_least(m, 2)).await;
+    let epoch = rec.key_epoch;
+    // A sign-up half-way through: code sent, not yet entered.
+    app.api(
+        "POST",
+        "/signup/code",
+        None,
+        json!({"email": "later@example.com", "region": "jp"}),
+    )
+    .await;
+    let pending_code = app.smtp.nth_for("later@example.com", 1).await.code();
+
+    rec.vanish().await;
+    let app = app.restart().await;
+    // The recorder reconnects, holding its key: no new key is sent, it is online again.
+    let rec =
+        match device::connect_with(&app.base, "NVR0008", &device_key(8), &device_key(8), epoch)
+            .await
+        {
+            Outcome::Welcomed(d) => d,
+            Outcome::Refused(r) => panic!("{r:?}"),
+        };
+    assert_eq!(rec.binding, Binding::Bound);
+    let page = devices_page(&app).await;
+    assert!(
+        page.contains("Lobby") && page.contains(r#"class="status online""#),
+        "the session and the binding survived: {page}"
+    );
+    let (status, body) = app
+        .api("POST", "/signup", None, json!({"email": "later@example.com", "code": pending_code, "password": PW, "agreement_version": "2026-11"}))
+        .await;
+    assert_eq!(status, 201, "the pending code survived the restart: {body}");
+}
+
+pub async fn forms_without_csrf_token_are_refused(app: TestApp) {
+    app.signup_pc("hachiro", "hachiro@example.com", PW).await;
+    let rec = device::connect(&app.base, "NVR0009", &device_key(9)).await;
+    let (status, _, body) = app
+        .post_raw(
+            "/devices/add",
+            &[("code", &rec.register_code()), ("name", "x")],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert!(
+        shows(&body, "The form expired. Please try again."),
+        "{body}"
+    );
+    let (status, _, _) = app
+        .post_raw(
+            "/devices/add",
+            &[
+                ("csrf", "forged"),
+                ("code", &rec.register_code()),
+                ("name", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert!(!devices_page(&app).await.contains("NVR0009"));
+    // Not logged in, the device page sends to login and comes back.
+    let r = app
+        .other_browser()
+        .http
+        .get(app.url("/devices"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers()["location"].to_str().unwrap()
+        ),
+        (303, "/login?next=%2Fdevices")
+    );
+}
+
+pub async fn undeliverable_mail_is_retried(app: TestApp) {
+    app.smtp.refuse_next(1);
+    let (status, _) = app
+        .api(
+            "POST",
+            "/signup/code",
+            None,
+            json!({"email": "retry@example.com", "region": "jp"}),
+        )
+        .await;
+    assert_eq!(status, 202, "the request succeeds: the mail is queued");
+    eventually(20, "the first attempt fails and is recorded", || async {
+        app.state
+            .store
+            .recent_mail(5)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.attempts == 1 && m.last_error.is_some())
+    })
+    .await;
+    assert_eq!(app.smtp.count_for("retry@example.com"), 0);
+    // The retry is due after 10 s of the cloud's clock.
+    app.clock.advance(11);
+    app.state.mail_wake.notify_one();
+    let mail = app.smtp.nth_for("retry@example.com", 1).await;
+    assert_eq!(mail.code().len(), 6);
+}
+
+pub async fn presence_follows_the_connection(app: TestApp) {
+    app.signup_pc("kuro", "kuro@example.com", PW).await;
+    let rec = device::connect(&app.base, "NVR0010", &device_key(10)).await;
+    app.post(
+        "/devices",
+        "/devices/add",
+        &[("code", &rec.register_code()), ("name", "Den")],
+    )
+    .await;
+    assert!(
+        devices_page(&app)
+            .await
+            .contains(r#"class="status online""#)
+    );
+    rec.disable().await;
+    eventually(
+        10,
+        "offline after the recorder disabled the cloud",
+        || async {
+            devices_page(&app)
+                .await
+                .contains(r#"class="status offline""#)
+        },
+    )
+    .await;
+    // A recorder that goes silent (no heartbeat, connection left open) is offline after three
+    // heartbeat periods (1 s in this test).
+    let mut rec = device::connect(&app.base, "NVR0010", &device_key(10)).await;
+    rec.heartbeat(0).await;
+    assert!(
+        devices_page(&app)
+            .await
+            .contains(r#"class="status online""#)
+    );
+    eventually(10, "offline after silence", || async {
+        !app.state
+            .store
+            .device_by_serial(&"NVR0010".parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .connected
+    })
+    .await;
+    assert!(devices_page(&app).await.contains("last seen"));
+    drop(rec);
+}
+
+pub async fn user_information_changes(app: TestApp) {
+    app.signup_pc("juro", "juro@example.com", PW).await;
+    let (_, _, body) = app
+        .post("/account", "/account/username", &[("username", "juro2")])
+        .await;
+    assert!(body.contains(r#"id="username">juro2<"#), "{body}");
+    let (_, _, body) = app
+        .post(
+            "/account",
+            "/account/email",
+            &[("email", "juro.new@example.com")],
+        )
+        .await;
+    assert!(
+        shows(
+            &body,
+            "A verification code was sent to juro.new@example.com"
+        ),
+        "{body}"
+    );
+    let code = app.smtp.nth_for("juro.new@example.com", 1).await.code();
+    let (_, _, body) = app
+        .post(
+            "/account",
+            "/account/email/confirm",
+            &[("email", "juro.new@example.com"), ("code", &code)],
+        )
+        .await;
+    assert!(
+        body.contains(r#"id="email">juro.new@example.com<"#),
+        "{body}"
+    );
+    // Password: the current one is required; other sessions end.
+    let other = app.other_browser();
+    let (status, _, _) = other
+        .post("/login", "/login", &[("login", "juro2"), ("password", PW)])
+        .await;
+    assert_eq!(status, 303);
+    let new_pw = "another long passphrase";
+    let (_, _, body) = app
+        .post(
+            "/account",
+            "/account/password",
+            &[
+                ("current", "wrong"),
+                ("password", new_pw),
+                ("confirm", new_pw),
+            ],
+        )
+        .await;
+    assert!(shows(&body, "The current password is wrong."), "{body}");
+    let (_, _, body) = app
+        .post(
+            "/account",
+            "/account/password",
+            &[("current", PW), ("password", new_pw), ("confirm", new_pw)],
+        )
+        .await;
+    assert!(shows(&body, "Your password was changed."), "{body}");
+    assert_eq!(
+        other.get("/devices").await.0,
+        303,
+        "the other session ended"
+    );
+    assert_eq!(app.get("/devices").await.0, 200, "this session stays");
+    app.smtp.nth_for("juro.new@example.com", 2).await;
+
+    // Forgot the cloud password: code by e-mail, then a new password; every session ends.
+    let (_, _, body) = other
+        .post("/forgot", "/forgot", &[("email", "juro.new@example.com")])
+        .await;
+    assert!(body.contains("/forgot/reset"), "{body}");
+    let code = app.smtp.nth_for("juro.new@example.com", 3).await.code();
+    let newer = "yet another passphrase";
+    let (_, _, body) = other
+        .post(
+            "/forgot",
+            "/forgot/reset",
+            &[
+                ("email", "juro.new@example.com"),
+                ("code", &code),
+                ("password", newer),
+                ("confirm", newer),
+            ],
+        )
+        .await;
+    assert!(
+        shows(
+            &body,
+            "Your password was changed. Log in with the new password."
+        ),
+        "{body}"
+    );
+    assert_eq!(app.get("/devices").await.0, 303, "every session ended");
+    let (status, _, _) = other
+        .post(
+            "/login",
+            "/login",
+            &[("login", "juro.new@example.com"), ("password", newer)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    // An address without an account gets the same answer and no mail.
+    let (_, _, body) = other
+        .post("/forgot", "/forgot", &[("email", "nobody@example.com")])
+        .await;
+    assert!(body.contains("/forgot/reset"));
+    assert_eq!(app.smtp.count_for("nobody@example.com"), 0);
+}
+
+pub async fn registration_qr_link_asks_for_login_first(app: TestApp) {
+    let rec = device::connect(&app.base, "NVR0011", &device_key(11)).await;
+    let code = rec.register_code();
+    let link = format!("/m/add?v=1&code={code}");
+    let (status, location, _) = {
+        let r = app.http.get(app.url(&link)).send().await.unwrap();
+        (
+            r.status().as_u16(),
+            r.headers()["location"].to_str().unwrap().to_string(),
+            (),
+        )
+    };
+    assert_eq!(status, 303);
+    assert_eq!(
+        location,
+        format!("/login?next=%2Fm%2Fadd%3Fv%3D1%26code%3D{code}")
+    );
+    // Sign up on the phone (web), then the QR link shows the add form with the code filled in.
+    app.signup_pc("qrfan", "qrfan@example.com", PW).await;
+    let (status, body) = app.get(&link).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(&format!(r#"value="{code}""#)), "{body}");
+    let (_, _, body) = app
+        .post(
+            &link,
+            "/devices/add",
+            &[("code", &code), ("name", "From QR")],
+        )
+        .await;
+    assert!(shows(&body, "From QR was added."), "{body}");
+}

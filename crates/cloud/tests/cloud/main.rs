@@ -1,0 +1,59 @@
+//! The cloud's integration tests: the real service on a random port with a fresh database
+//! (SQLite, and PostgreSQL when `REKEY_TEST_POSTGRES_URL` is set — CI sets it), a real SMTP
+//! server on loopback, real HTTP and real WebSockets.
+
+mod device;
+mod flows;
+mod smtp;
+mod support;
+
+use rekey_proto::CloudPublicKey;
+
+/// The public key of the test cloud's signing key (`Config::for_local` with seed 7).
+pub fn cloud_public_key() -> CloudPublicKey {
+    rekey_cloud::config::Config::for_local(std::path::Path::new("/nonexistent"), None, None, 7)
+        .signing_key()
+        .public()
+}
+
+/// Runs each flow on SQLite and on PostgreSQL.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = crate::support::spawn_app(crate::support::Backend::Sqlite).await.expect("SQLite is always available");
+                    crate::flows::$name(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) = crate::support::spawn_app(crate::support::Backend::Postgres).await {
+                        crate::flows::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    pc_signup_then_add_device_by_register_code,
+    phone_signup_through_the_api_then_add_device,
+    verification_code_errors,
+    password_and_duplicate_errors,
+    login_by_name_or_email_and_throttling,
+    register_code_errors_and_one_account_per_recorder,
+    rename_and_remove_give_a_new_register_code,
+    gateway_refuses_bad_signatures_and_other_keys,
+    cloud_restart_loses_nothing,
+    forms_without_csrf_token_are_refused,
+    undeliverable_mail_is_retried,
+    presence_follows_the_connection,
+    user_information_changes,
+    registration_qr_link_asks_for_login_first,
+);

@@ -1,0 +1,315 @@
+//! The harness: a fresh cloud (random port, fresh database on SQLite or PostgreSQL, a manual
+//! clock), a real SMTP server it delivers to, an HTTP client with cookies, and a test recorder
+//! that speaks the gateway protocol.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rekey_cloud::config::Config;
+use rekey_cloud::startup::Application;
+use rekey_cloud::state::AppState;
+use rekey_web::ManualClock;
+
+use crate::smtp::SmtpServer;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server URL for tests (a fresh database is made per test), if configured.
+/// In CI it must be configured: a PostgreSQL test that cannot run fails there.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("REKEY_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+                panic!(
+                    "CI is set but REKEY_TEST_POSTGRES_URL is not: the PostgreSQL suite must run in CI"
+                );
+            }
+            eprintln!(
+                "\n*** SKIPPED: PostgreSQL tests (set REKEY_TEST_POSTGRES_URL=postgres://USER@HOST/DB to run them) ***\n"
+            );
+            None
+        }
+    }
+}
+
+/// Makes a fresh PostgreSQL database and returns its URL.
+async fn fresh_postgres(admin: &str) -> String {
+    use sqlx::Executor;
+    sqlx::any::install_default_drivers();
+    let name = format!("rekey_test_{}", hex(&rekey_web::random_array::<8>()));
+    let pool = sqlx::AnyPool::connect(admin)
+        .await
+        .expect("connect to the PostgreSQL test server");
+    pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("create test database");
+    pool.close().await;
+    let (base, _) = admin.rsplit_once('/').expect("a database URL has a path");
+    format!("{base}/{name}")
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A running cloud.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub smtp: SmtpServer,
+    pub clock: ManualClock,
+    pub state: AppState,
+    pub config: Config,
+    pub data_dir: Arc<tempfile::TempDir>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for TestApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.base)
+    }
+}
+
+/// Starts a cloud on `backend`; `None` if that backend is not available here (outside CI).
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let database_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(fresh_postgres(&postgres_admin_url()?).await),
+    };
+    let smtp = SmtpServer::start().await;
+    let data_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let mut config = Config::for_local(data_dir.path(), database_url, Some(smtp.url()), 7);
+    config.heartbeat_secs = 1;
+    let clock = ManualClock::new(1_795_000_000);
+    Some(start(config, clock, smtp, data_dir).await)
+}
+
+async fn start(
+    config: Config,
+    clock: ManualClock,
+    smtp: SmtpServer,
+    data_dir: Arc<tempfile::TempDir>,
+) -> TestApp {
+    let app = Application::build_with_clock(config.clone(), Arc::new(clock.clone()))
+        .await
+        .expect("build the cloud");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.run_until(async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server");
+    });
+    TestApp {
+        base,
+        http: client(),
+        smtp,
+        clock,
+        state,
+        config,
+        data_dir,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+/// A browser-like client: cookies, no automatic redirects.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The same cloud seen by another browser (its own cookies).
+    pub fn other_browser(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            http: client(),
+            smtp: self.smtp.clone(),
+            clock: self.clock.clone(),
+            state: self.state.clone(),
+            config: self.config.clone(),
+            data_dir: self.data_dir.clone(),
+            shutdown: None,
+            server: None,
+        }
+    }
+
+    /// Stops the server and starts a new one on the same data (database, keys); the port changes.
+    pub async fn restart(mut self) -> TestApp {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+            let _ = server.await;
+        }
+        self.state.store.db.pool.close().await;
+        let mut config = self.config.clone();
+        config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let mut app = start(
+            config,
+            self.clock.clone(),
+            self.smtp.clone(),
+            self.data_dir.clone(),
+        )
+        .await;
+        app.http = self.http.clone();
+        app
+    }
+
+    /// GETs a page and returns (status, body).
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self.http.get(self.url(path)).send().await.expect("GET");
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap_or_default())
+    }
+
+    /// The CSRF token of the form on `path`.
+    pub async fn csrf(&self, path: &str) -> String {
+        let (_, body) = self.get(path).await;
+        csrf_of(&body).unwrap_or_else(|| panic!("no CSRF field on {path}: {body}"))
+    }
+
+    /// POSTs a form (adding the CSRF token from `form_page`) and returns (status, location, body).
+    pub async fn post(
+        &self,
+        form_page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let csrf = self.csrf(form_page).await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// POSTs a form as given.
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
+        let status = r.status().as_u16();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, location, r.text().await.unwrap_or_default())
+    }
+
+    /// Signs up in the PC order and stays logged in; returns the e-mail address.
+    pub async fn signup_pc(&self, username: &str, email: &str, password: &str) {
+        let before = self.smtp.count_for(email);
+        let (status, _, body) = self
+            .post(
+                "/signup",
+                "/signup",
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("confirm", password),
+                    ("region", "jp"),
+                    ("email", email),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains(r#"action="/signup/verify""#),
+            "step 2 expected: {body}"
+        );
+        let code = self.smtp.nth_for(email, before + 1).await.code();
+        let (status, location, body) = self
+            .post(
+                "/signup",
+                "/signup/verify",
+                &[("email", email), ("code", &code), ("agree", "yes")],
+            )
+            .await;
+        assert_eq!((status, location.as_str()), (303, "/devices"), "{body}");
+    }
+
+    /// JSON API call with an optional token; returns (status, JSON).
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let url = self.url(&format!("/api/v1{path}"));
+        let mut req = match method {
+            "GET" => self.http.get(url),
+            "DELETE" => self.http.delete(url),
+            _ => self.http.post(url).json(&body),
+        };
+        req = req.header("accept-language", "en");
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.expect("API call");
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
+/// The value of the first `csrf` hidden field.
+pub fn csrf_of(html: &str) -> Option<String> {
+    let i = html.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();
+    Some(html[i..].split('"').next()?.to_string())
+}
+
+/// Whether the page shows `text` (HTML-escaped as the templates escape it).
+pub fn shows(html: &str, text: &str) -> bool {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    html.contains(text) || html.contains(&escaped)
+}
+
+/// Polls `check` until it holds or `secs` pass.
+pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not within {secs} s: {what}");
+}
