@@ -1,6 +1,14 @@
 //! Entry point of the local system launcher.
 
-fn main() {
-    println!("Rekey local system: the cloud and the recorder are not built yet.");
-    println!("The protocol core is in crates/proto; run the tests with `cargo test --workspace`.");
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,rekey_cloud=info,rekey_recorder=info".into()),
+        )
+        .init();
+    rekey_local::run(rekey_local::Args::parse()).await
 }
