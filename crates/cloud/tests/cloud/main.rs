@@ -4,7 +4,6 @@
 
 mod device;
 mod flows;
-mod smtp;
 mod support;
 
 use rekey_proto::CloudPublicKey;

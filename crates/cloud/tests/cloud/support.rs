@@ -10,7 +10,7 @@ use rekey_cloud::startup::Application;
 use rekey_cloud::state::AppState;
 use rekey_web::ManualClock;
 
-use crate::smtp::SmtpServer;
+use rekey_testkit::SmtpServer;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
