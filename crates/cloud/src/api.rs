@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::{AppError, Problem};
-use crate::service::{Client, accounts, devices};
+use crate::service::{Client, accounts, devices, recovery};
 use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::codes::CODE_TTL_SECS;
@@ -390,6 +390,64 @@ async fn remove_device(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[derive(Debug, Deserialize)]
+struct QrBody {
+    qr: String,
+}
+
+async fn recover_preview(State(state): State<AppState>, caller: Caller, Json(b): Json<QrBody>) -> ApiResult {
+    let a = caller.account()?.clone();
+    let p = recovery::preview(&state, &a, &b.qr).await.map_err(|e| caller.fail(e))?;
+    Ok(Json(json!({
+        "serial": p.device.serial.as_str(),
+        "device_name": p.device.name,
+        "email_masked": p.email_masked,
+        "expires_at": rfc3339(p.expires_at),
+    }))
+    .into_response())
+}
+
+async fn recover_send(State(state): State<AppState>, caller: Caller, Json(b): Json<QrBody>) -> ApiResult {
+    let a = caller.account()?.clone();
+    let sent = recovery::send_challenge(&state, &a, &b.qr, recovery::Path::App, caller.lang)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(json!({ "email_masked": sent.email_masked, "valid_until": rfc3339(sent.valid_until) })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct RangeBody {
+    from: String,
+    to: String,
+    #[serde(default)]
+    code: String,
+}
+
+async fn retrieve_code(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(serial): Path<String>,
+    Json(b): Json<RangeBody>,
+) -> ApiResult {
+    let a = caller.account()?.clone();
+    recovery::start_retrieve(&state, caller.client, &a, &serial, &b.from, &b.to, caller.lang)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "email_masked": a.email.masked(), "expires_in_secs": CODE_TTL_SECS })),
+    )
+        .into_response())
+}
+
+async fn retrieve(State(state): State<AppState>, caller: Caller, Path(serial): Path<String>, Json(b): Json<RangeBody>) -> ApiResult {
+    let a = caller.account()?.clone();
+    let r = recovery::finish_retrieve(&state, &a, &serial, &b.from, &b.to, &b.code, recovery::Path::App)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(json!({ "password": r.password.to_string(), "from": r.from.to_string(), "to": r.to.to_string() })).into_response())
+}
+
 async fn not_found(caller: Caller) -> ApiError {
     caller.fail(Problem::bad("error-not-found").status(StatusCode::NOT_FOUND))
 }
@@ -412,5 +470,9 @@ pub fn routes() -> Router<AppState> {
         .route("/devices", get(list_devices).post(add_device))
         .route("/devices/{serial}/name", post(rename_device))
         .route("/devices/{serial}", axum::routing::delete(remove_device))
+        .route("/recover/preview", post(recover_preview))
+        .route("/recover/send", post(recover_send))
+        .route("/devices/{serial}/retrieve/code", post(retrieve_code))
+        .route("/devices/{serial}/retrieve", post(retrieve))
         .fallback(not_found)
 }

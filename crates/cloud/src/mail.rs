@@ -167,6 +167,33 @@ pub enum MailKind {
     },
     /// A notice that the account's password changed.
     PasswordChanged,
+    /// A code that confirms retrieving a temporary password on the PC portal.
+    RetrieveCode {
+        /// The code.
+        code: String,
+    },
+    /// A challenge temporary password, to the address in the recovery QR.
+    ChallengeCode {
+        /// The temporary password, grouped.
+        password: String,
+        /// The device's name.
+        device: String,
+        /// Until when it can be used (the challenge's end).
+        until: String,
+    },
+    /// A notice to the account's address that a temporary password was issued.
+    IssuedNotice {
+        /// The device's name.
+        device: String,
+        /// Its serial number.
+        serial: String,
+        /// When.
+        when: String,
+        /// How (phone, PC, app), in words.
+        path: String,
+        /// Where it went (masked).
+        sent_to: String,
+    },
 }
 
 impl MailKind {
@@ -186,6 +213,21 @@ impl MailKind {
                 vec![("code", code.clone().into()), ("minutes", minutes.into())],
             ),
             MailKind::PasswordChanged => ("mail-password-changed", vec![]),
+            MailKind::RetrieveCode { code } => ("mail-retrieve", vec![("code", code.clone().into()), ("minutes", minutes.into())]),
+            MailKind::ChallengeCode { password, device, until } => (
+                "mail-challenge",
+                vec![("password", password.clone().into()), ("device", device.clone().into()), ("until", until.clone().into())],
+            ),
+            MailKind::IssuedNotice { device, serial, when, path, sent_to } => (
+                "mail-issued",
+                vec![
+                    ("device", device.clone().into()),
+                    ("serial", serial.clone().into()),
+                    ("when", when.clone().into()),
+                    ("path", path.clone().into()),
+                    ("sent_to", sent_to.clone().into()),
+                ],
+            ),
         };
         let subject = lang.t_args(&format!("{prefix}-subject"), &args);
         let body = format!(

@@ -66,7 +66,7 @@ fn check_agreement(agreed: bool, version: Option<&str>) -> AppResult<()> {
     Ok(())
 }
 
-async fn limit_codes(state: &AppState, client: Client) -> AppResult<()> {
+pub(crate) async fn limit_codes(state: &AppState, client: Client) -> AppResult<()> {
     let key = format!("codes-ip:{}", client.ip);
     if let Some(wait) = state
         .store
@@ -79,7 +79,7 @@ async fn limit_codes(state: &AppState, client: Client) -> AppResult<()> {
 }
 
 /// Sends a code of `purpose` to `email` (queued with the code in one transaction).
-async fn send_code(
+pub(crate) async fn send_code(
     state: &AppState,
     purpose: Purpose,
     email: &Email,
@@ -104,7 +104,8 @@ async fn send_code(
     let kind = match purpose {
         Purpose::Signup => MailKind::SignupCode { code },
         Purpose::ChangeEmail => MailKind::ChangeEmailCode { code },
-        Purpose::ResetPassword | Purpose::Retrieve => MailKind::ResetPasswordCode { code },
+        Purpose::ResetPassword => MailKind::ResetPasswordCode { code },
+        Purpose::Retrieve => MailKind::RetrieveCode { code },
     };
     state
         .store

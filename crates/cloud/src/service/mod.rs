@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod devices;
+pub mod recovery;
 
 use std::net::IpAddr;
 

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod codes;
 pub mod devices;
+pub mod issued;
 pub mod mail;
 pub mod sessions;
 pub mod throttle;

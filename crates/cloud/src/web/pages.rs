@@ -20,7 +20,7 @@ use crate::store::codes::CODE_TTL_SECS;
 
 type PageResult = Result<Response, Response>;
 
-fn render(t: &impl Template, lang: Lang) -> Response {
+pub(crate) fn render(t: &impl Template, lang: Lang) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => page_error(
@@ -71,7 +71,7 @@ pub(crate) fn fmt_time(ts: i64) -> String {
     )
 }
 
-fn t_args(lang: Lang, key: &str, args: &[(&'static str, Arg)]) -> String {
+pub(crate) fn t_args(lang: Lang, key: &str, args: &[(&'static str, Arg)]) -> String {
     crate::mail::strip_isolates(&lang.t_args(key, args))
 }
 
@@ -83,7 +83,7 @@ fn password_hint(lang: Lang) -> String {
     )
 }
 
-fn sent_to(lang: Lang, email: &str) -> String {
+pub(crate) fn sent_to(lang: Lang, email: &str) -> String {
     t_args(
         lang,
         "cloud-code-sent",

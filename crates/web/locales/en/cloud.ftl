@@ -128,3 +128,63 @@ mail-reset-password-body = To set a new password for your Rekey Cloud account, e
     It is valid for { $minutes } minutes and can be used once.
 mail-password-changed-subject = Your Rekey Cloud password was changed
 mail-password-changed-body = The password of your Rekey Cloud account was just changed. If this was not you, use "Forgot your cloud password?" at once.
+cloud-nav-activity = Activity
+cloud-send-button = Send
+cloud-recover-title = Password recovery
+cloud-recover-send-to = The temporary password goes to
+cloud-recover-qr-until = This QR code is valid until
+cloud-recover-explain = Tap Send to e-mail a temporary password for this recorder. Type it on the recorder's "Password recovery" screen as the security code, with your new password.
+cloud-recover-next-step = Type the temporary password on the recorder's "Password recovery" screen (the one showing this QR code) as the security code.
+cloud-recover-sent = A temporary password was sent to { $email }. It can be used until { $until }.
+cloud-recover-not-yours = This QR code is not for a device of your account. Log in with the account the recorder is registered to.
+cloud-recover-no-key = This recorder has not received its recovery key yet. Connect it to the cloud once (Menu → Network → Cloud), then try again.
+cloud-recover-not-a-qr = This is not a password recovery QR code of a recorder.
+cloud-recover-qr-expired = This QR code has expired. Open "Forgot password?" on the recorder again to show a new one.
+cloud-recover-qr-forged = This QR code was altered or does not come from this recorder. Scan the code shown on the recorder's screen.
+cloud-recover-qr-used = A temporary password was already sent for this QR code. Check your e-mail, or show a new QR code on the recorder.
+cloud-recover-device-limit = Too many temporary passwords were issued for this recorder today. The next one is possible at { $next }.
+cloud-recover-account-limit = Too many temporary passwords were issued for your account today. The next one is possible at { $next }.
+cloud-recover-sequence = Many temporary passwords were issued without the recorder reporting back. Connect the recorder to the cloud first.
+cloud-path-phone = phone (recovery QR code)
+cloud-path-pc = PC portal (Retrieve)
+cloud-path-app = rekey app
+cloud-retrieve-title = Retrieve a temporary password
+cloud-retrieve-button = Retrieve
+cloud-field-temporary-password = Temporary Password
+cloud-field-valid-date = Valid Date
+cloud-field-from = From
+cloud-field-to = To
+cloud-retrieve-range-hint = The temporary password works on the recorder from the first to the last date, by the recorder's own date, for at most { $days } days. It works even when the recorder is offline.
+cloud-retrieve-valid = Valid from { $from } to { $to } (the recorder's dates).
+cloud-retrieve-reminder = Enter it on the recorder's "Password recovery" screen as the security code, and set a new password right away. It works once.
+cloud-retrieve-date-invalid = Enter the dates as YYYY-MM-DD.
+cloud-retrieve-from-range = The first valid date must be between yesterday and { $days } days from today.
+cloud-retrieve-reversed = The last valid date is before the first.
+cloud-retrieve-too-long = A temporary password is valid for at most { $days } days.
+cloud-retrieve-code-mismatch = This code was sent for another device or other dates. Please request a new one.
+cloud-activity-title = Activity
+cloud-activity-intro = Every temporary password issued for your devices. If you see one you did not ask for, change your cloud password.
+cloud-activity-none = No temporary password was issued yet.
+cloud-activity-until = until { $until }, sent to { $email }
+cloud-field-when = When
+cloud-field-what = What
+cloud-field-path = How
+cloud-field-validity = Valid
+cloud-kind-challenge = Temporary password (QR code)
+cloud-kind-date-window = Temporary password (dates)
+mail-retrieve-subject = Your code for retrieving a temporary password: { $code }
+mail-retrieve-body = To retrieve a temporary password for your recorder, enter this code:
+
+    { $code }
+
+    It is valid for { $minutes } minutes and can be used once.
+mail-challenge-subject = Temporary password for { $device }
+mail-challenge-body = The temporary password for { $device } is:
+
+    { $password }
+
+    Type it on the recorder's "Password recovery" screen as the security code, together with your new password. It works once, until { $until }, and only while that screen shows the QR code you scanned.
+mail-issued-subject = A temporary password was issued for { $device }
+mail-issued-body = A temporary password for { $device } ({ $serial }) was issued at { $when } through the { $path }; it was sent to or shown for { $sent_to }.
+
+    If this was not you, change your cloud password at once and check the recorder.

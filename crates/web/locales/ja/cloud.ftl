@@ -125,3 +125,63 @@ mail-reset-password-body = Rekey クラウドのアカウントに新しいパ�
     有効期間は { $minutes } 分で、1 回だけ使えます。
 mail-password-changed-subject = Rekey クラウドのパスワードが変更されました
 mail-password-changed-body = Rekey クラウドのアカウントのパスワードが変更されました。お心当たりがない場合は、すぐに「クラウドのパスワードをお忘れですか？」をご利用ください。
+cloud-nav-activity = 操作履歴
+cloud-send-button = 送信
+cloud-recover-title = パスワードの回復
+cloud-recover-send-to = 一時パスワードの送信先
+cloud-recover-qr-until = この QR コードの有効期限
+cloud-recover-explain = 「送信」を押すと、このレコーダーの一時パスワードをメールで送ります。レコーダーの「パスワード回復」画面でセキュリティコードとして、新しいパスワードと一緒に入力してください。
+cloud-recover-next-step = 一時パスワードを、この QR コードを表示しているレコーダーの「パスワード回復」画面でセキュリティコードとして入力してください。
+cloud-recover-sent = 一時パスワードを { $email } に送信しました。{ $until } まで使えます。
+cloud-recover-not-yours = この QR コードは、あなたのアカウントのデバイスのものではありません。レコーダーを登録したアカウントでログインしてください。
+cloud-recover-no-key = このレコーダーはまだ回復用の鍵を受け取っていません。一度クラウドに接続してから（メニュー → ネットワーク → クラウド）もう一度お試しください。
+cloud-recover-not-a-qr = これはレコーダーのパスワード回復用 QR コードではありません。
+cloud-recover-qr-expired = この QR コードは有効期限切れです。レコーダーで「パスワードをお忘れですか？」をもう一度開き、新しいコードを表示してください。
+cloud-recover-qr-forged = この QR コードは改変されているか、このレコーダーのものではありません。レコーダーの画面に表示されたコードを読み取ってください。
+cloud-recover-qr-used = この QR コードの一時パスワードはすでに送信済みです。メールを確認するか、レコーダーで新しい QR コードを表示してください。
+cloud-recover-device-limit = 本日このレコーダーに発行した一時パスワードが多すぎます。次は { $next } 以降に発行できます。
+cloud-recover-account-limit = 本日あなたのアカウントに発行した一時パスワードが多すぎます。次は { $next } 以降に発行できます。
+cloud-recover-sequence = レコーダーからの報告がないまま多くの一時パスワードが発行されました。先にレコーダーをクラウドに接続してください。
+cloud-path-phone = スマートフォン（回復用 QR コード）
+cloud-path-pc = PC ポータル（取得）
+cloud-path-app = rekey アプリ
+cloud-retrieve-title = 一時パスワードの取得
+cloud-retrieve-button = 取得
+cloud-field-temporary-password = 一時パスワード
+cloud-field-valid-date = 有効期間
+cloud-field-from = 開始日
+cloud-field-to = 終了日
+cloud-retrieve-range-hint = 一時パスワードは、レコーダー自身の日付で開始日から終了日まで（最長 { $days } 日）使えます。レコーダーがオフラインでも使えます。
+cloud-retrieve-valid = 有効期間：{ $from } 〜 { $to }（レコーダーの日付）
+cloud-retrieve-reminder = レコーダーの「パスワード回復」画面でセキュリティコードとして入力し、すぐに新しいパスワードを設定してください。1 回だけ使えます。
+cloud-retrieve-date-invalid = 日付は YYYY-MM-DD の形式で入力してください。
+cloud-retrieve-from-range = 開始日は昨日から { $days } 日後までの間にしてください。
+cloud-retrieve-reversed = 終了日が開始日より前です。
+cloud-retrieve-too-long = 一時パスワードの有効期間は最長 { $days } 日です。
+cloud-retrieve-code-mismatch = このコードは別のデバイスまたは別の日付のために送信されたものです。新しいコードを取得してください。
+cloud-activity-title = 操作履歴
+cloud-activity-intro = あなたのデバイスに発行されたすべての一時パスワードです。心当たりのないものがあれば、クラウドのパスワードを変更してください。
+cloud-activity-none = 一時パスワードはまだ発行されていません。
+cloud-activity-until = { $until } まで、{ $email } に送信
+cloud-field-when = 日時
+cloud-field-what = 内容
+cloud-field-path = 方法
+cloud-field-validity = 有効
+cloud-kind-challenge = 一時パスワード（QR コード）
+cloud-kind-date-window = 一時パスワード（日付指定）
+mail-retrieve-subject = 一時パスワード取得の認証コード：{ $code }
+mail-retrieve-body = レコーダーの一時パスワードを取得するには、次のコードを入力してください。
+
+    { $code }
+
+    有効期間は { $minutes } 分で、1 回だけ使えます。
+mail-challenge-subject = { $device } の一時パスワード
+mail-challenge-body = { $device } の一時パスワードは次のとおりです。
+
+    { $password }
+
+    レコーダーの「パスワード回復」画面で、新しいパスワードと一緒にセキュリティコードとして入力してください。{ $until } まで、読み取った QR コードがその画面に表示されている間だけ、1 回使えます。
+mail-issued-subject = { $device } の一時パスワードが発行されました
+mail-issued-body = { $device }（{ $serial }）の一時パスワードが { $when } に { $path } から発行され、{ $sent_to } に送信または表示されました。
+
+    お心当たりがない場合は、すぐにクラウドのパスワードを変更し、レコーダーを確認してください。

@@ -1,0 +1,341 @@
+//! Temporary passwords: the phone path (the recorder's recovery QR, p.20–21) and the PC path
+//! (Retrieve with valid dates, p.22–25). Codes are made with the device's live recovery key,
+//! only for the account that owns the device, within per-device and per-account daily limits,
+//! and every issue is recorded and announced to the account's address.
+
+use rekey_proto::{Challenge, QrError, RecoveryKey, RecoveryQr, TemporaryPassword};
+use rekey_web::Lang;
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use super::Client;
+use super::accounts::{limit_codes, parse_code, send_code};
+use crate::error::{AppError, AppResult, Problem};
+use crate::mail::MailKind;
+use crate::state::AppState;
+use crate::store::accounts::{Account, email_key};
+use crate::store::codes::Purpose;
+use crate::store::devices::Device;
+use crate::store::issued::{IssueStoreError, Kind, NewIssue};
+use crate::store::throttle::Limit;
+
+/// Temporary passwords per device per day.
+pub const PER_DEVICE_PER_DAY: Limit = Limit { limit: 5, window_secs: 24 * 3600 };
+/// Temporary passwords per account per day.
+pub const PER_ACCOUNT_PER_DAY: Limit = Limit { limit: 10, window_secs: 24 * 3600 };
+/// The longest "Valid Date" range the PC portal offers, in days (the protocol allows 8).
+pub const MAX_SPAN_DAYS: i64 = 7;
+/// How far ahead the first valid date may be, in days.
+pub const MAX_START_AHEAD_DAYS: i64 = 7;
+
+/// Where a request came from, as the activity page and the notice mail say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// The mobile page the recovery QR opens.
+    Phone,
+    /// The PC portal.
+    Pc,
+    /// The `rekey` client.
+    App,
+}
+
+impl Path {
+    fn as_str(self) -> &'static str {
+        match self {
+            Path::Phone => "phone",
+            Path::Pc => "pc",
+            Path::App => "app",
+        }
+    }
+}
+
+/// The catalog key naming a path.
+pub fn path_label(path: &str) -> &'static str {
+    match path {
+        "phone" => "cloud-path-phone",
+        "pc" => "cloud-path-pc",
+        _ => "cloud-path-app",
+    }
+}
+
+/// What the mobile recovery page shows before "Send".
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// The device.
+    pub device: Device,
+    /// The delivery address, masked.
+    pub email_masked: String,
+    /// When the QR's challenge ends (Unix seconds).
+    pub expires_at: i64,
+}
+
+fn refused() -> AppError {
+    // The same answer for an unknown device and someone else's: it reveals nothing.
+    Problem::bad("cloud-recover-not-yours").status(axum::http::StatusCode::FORBIDDEN).into()
+}
+
+async fn live_key(state: &AppState, device: &Device) -> AppResult<(RecoveryKey, u32)> {
+    let Some(stored) = state.store.live_recovery_key(device.id).await? else {
+        return Err(Problem::bad("cloud-recover-no-key").status(axum::http::StatusCode::CONFLICT).into());
+    };
+    let key = state
+        .master_key
+        .open(&device.serial, stored.epoch, &stored.sealed)
+        .map_err(|_| anyhow::anyhow!("a stored recovery key does not open under the master key"))?;
+    Ok((key, stored.epoch))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Reads and checks a scanned recovery QR for `account`.
+async fn check_qr(state: &AppState, account: &Account, url: &str) -> AppResult<(RecoveryQr, Device, RecoveryKey, u32)> {
+    let qr = RecoveryQr::parse(url).map_err(|e| match e {
+        QrError::UnknownVersion(_) => Problem::bad("cloud-qr-version"),
+        _ => Problem::bad("cloud-recover-not-a-qr"),
+    })?;
+    let device = match state.store.device_by_serial(&qr.serial).await? {
+        Some(d) if d.account_id == Some(account.id) => d,
+        _ => return Err(refused()),
+    };
+    let (key, epoch) = live_key(state, &device).await?;
+    qr.verify(&key, state.now()).map_err(|e| match e {
+        QrError::Expired { .. } => Problem::bad("cloud-recover-qr-expired"),
+        _ => Problem::bad("cloud-recover-qr-forged"),
+    })?;
+    if state.store.challenge_answered(device.id, &hex(&qr.challenge.nonce)).await? {
+        return Err(Problem::bad("cloud-recover-qr-used").into());
+    }
+    Ok((qr, device, key, epoch))
+}
+
+/// The mobile page's first view: which device, where the code will go.
+pub async fn preview(state: &AppState, account: &Account, url: &str) -> AppResult<Preview> {
+    let (qr, device, _, _) = check_qr(state, account, url).await?;
+    Ok(Preview { device, email_masked: qr.challenge.email.masked(), expires_at: qr.challenge.expires_at })
+}
+
+async fn take_daily_slots(state: &AppState, account: &Account, device: &Device) -> AppResult<()> {
+    let now = state.now();
+    let device_key = format!("issue-device:{}", device.id);
+    let account_key = format!("issue-account:{}", account.id);
+    for (key, limit, message) in [
+        (&device_key, PER_DEVICE_PER_DAY, "cloud-recover-device-limit"),
+        (&account_key, PER_ACCOUNT_PER_DAY, "cloud-recover-account-limit"),
+    ] {
+        if let Some(wait) = state.store.throttled(key, limit, now).await? {
+            let next = crate::web::pages::fmt_time(now + wait);
+            return Err(Problem::wait(message, wait).arg("next", next).into());
+        }
+    }
+    state.store.count_event(&device_key, PER_DEVICE_PER_DAY, now).await?;
+    state.store.count_event(&account_key, PER_ACCOUNT_PER_DAY, now).await?;
+    Ok(())
+}
+
+fn issue_problem(e: IssueStoreError) -> AppError {
+    match e {
+        IssueStoreError::ChallengeUsed => Problem::bad("cloud-recover-qr-used").into(),
+        IssueStoreError::SequenceWindow => Problem::bad("cloud-recover-sequence").into(),
+        IssueStoreError::Store(s) => s.into(),
+    }
+}
+
+fn device_name(device: &Device) -> String {
+    device.name.clone().unwrap_or_else(|| device.serial.as_str().to_string())
+}
+
+/// Queues the notice to the account's own address (inside `tx`).
+async fn queue_notice(
+    state: &AppState,
+    tx: &mut sqlx::AnyConnection,
+    account: &Account,
+    device: &Device,
+    path: Path,
+    sent_to: &str,
+) -> AppResult<()> {
+    let lang = account.lang;
+    let kind = MailKind::IssuedNotice {
+        device: device_name(device),
+        serial: device.serial.as_str().to_string(),
+        when: crate::web::pages::fmt_time(state.now()),
+        path: lang.t(path_label(path.as_str())),
+        sent_to: sent_to.to_string(),
+    };
+    state.store.queue_mail(tx, &kind.to_mail(account.email.as_str(), lang, 0), state.now()).await?;
+    Ok(())
+}
+
+/// What "Send" reports.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// Where the code went, masked.
+    pub email_masked: String,
+    /// Until when it can be used.
+    pub valid_until: i64,
+}
+
+/// "Send": issues a challenge code and e-mails it to the address in the QR.
+pub async fn send_challenge(state: &AppState, account: &Account, url: &str, path: Path, lang: Lang) -> AppResult<Sent> {
+    let (qr, device, key, epoch) = check_qr(state, account, url).await?;
+    take_daily_slots(state, account, &device).await?;
+    let challenge: &Challenge = &qr.challenge;
+    let now = state.now();
+    let mut tx = state.store.db.pool.begin().await?;
+    let seq = state.store.allocate_seq(&mut tx, device.id).await.map_err(issue_problem)?;
+    let code = TemporaryPassword::issue_challenge(&key, &device.serial, seq, challenge)
+        .map_err(|e| anyhow::anyhow!("cannot issue a challenge code: {e}"))?;
+    let masked = challenge.email.masked();
+    let issue = NewIssue {
+        account_id: account.id,
+        device_id: device.id,
+        kind: Kind::Challenge,
+        path: path.as_str(),
+        seq,
+        key_epoch: epoch,
+        challenge_nonce: Some(hex(&challenge.nonce)),
+        window: None,
+        valid_until: Some(challenge.expires_at),
+        sent_to: masked.clone(),
+    };
+    state.store.record_issue(&mut tx, &issue, now).await.map_err(issue_problem)?;
+    let mail = MailKind::ChallengeCode {
+        password: code.to_string(),
+        device: device_name(&device),
+        until: crate::web::pages::fmt_time(challenge.expires_at),
+    };
+    state.store.queue_mail(&mut tx, &mail.to_mail(challenge.email.as_str(), lang, 0), now).await?;
+    queue_notice(state, &mut tx, account, &device, path, &masked).await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    tracing::info!(serial = %device.serial, account_id = account.id, seq, "challenge temporary password issued");
+    Ok(Sent { email_masked: masked, valid_until: challenge.expires_at })
+}
+
+/// Parses `YYYY-MM-DD`.
+pub fn parse_date(input: &str) -> AppResult<Date> {
+    Date::parse(input.trim(), time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| Problem::bad("cloud-retrieve-date-invalid").into())
+}
+
+/// Today's date as the cloud sees it (UTC).
+pub fn today(state: &AppState) -> Date {
+    state.clock.now_utc().date()
+}
+
+/// Checks a "Valid Date" range: from yesterday (recorders ahead of UTC) up to a week ahead,
+/// at most [`MAX_SPAN_DAYS`] days long.
+pub fn check_window(state: &AppState, from: &str, to: &str) -> AppResult<(Date, Date)> {
+    let (from, to) = (parse_date(from)?, parse_date(to)?);
+    let today = today(state);
+    let ahead = (from - today).whole_days();
+    if ahead < -1 || ahead > MAX_START_AHEAD_DAYS {
+        return Err(Problem::bad("cloud-retrieve-from-range").arg("days", MAX_START_AHEAD_DAYS).into());
+    }
+    let span = (to - from).whole_days() + 1;
+    if span < 1 {
+        return Err(Problem::bad("cloud-retrieve-reversed").into());
+    }
+    if span > MAX_SPAN_DAYS {
+        return Err(Problem::bad("cloud-retrieve-too-long").arg("days", MAX_SPAN_DAYS).into());
+    }
+    Ok((from, to))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RetrieveRequest {
+    serial: String,
+    from: String,
+    to: String,
+}
+
+async fn owned_with_key(state: &AppState, account: &Account, serial: &str) -> AppResult<Device> {
+    let device = super::devices::owned(state, account, serial).await?;
+    live_key(state, &device).await?;
+    Ok(device)
+}
+
+/// "Acquire": e-mails a verification code to the account's address for this device and range.
+pub async fn start_retrieve(
+    state: &AppState,
+    client: Client,
+    account: &Account,
+    serial: &str,
+    from: &str,
+    to: &str,
+    lang: Lang,
+) -> AppResult<()> {
+    let device = owned_with_key(state, account, serial).await?;
+    let (from, to) = check_window(state, from, to)?;
+    limit_codes(state, client).await?;
+    let payload = serde_json::to_string(&RetrieveRequest {
+        serial: device.serial.as_str().to_string(),
+        from: from.to_string(),
+        to: to.to_string(),
+    })
+    .map_err(anyhow::Error::from)?;
+    send_code(state, Purpose::Retrieve, &account.email, Some(account.id), Some(&payload), lang).await
+}
+
+/// A retrieved temporary password.
+#[derive(Debug, Clone)]
+pub struct Retrieved {
+    /// The code.
+    pub password: TemporaryPassword,
+    /// First valid date.
+    pub from: Date,
+    /// Last valid date.
+    pub to: Date,
+}
+
+/// "Retrieve": with the e-mailed code, issues a date-window temporary password.
+pub async fn finish_retrieve(
+    state: &AppState,
+    account: &Account,
+    serial: &str,
+    from: &str,
+    to: &str,
+    code: &str,
+    path: Path,
+) -> AppResult<Retrieved> {
+    let device = owned_with_key(state, account, serial).await?;
+    let (from, to) = check_window(state, from, to)?;
+    let code = parse_code(code)?;
+    let (key, epoch) = live_key(state, &device).await?;
+    let now = state.now();
+    let mut tx = state.store.db.pool.begin().await?;
+    let accepted = state
+        .store
+        .consume_email_code(&mut tx, Purpose::Retrieve, &email_key(&account.email), &code, now)
+        .await?;
+    let asked: Option<RetrieveRequest> = accepted.payload.as_deref().and_then(|p| serde_json::from_str(p).ok());
+    let same = asked.is_some_and(|r| r.serial == device.serial.as_str() && r.from == from.to_string() && r.to == to.to_string());
+    if accepted.account_id != Some(account.id) || !same {
+        // The code was sent for another device or other dates.
+        return Err(Problem::bad("cloud-retrieve-code-mismatch").into());
+    }
+    take_daily_slots(state, account, &device).await?;
+    let seq = state.store.allocate_seq(&mut tx, device.id).await.map_err(issue_problem)?;
+    let password = TemporaryPassword::issue_date_window(&key, &device.serial, seq, from, to)
+        .map_err(|e| anyhow::anyhow!("cannot issue a date-window code: {e}"))?;
+    let shown_to = account.email.masked();
+    let issue = NewIssue {
+        account_id: account.id,
+        device_id: device.id,
+        kind: Kind::DateWindow,
+        path: path.as_str(),
+        seq,
+        key_epoch: epoch,
+        challenge_nonce: None,
+        window: Some((from.to_string(), to.to_string())),
+        valid_until: None,
+        sent_to: shown_to.clone(),
+    };
+    state.store.record_issue(&mut tx, &issue, now).await.map_err(issue_problem)?;
+    queue_notice(state, &mut tx, account, &device, path, &shown_to).await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    tracing::info!(serial = %device.serial, account_id = account.id, seq, "date-window temporary password issued");
+    Ok(Retrieved { password, from, to })
+}
