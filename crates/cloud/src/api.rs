@@ -395,9 +395,15 @@ struct QrBody {
     qr: String,
 }
 
-async fn recover_preview(State(state): State<AppState>, caller: Caller, Json(b): Json<QrBody>) -> ApiResult {
+async fn recover_preview(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<QrBody>,
+) -> ApiResult {
     let a = caller.account()?.clone();
-    let p = recovery::preview(&state, &a, &b.qr).await.map_err(|e| caller.fail(e))?;
+    let p = recovery::preview(&state, &a, &b.qr)
+        .await
+        .map_err(|e| caller.fail(e))?;
     Ok(Json(json!({
         "serial": p.device.serial.as_str(),
         "device_name": p.device.name,
@@ -407,12 +413,21 @@ async fn recover_preview(State(state): State<AppState>, caller: Caller, Json(b):
     .into_response())
 }
 
-async fn recover_send(State(state): State<AppState>, caller: Caller, Json(b): Json<QrBody>) -> ApiResult {
+async fn recover_send(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<QrBody>,
+) -> ApiResult {
     let a = caller.account()?.clone();
     let sent = recovery::send_challenge(&state, &a, &b.qr, recovery::Path::App, caller.lang)
         .await
         .map_err(|e| caller.fail(e))?;
-    Ok(Json(json!({ "email_masked": sent.email_masked, "valid_until": rfc3339(sent.valid_until) })).into_response())
+    Ok(
+        Json(
+            json!({ "email_masked": sent.email_masked, "valid_until": rfc3339(sent.valid_until) }),
+        )
+        .into_response(),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -430,9 +445,17 @@ async fn retrieve_code(
     Json(b): Json<RangeBody>,
 ) -> ApiResult {
     let a = caller.account()?.clone();
-    recovery::start_retrieve(&state, caller.client, &a, &serial, &b.from, &b.to, caller.lang)
-        .await
-        .map_err(|e| caller.fail(e))?;
+    recovery::start_retrieve(
+        &state,
+        caller.client,
+        &a,
+        &serial,
+        &b.from,
+        &b.to,
+        caller.lang,
+    )
+    .await
+    .map_err(|e| caller.fail(e))?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "email_masked": a.email.masked(), "expires_in_secs": CODE_TTL_SECS })),
@@ -440,11 +463,24 @@ async fn retrieve_code(
         .into_response())
 }
 
-async fn retrieve(State(state): State<AppState>, caller: Caller, Path(serial): Path<String>, Json(b): Json<RangeBody>) -> ApiResult {
+async fn retrieve(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(serial): Path<String>,
+    Json(b): Json<RangeBody>,
+) -> ApiResult {
     let a = caller.account()?.clone();
-    let r = recovery::finish_retrieve(&state, &a, &serial, &b.from, &b.to, &b.code, recovery::Path::App)
-        .await
-        .map_err(|e| caller.fail(e))?;
+    let r = recovery::finish_retrieve(
+        &state,
+        &a,
+        &serial,
+        &b.from,
+        &b.to,
+        &b.code,
+        recovery::Path::App,
+    )
+    .await
+    .map_err(|e| caller.fail(e))?;
     Ok(Json(json!({ "password": r.password.to_string(), "from": r.from.to_string(), "to": r.to.to_string() })).into_response())
 }
 

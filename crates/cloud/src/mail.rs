@@ -213,12 +213,29 @@ impl MailKind {
                 vec![("code", code.clone().into()), ("minutes", minutes.into())],
             ),
             MailKind::PasswordChanged => ("mail-password-changed", vec![]),
-            MailKind::RetrieveCode { code } => ("mail-retrieve", vec![("code", code.clone().into()), ("minutes", minutes.into())]),
-            MailKind::ChallengeCode { password, device, until } => (
-                "mail-challenge",
-                vec![("password", password.clone().into()), ("device", device.clone().into()), ("until", until.clone().into())],
+            MailKind::RetrieveCode { code } => (
+                "mail-retrieve",
+                vec![("code", code.clone().into()), ("minutes", minutes.into())],
             ),
-            MailKind::IssuedNotice { device, serial, when, path, sent_to } => (
+            MailKind::ChallengeCode {
+                password,
+                device,
+                until,
+            } => (
+                "mail-challenge",
+                vec![
+                    ("password", password.clone().into()),
+                    ("device", device.clone().into()),
+                    ("until", until.clone().into()),
+                ],
+            ),
+            MailKind::IssuedNotice {
+                device,
+                serial,
+                when,
+                path,
+                sent_to,
+            } => (
                 "mail-issued",
                 vec![
                     ("device", device.clone().into()),

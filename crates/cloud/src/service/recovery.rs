@@ -20,9 +20,15 @@ use crate::store::issued::{IssueStoreError, Kind, NewIssue};
 use crate::store::throttle::Limit;
 
 /// Temporary passwords per device per day.
-pub const PER_DEVICE_PER_DAY: Limit = Limit { limit: 5, window_secs: 24 * 3600 };
+pub const PER_DEVICE_PER_DAY: Limit = Limit {
+    limit: 5,
+    window_secs: 24 * 3600,
+};
 /// Temporary passwords per account per day.
-pub const PER_ACCOUNT_PER_DAY: Limit = Limit { limit: 10, window_secs: 24 * 3600 };
+pub const PER_ACCOUNT_PER_DAY: Limit = Limit {
+    limit: 10,
+    window_secs: 24 * 3600,
+};
 /// The longest "Valid Date" range the PC portal offers, in days (the protocol allows 8).
 pub const MAX_SPAN_DAYS: i64 = 7;
 /// How far ahead the first valid date may be, in days.
@@ -71,12 +77,16 @@ pub struct Preview {
 
 fn refused() -> AppError {
     // The same answer for an unknown device and someone else's: it reveals nothing.
-    Problem::bad("cloud-recover-not-yours").status(axum::http::StatusCode::FORBIDDEN).into()
+    Problem::bad("cloud-recover-not-yours")
+        .status(axum::http::StatusCode::FORBIDDEN)
+        .into()
 }
 
 async fn live_key(state: &AppState, device: &Device) -> AppResult<(RecoveryKey, u32)> {
     let Some(stored) = state.store.live_recovery_key(device.id).await? else {
-        return Err(Problem::bad("cloud-recover-no-key").status(axum::http::StatusCode::CONFLICT).into());
+        return Err(Problem::bad("cloud-recover-no-key")
+            .status(axum::http::StatusCode::CONFLICT)
+            .into());
     };
     let key = state
         .master_key
@@ -90,7 +100,11 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// Reads and checks a scanned recovery QR for `account`.
-async fn check_qr(state: &AppState, account: &Account, url: &str) -> AppResult<(RecoveryQr, Device, RecoveryKey, u32)> {
+async fn check_qr(
+    state: &AppState,
+    account: &Account,
+    url: &str,
+) -> AppResult<(RecoveryQr, Device, RecoveryKey, u32)> {
     let qr = RecoveryQr::parse(url).map_err(|e| match e {
         QrError::UnknownVersion(_) => Problem::bad("cloud-qr-version"),
         _ => Problem::bad("cloud-recover-not-a-qr"),
@@ -104,7 +118,11 @@ async fn check_qr(state: &AppState, account: &Account, url: &str) -> AppResult<(
         QrError::Expired { .. } => Problem::bad("cloud-recover-qr-expired"),
         _ => Problem::bad("cloud-recover-qr-forged"),
     })?;
-    if state.store.challenge_answered(device.id, &hex(&qr.challenge.nonce)).await? {
+    if state
+        .store
+        .challenge_answered(device.id, &hex(&qr.challenge.nonce))
+        .await?
+    {
         return Err(Problem::bad("cloud-recover-qr-used").into());
     }
     Ok((qr, device, key, epoch))
@@ -113,24 +131,47 @@ async fn check_qr(state: &AppState, account: &Account, url: &str) -> AppResult<(
 /// The mobile page's first view: which device, where the code will go.
 pub async fn preview(state: &AppState, account: &Account, url: &str) -> AppResult<Preview> {
     let (qr, device, _, _) = check_qr(state, account, url).await?;
-    Ok(Preview { device, email_masked: qr.challenge.email.masked(), expires_at: qr.challenge.expires_at })
+    Ok(Preview {
+        device,
+        email_masked: qr.challenge.email.masked(),
+        expires_at: qr.challenge.expires_at,
+    })
 }
 
-async fn take_daily_slots(state: &AppState, account: &Account, device: &Device) -> AppResult<()> {
+fn daily_keys(account: &Account, device: &Device) -> [(String, Limit, &'static str); 2] {
+    [
+        (
+            format!("issue-device:{}", device.id),
+            PER_DEVICE_PER_DAY,
+            "cloud-recover-device-limit",
+        ),
+        (
+            format!("issue-account:{}", account.id),
+            PER_ACCOUNT_PER_DAY,
+            "cloud-recover-account-limit",
+        ),
+    ]
+}
+
+/// Refuses when the device's or the account's daily limit is reached, saying when the next
+/// code is possible.
+async fn check_daily_limits(state: &AppState, account: &Account, device: &Device) -> AppResult<()> {
     let now = state.now();
-    let device_key = format!("issue-device:{}", device.id);
-    let account_key = format!("issue-account:{}", account.id);
-    for (key, limit, message) in [
-        (&device_key, PER_DEVICE_PER_DAY, "cloud-recover-device-limit"),
-        (&account_key, PER_ACCOUNT_PER_DAY, "cloud-recover-account-limit"),
-    ] {
-        if let Some(wait) = state.store.throttled(key, limit, now).await? {
+    for (key, limit, message) in daily_keys(account, device) {
+        if let Some(wait) = state.store.throttled(&key, limit, now).await? {
             let next = crate::web::pages::fmt_time(now + wait);
             return Err(Problem::wait(message, wait).arg("next", next).into());
         }
     }
-    state.store.count_event(&device_key, PER_DEVICE_PER_DAY, now).await?;
-    state.store.count_event(&account_key, PER_ACCOUNT_PER_DAY, now).await?;
+    Ok(())
+}
+
+/// Counts an issued code against the daily limits (after its transaction committed: SQLite
+/// allows one writer at a time).
+async fn count_daily(state: &AppState, account: &Account, device: &Device) -> AppResult<()> {
+    for (key, limit, _) in daily_keys(account, device) {
+        state.store.count_event(&key, limit, state.now()).await?;
+    }
     Ok(())
 }
 
@@ -143,7 +184,10 @@ fn issue_problem(e: IssueStoreError) -> AppError {
 }
 
 fn device_name(device: &Device) -> String {
-    device.name.clone().unwrap_or_else(|| device.serial.as_str().to_string())
+    device
+        .name
+        .clone()
+        .unwrap_or_else(|| device.serial.as_str().to_string())
 }
 
 /// Queues the notice to the account's own address (inside `tx`).
@@ -163,7 +207,14 @@ async fn queue_notice(
         path: lang.t(path_label(path.as_str())),
         sent_to: sent_to.to_string(),
     };
-    state.store.queue_mail(tx, &kind.to_mail(account.email.as_str(), lang, 0), state.now()).await?;
+    state
+        .store
+        .queue_mail(
+            tx,
+            &kind.to_mail(account.email.as_str(), lang, 0),
+            state.now(),
+        )
+        .await?;
     Ok(())
 }
 
@@ -177,13 +228,23 @@ pub struct Sent {
 }
 
 /// "Send": issues a challenge code and e-mails it to the address in the QR.
-pub async fn send_challenge(state: &AppState, account: &Account, url: &str, path: Path, lang: Lang) -> AppResult<Sent> {
+pub async fn send_challenge(
+    state: &AppState,
+    account: &Account,
+    url: &str,
+    path: Path,
+    lang: Lang,
+) -> AppResult<Sent> {
     let (qr, device, key, epoch) = check_qr(state, account, url).await?;
-    take_daily_slots(state, account, &device).await?;
+    check_daily_limits(state, account, &device).await?;
     let challenge: &Challenge = &qr.challenge;
     let now = state.now();
     let mut tx = state.store.db.pool.begin().await?;
-    let seq = state.store.allocate_seq(&mut tx, device.id).await.map_err(issue_problem)?;
+    let seq = state
+        .store
+        .allocate_seq(&mut tx, device.id)
+        .await
+        .map_err(issue_problem)?;
     let code = TemporaryPassword::issue_challenge(&key, &device.serial, seq, challenge)
         .map_err(|e| anyhow::anyhow!("cannot issue a challenge code: {e}"))?;
     let masked = challenge.email.masked();
@@ -199,24 +260,42 @@ pub async fn send_challenge(state: &AppState, account: &Account, url: &str, path
         valid_until: Some(challenge.expires_at),
         sent_to: masked.clone(),
     };
-    state.store.record_issue(&mut tx, &issue, now).await.map_err(issue_problem)?;
+    state
+        .store
+        .record_issue(&mut tx, &issue, now)
+        .await
+        .map_err(issue_problem)?;
     let mail = MailKind::ChallengeCode {
         password: code.to_string(),
         device: device_name(&device),
         until: crate::web::pages::fmt_time(challenge.expires_at),
     };
-    state.store.queue_mail(&mut tx, &mail.to_mail(challenge.email.as_str(), lang, 0), now).await?;
+    state
+        .store
+        .queue_mail(
+            &mut tx,
+            &mail.to_mail(challenge.email.as_str(), lang, 0),
+            now,
+        )
+        .await?;
     queue_notice(state, &mut tx, account, &device, path, &masked).await?;
     tx.commit().await?;
+    count_daily(state, account, &device).await?;
     state.mail_wake.notify_one();
     tracing::info!(serial = %device.serial, account_id = account.id, seq, "challenge temporary password issued");
-    Ok(Sent { email_masked: masked, valid_until: challenge.expires_at })
+    Ok(Sent {
+        email_masked: masked,
+        valid_until: challenge.expires_at,
+    })
 }
 
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(input: &str) -> AppResult<Date> {
-    Date::parse(input.trim(), time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| Problem::bad("cloud-retrieve-date-invalid").into())
+    Date::parse(
+        input.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| Problem::bad("cloud-retrieve-date-invalid").into())
 }
 
 /// Today's date as the cloud sees it (UTC).
@@ -231,14 +310,18 @@ pub fn check_window(state: &AppState, from: &str, to: &str) -> AppResult<(Date, 
     let today = today(state);
     let ahead = (from - today).whole_days();
     if ahead < -1 || ahead > MAX_START_AHEAD_DAYS {
-        return Err(Problem::bad("cloud-retrieve-from-range").arg("days", MAX_START_AHEAD_DAYS).into());
+        return Err(Problem::bad("cloud-retrieve-from-range")
+            .arg("days", MAX_START_AHEAD_DAYS)
+            .into());
     }
     let span = (to - from).whole_days() + 1;
     if span < 1 {
         return Err(Problem::bad("cloud-retrieve-reversed").into());
     }
     if span > MAX_SPAN_DAYS {
-        return Err(Problem::bad("cloud-retrieve-too-long").arg("days", MAX_SPAN_DAYS).into());
+        return Err(Problem::bad("cloud-retrieve-too-long")
+            .arg("days", MAX_SPAN_DAYS)
+            .into());
     }
     Ok((from, to))
 }
@@ -275,7 +358,15 @@ pub async fn start_retrieve(
         to: to.to_string(),
     })
     .map_err(anyhow::Error::from)?;
-    send_code(state, Purpose::Retrieve, &account.email, Some(account.id), Some(&payload), lang).await
+    send_code(
+        state,
+        Purpose::Retrieve,
+        &account.email,
+        Some(account.id),
+        Some(&payload),
+        lang,
+    )
+    .await
 }
 
 /// A retrieved temporary password.
@@ -303,20 +394,35 @@ pub async fn finish_retrieve(
     let (from, to) = check_window(state, from, to)?;
     let code = parse_code(code)?;
     let (key, epoch) = live_key(state, &device).await?;
+    check_daily_limits(state, account, &device).await?;
     let now = state.now();
     let mut tx = state.store.db.pool.begin().await?;
     let accepted = state
         .store
-        .consume_email_code(&mut tx, Purpose::Retrieve, &email_key(&account.email), &code, now)
+        .consume_email_code(
+            &mut tx,
+            Purpose::Retrieve,
+            &email_key(&account.email),
+            &code,
+            now,
+        )
         .await?;
-    let asked: Option<RetrieveRequest> = accepted.payload.as_deref().and_then(|p| serde_json::from_str(p).ok());
-    let same = asked.is_some_and(|r| r.serial == device.serial.as_str() && r.from == from.to_string() && r.to == to.to_string());
+    let asked: Option<RetrieveRequest> = accepted
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    let same = asked.is_some_and(|r| {
+        r.serial == device.serial.as_str() && r.from == from.to_string() && r.to == to.to_string()
+    });
     if accepted.account_id != Some(account.id) || !same {
         // The code was sent for another device or other dates.
         return Err(Problem::bad("cloud-retrieve-code-mismatch").into());
     }
-    take_daily_slots(state, account, &device).await?;
-    let seq = state.store.allocate_seq(&mut tx, device.id).await.map_err(issue_problem)?;
+    let seq = state
+        .store
+        .allocate_seq(&mut tx, device.id)
+        .await
+        .map_err(issue_problem)?;
     let password = TemporaryPassword::issue_date_window(&key, &device.serial, seq, from, to)
         .map_err(|e| anyhow::anyhow!("cannot issue a date-window code: {e}"))?;
     let shown_to = account.email.masked();
@@ -332,9 +438,14 @@ pub async fn finish_retrieve(
         valid_until: None,
         sent_to: shown_to.clone(),
     };
-    state.store.record_issue(&mut tx, &issue, now).await.map_err(issue_problem)?;
+    state
+        .store
+        .record_issue(&mut tx, &issue, now)
+        .await
+        .map_err(issue_problem)?;
     queue_notice(state, &mut tx, account, &device, path, &shown_to).await?;
     tx.commit().await?;
+    count_daily(state, account, &device).await?;
     state.mail_wake.notify_one();
     tracing::info!(serial = %device.serial, account_id = account.id, seq, "date-window temporary password issued");
     Ok(Retrieved { password, from, to })

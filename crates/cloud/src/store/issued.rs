@@ -93,7 +93,11 @@ impl From<sqlx::Error> for IssueStoreError {
 impl Store {
     /// Takes the device's next sequence number inside `tx`: above every number the recorder
     /// reported as used, and less than 1024 above the last one reported.
-    pub async fn allocate_seq(&self, tx: &mut sqlx::AnyConnection, device_id: i64) -> Result<u32, IssueStoreError> {
+    pub async fn allocate_seq(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        device_id: i64,
+    ) -> Result<u32, IssueStoreError> {
         let row = sqlx::query(
             "UPDATE devices SET next_seq = CASE WHEN next_seq > last_used_seq THEN next_seq + 1 ELSE last_used_seq + 2 END
              WHERE id = $1 RETURNING next_seq - 1 AS seq, last_used_seq",
@@ -110,7 +114,12 @@ impl Store {
     }
 
     /// Records an issue inside `tx`; a challenge answered before is refused.
-    pub async fn record_issue(&self, tx: &mut sqlx::AnyConnection, issue: &NewIssue<'_>, now: i64) -> Result<(), IssueStoreError> {
+    pub async fn record_issue(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        issue: &NewIssue<'_>,
+        now: i64,
+    ) -> Result<(), IssueStoreError> {
         let (from, to) = issue.window.clone().unzip();
         let done = sqlx::query(
             "INSERT INTO issued_codes (account_id, device_id, kind, path, seq, key_epoch, challenge_nonce, valid_from, valid_to, valid_until, sent_to, created_at)
@@ -138,13 +147,19 @@ impl Store {
     }
 
     /// Whether a challenge of a device was answered already.
-    pub async fn challenge_answered(&self, device_id: i64, nonce_hex: &str) -> Result<bool, StoreError> {
-        Ok(sqlx::query("SELECT 1 FROM issued_codes WHERE device_id = $1 AND challenge_nonce = $2")
-            .bind(device_id)
-            .bind(nonce_hex)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .is_some())
+    pub async fn challenge_answered(
+        &self,
+        device_id: i64,
+        nonce_hex: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query("SELECT 1 FROM issued_codes WHERE device_id = $1 AND challenge_nonce = $2")
+                .bind(device_id)
+                .bind(nonce_hex)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .is_some(),
+        )
     }
 
     /// The account's issues, newest first.

@@ -51,9 +51,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(devices_remove_page).post(devices_remove),
         )
         .route("/m/add", get(mobile_add))
-        .route("/m/recover", get(recovery::recover_page).post(recovery::recover_send))
-        .route("/devices/{serial}/retrieve", get(recovery::retrieve_page).post(recovery::retrieve))
-        .route("/devices/{serial}/retrieve/code", post(recovery::retrieve_code))
+        .route(
+            "/m/recover",
+            get(recovery::recover_page).post(recovery::recover_send),
+        )
+        .route(
+            "/devices/{serial}/retrieve",
+            get(recovery::retrieve_page).post(recovery::retrieve),
+        )
+        .route(
+            "/devices/{serial}/retrieve/code",
+            post(recovery::retrieve_code),
+        )
         .route("/activity", get(recovery::activity))
         .route("/dev/outbox", get(outbox))
         .route("/static/app.css", get(stylesheet))

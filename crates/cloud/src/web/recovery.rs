@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::ctx::{Ctx, page_error};
 use super::pages::{fmt_time, render, sent_to, t_args};
 use crate::error::AppError;
-use crate::service::recovery::{self, Path as IssuePath};
 use crate::service::devices;
+use crate::service::recovery::{self, Path as IssuePath};
 use crate::state::AppState;
 
 type PageResult = Result<Response, Response>;
@@ -44,12 +44,17 @@ fn status_of(e: &AppError) -> StatusCode {
 
 /// The full QR URL of this request, as the recorder encoded it.
 fn qr_url(state: &AppState, here: &str) -> String {
-    format!("{}{here}", state.config.base_url.as_str().trim_end_matches('/'))
+    format!(
+        "{}{here}",
+        state.config.base_url.as_str().trim_end_matches('/')
+    )
 }
 
 async fn recover_view(state: &AppState, c: Ctx, qr: String) -> Response {
     let lang = c.lang;
-    let Some(account) = c.account.clone() else { return page_error(lang, AppError::Internal(anyhow::anyhow!("no account"))) };
+    let Some(account) = c.account.clone() else {
+        return page_error(lang, AppError::Internal(anyhow::anyhow!("no account")));
+    };
     match recovery::preview(state, &account, &qr).await {
         Ok(p) => {
             let preview = PreviewView {
@@ -58,11 +63,31 @@ async fn recover_view(state: &AppState, c: Ctx, qr: String) -> Response {
                 email_masked: p.email_masked,
                 expires: fmt_time(p.expires_at),
             };
-            render(&RecoverPage { c, qr, preview: Some(preview), sent: None }, lang)
+            render(
+                &RecoverPage {
+                    c,
+                    qr,
+                    preview: Some(preview),
+                    sent: None,
+                },
+                lang,
+            )
         }
         Err(e) => {
             let status = status_of(&e);
-            (status, render(&RecoverPage { c: c.with_error(&e), qr, preview: None, sent: None }, lang)).into_response()
+            (
+                status,
+                render(
+                    &RecoverPage {
+                        c: c.with_error(&e),
+                        qr,
+                        preview: None,
+                        sent: None,
+                    },
+                    lang,
+                ),
+            )
+                .into_response()
         }
     }
 }
@@ -81,7 +106,11 @@ pub(crate) struct SendForm {
 }
 
 /// `POST /m/recover`: "Send" — e-mails the temporary password to the address in the QR.
-pub(crate) async fn recover_send(State(state): State<AppState>, c: Ctx, Form(f): Form<SendForm>) -> PageResult {
+pub(crate) async fn recover_send(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(f): Form<SendForm>,
+) -> PageResult {
     let account = c.require_login()?.clone();
     let lang = c.lang;
     match recovery::send_challenge(&state, &account, &f.qr, IssuePath::Phone, lang).await {
@@ -89,13 +118,36 @@ pub(crate) async fn recover_send(State(state): State<AppState>, c: Ctx, Form(f):
             let line = t_args(
                 lang,
                 "cloud-recover-sent",
-                &[("email", sent.email_masked.into()), ("until", fmt_time(sent.valid_until).into())],
+                &[
+                    ("email", sent.email_masked.into()),
+                    ("until", fmt_time(sent.valid_until).into()),
+                ],
             );
-            Ok(render(&RecoverPage { c, qr: String::new(), preview: None, sent: Some(line) }, lang))
+            Ok(render(
+                &RecoverPage {
+                    c,
+                    qr: String::new(),
+                    preview: None,
+                    sent: Some(line),
+                },
+                lang,
+            ))
         }
         Err(e) => {
             let status = status_of(&e);
-            Ok((status, render(&RecoverPage { c: c.with_error(&e), qr: f.qr, preview: None, sent: None }, lang)).into_response())
+            Ok((
+                status,
+                render(
+                    &RecoverPage {
+                        c: c.with_error(&e),
+                        qr: f.qr,
+                        preview: None,
+                        sent: None,
+                    },
+                    lang,
+                ),
+            )
+                .into_response())
         }
     }
 }
@@ -116,24 +168,49 @@ struct RetrievePage {
     password: Option<String>,
 }
 
-async fn retrieve_view(state: &AppState, c: Ctx, serial: &str, step: u8, from: String, to: String) -> Response {
+async fn retrieve_view(
+    state: &AppState,
+    c: Ctx,
+    serial: &str,
+    step: u8,
+    from: String,
+    to: String,
+) -> Response {
     let lang = c.lang;
-    let Some(account) = c.account.clone() else { return page_error(lang, AppError::Internal(anyhow::anyhow!("no account"))) };
+    let Some(account) = c.account.clone() else {
+        return page_error(lang, AppError::Internal(anyhow::anyhow!("no account")));
+    };
     let device = match devices::owned(state, &account, serial).await {
         Ok(d) => d,
         Err(e) => return page_error(lang, e),
     };
     let today = recovery::today(state);
-    let from = if from.is_empty() { today.to_string() } else { from };
-    let to = if to.is_empty() { (today + time::Duration::days(recovery::MAX_SPAN_DAYS - 1)).to_string() } else { to };
+    let from = if from.is_empty() {
+        today.to_string()
+    } else {
+        from
+    };
+    let to = if to.is_empty() {
+        (today + time::Duration::days(recovery::MAX_SPAN_DAYS - 1)).to_string()
+    } else {
+        to
+    };
     let page = RetrievePage {
         serial: device.serial.as_str().to_string(),
         name: device.name.clone().unwrap_or_default(),
         email: account.email.as_str().to_string(),
         step,
-        range_hint: t_args(lang, "cloud-retrieve-range-hint", &[("days", recovery::MAX_SPAN_DAYS.into())]),
+        range_hint: t_args(
+            lang,
+            "cloud-retrieve-range-hint",
+            &[("days", recovery::MAX_SPAN_DAYS.into())],
+        ),
         sent_to: sent_to(lang, account.email.as_str()),
-        valid_line: t_args(lang, "cloud-retrieve-valid", &[("from", from.clone().into()), ("to", to.clone().into())]),
+        valid_line: t_args(
+            lang,
+            "cloud-retrieve-valid",
+            &[("from", from.clone().into()), ("to", to.clone().into())],
+        ),
         from,
         to,
         password: None,
@@ -143,7 +220,11 @@ async fn retrieve_view(state: &AppState, c: Ctx, serial: &str, step: u8, from: S
 }
 
 /// `GET /devices/{serial}/retrieve`: choose the Valid Date range (p.22–23).
-pub(crate) async fn retrieve_page(State(state): State<AppState>, c: Ctx, Path(serial): Path<String>) -> PageResult {
+pub(crate) async fn retrieve_page(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(serial): Path<String>,
+) -> PageResult {
     c.require_login()?;
     Ok(retrieve_view(&state, c, &serial, 1, String::new(), String::new()).await)
 }
@@ -166,7 +247,8 @@ pub(crate) async fn retrieve_code(
     Form(f): Form<RangeForm>,
 ) -> PageResult {
     let account = c.require_login()?.clone();
-    let result = recovery::start_retrieve(&state, c.client, &account, &serial, &f.from, &f.to, c.lang).await;
+    let result =
+        recovery::start_retrieve(&state, c.client, &account, &serial, &f.from, &f.to, c.lang).await;
     Ok(match result {
         Ok(()) => retrieve_view(&state, c, &serial, 2, f.from, f.to).await,
         Err(e) => retrieve_view(&state, c.with_error(&e), &serial, 1, f.from, f.to).await,
@@ -182,9 +264,21 @@ pub(crate) async fn retrieve(
 ) -> PageResult {
     let account = c.require_login()?.clone();
     let lang = c.lang;
-    match recovery::finish_retrieve(&state, &account, &serial, &f.from, &f.to, &f.code, IssuePath::Pc).await {
+    match recovery::finish_retrieve(
+        &state,
+        &account,
+        &serial,
+        &f.from,
+        &f.to,
+        &f.code,
+        IssuePath::Pc,
+    )
+    .await
+    {
         Ok(r) => {
-            let device = devices::owned(&state, &account, &serial).await.map_err(|e| page_error(lang, e))?;
+            let device = devices::owned(&state, &account, &serial)
+                .await
+                .map_err(|e| page_error(lang, e))?;
             let page = RetrievePage {
                 serial: device.serial.as_str().to_string(),
                 name: device.name.clone().unwrap_or_default(),
@@ -194,7 +288,14 @@ pub(crate) async fn retrieve(
                 to: r.to.to_string(),
                 range_hint: String::new(),
                 sent_to: String::new(),
-                valid_line: t_args(lang, "cloud-retrieve-valid", &[("from", r.from.to_string().into()), ("to", r.to.to_string().into())]),
+                valid_line: t_args(
+                    lang,
+                    "cloud-retrieve-valid",
+                    &[
+                        ("from", r.from.to_string().into()),
+                        ("to", r.to.to_string().into()),
+                    ],
+                ),
                 password: Some(r.password.to_string()),
                 c,
             };
@@ -202,7 +303,15 @@ pub(crate) async fn retrieve(
         }
         Err(e) => {
             let back = matches!(&e, AppError::Problem(p) if matches!(p.key, "cloud-code-expired" | "cloud-code-too-many" | "cloud-code-none" | "cloud-code-used" | "cloud-retrieve-code-mismatch"));
-            Ok(retrieve_view(&state, c.with_error(&e), &serial, if back { 1 } else { 2 }, f.from, f.to).await)
+            Ok(retrieve_view(
+                &state,
+                c.with_error(&e),
+                &serial,
+                if back { 1 } else { 2 },
+                f.from,
+                f.to,
+            )
+            .await)
         }
     }
 }
@@ -227,12 +336,20 @@ struct ActivityPage {
 pub(crate) async fn activity(State(state): State<AppState>, c: Ctx) -> PageResult {
     let account = c.require_login()?.clone();
     let lang = c.lang;
-    let issues = state.store.issues_of(account.id, 200).await.map_err(|e| page_error(lang, e.into()))?;
+    let issues = state
+        .store
+        .issues_of(account.id, 200)
+        .await
+        .map_err(|e| page_error(lang, e.into()))?;
     let rows = issues
         .into_iter()
         .map(|i| ActivityRow {
             when: fmt_time(i.created_at),
-            what: lang.t(if i.kind == "challenge" { "cloud-kind-challenge" } else { "cloud-kind-date-window" }),
+            what: lang.t(if i.kind == "challenge" {
+                "cloud-kind-challenge"
+            } else {
+                "cloud-kind-date-window"
+            }),
             device: match &i.device_name {
                 Some(n) => format!("{n} ({})", i.serial),
                 None => i.serial.clone(),
@@ -240,7 +357,14 @@ pub(crate) async fn activity(State(state): State<AppState>, c: Ctx) -> PageResul
             path: lang.t(recovery::path_label(&i.path)),
             validity: match (&i.window, i.valid_until) {
                 (Some((from, to)), _) => format!("{from} – {to}"),
-                (None, Some(until)) => t_args(lang, "cloud-activity-until", &[("until", fmt_time(until).into()), ("email", i.sent_to.clone().into())]),
+                (None, Some(until)) => t_args(
+                    lang,
+                    "cloud-activity-until",
+                    &[
+                        ("until", fmt_time(until).into()),
+                        ("email", i.sent_to.clone().into()),
+                    ],
+                ),
                 _ => String::new(),
             },
         })

@@ -4,6 +4,7 @@
 
 mod device;
 mod flows;
+mod recovery;
 mod support;
 
 use rekey_proto::CloudPublicKey;
@@ -15,6 +16,9 @@ pub fn cloud_public_key() -> CloudPublicKey {
         .public()
 }
 
+use flows::*;
+use recovery::*;
+
 /// Runs each flow on SQLite and on PostgreSQL.
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
@@ -23,7 +27,7 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let app = crate::support::spawn_app(crate::support::Backend::Sqlite).await.expect("SQLite is always available");
-                    crate::flows::$name(app).await;
+                    crate::$name(app).await;
                 }
             )*
         }
@@ -32,7 +36,7 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     if let Some(app) = crate::support::spawn_app(crate::support::Backend::Postgres).await {
-                        crate::flows::$name(app).await;
+                        crate::$name(app).await;
                     }
                 }
             )*
@@ -55,4 +59,9 @@ on_both_backends!(
     presence_follows_the_connection,
     user_information_changes,
     registration_qr_link_asks_for_login_first,
+    phone_path_sends_a_challenge_code_to_the_qr_address,
+    altered_expired_and_foreign_qr_codes_are_refused,
+    pc_path_retrieves_a_date_window_code,
+    daily_limits_say_when_the_next_code_is_possible,
+    a_removed_recorder_gets_no_more_codes,
 );

@@ -313,3 +313,22 @@ where
     }
     panic!("not within {secs} s: {what}");
 }
+
+/// The `value` of the input named `name`.
+pub fn value_of(html: &str, name: &str) -> Option<String> {
+    let marker = format!(r#"name="{name}" value=""#);
+    let i = html.find(&marker)? + marker.len();
+    let raw = html[i..].split('"').next()?;
+    Some(
+        raw.replace("&#38;", "&")
+            .replace("&amp;", "&")
+            .replace("&#34;", "\"")
+            .replace("&#39;", "'"),
+    )
+}
+
+/// The text between `start` and the next `end`.
+pub fn between(html: &str, start: &str, end: &str) -> Option<String> {
+    let i = html.find(start)? + start.len();
+    Some(html[i..].split(end).next()?.to_string())
+}
