@@ -309,7 +309,7 @@ pub fn check_window(state: &AppState, from: &str, to: &str) -> AppResult<(Date, 
     let (from, to) = (parse_date(from)?, parse_date(to)?);
     let today = today(state);
     let ahead = (from - today).whole_days();
-    if ahead < -1 || ahead > MAX_START_AHEAD_DAYS {
+    if !(-1..=MAX_START_AHEAD_DAYS).contains(&ahead) {
         return Err(Problem::bad("cloud-retrieve-from-range")
             .arg("days", MAX_START_AHEAD_DAYS)
             .into());
