@@ -1,0 +1,1 @@
+//! Issue 4, recovery (manual p.18–27).
