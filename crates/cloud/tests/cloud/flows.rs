@@ -914,7 +914,7 @@ pub async fn user_information_changes(app: TestApp) {
     assert!(
         shows(
             &body,
-            "A verification code was sent to juro.new@example.com"
+            "A verification code is on its way to juro.new@example.com"
         ),
         "{body}"
     );
