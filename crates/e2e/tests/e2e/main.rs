@@ -3,9 +3,6 @@
 //! PostgreSQL when `REKEY_TEST_POSTGRES_URL` is set — CI sets it), walking the manual's
 //! preparation (issue 3) and recovery (issue 4) flows.
 
-// The recovery tests (next commit) use the rest of the harness.
-#![allow(dead_code)]
-
 mod browser;
 mod cli;
 mod harness;
@@ -48,5 +45,18 @@ mod issue3_preparation {
         phone_path_with_the_cli,
         second_account_and_invalid_codes_are_refused,
         cloud_restart_mid_way,
+    );
+}
+
+mod issue4_recovery {
+    on_both_backends!(recovery:
+        phone_path_recovers_the_password,
+        phone_path_in_the_browser,
+        pc_path_recovers_the_password,
+        wrong_foreign_used_and_older_codes_are_refused,
+        date_window_codes_work_only_on_their_dates,
+        replaced_challenges_and_altered_qr_codes_are_refused,
+        strangers_and_removed_recorders_get_nothing,
+        five_wrong_codes_lock_recovery_even_across_a_restart,
     );
 }

@@ -210,6 +210,7 @@ pub async fn prepared(
     wait_listed_online(&portal, serial).await;
     let page = wait_registered(&admin).await;
     wait_recovery_key(&admin, page).await;
+    sys.wait_key_confirmed(serial, 2).await;
     (rec, admin, portal)
 }
 
