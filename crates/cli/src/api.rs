@@ -453,9 +453,14 @@ impl Client {
             .await
     }
 
-    /// `POST /account/email/code`: e-mails a code to the new address.
-    pub async fn email_code(&self, email: &str) -> Result<CodeSent, ApiError> {
-        let body = json!({ "email": email });
+    /// `POST /account/email/code`: e-mails a code to the new address; the cloud asks for the
+    /// current password.
+    pub async fn email_code(
+        &self,
+        email: &str,
+        current: &Secret<String>,
+    ) -> Result<CodeSent, ApiError> {
+        let body = json!({ "email": email, "current": current.expose() });
         self.call(Method::POST, "/account/email/code", Some(body), true)
             .await
     }

@@ -160,6 +160,9 @@ pub struct SetEmailArgs {
     /// Only e-mail the verification code, then stop.
     #[arg(long)]
     pub send_code_only: bool,
+    /// Read the current password (asked before the code is sent) from standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 /// `rekey devices`.

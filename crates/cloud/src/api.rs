@@ -194,7 +194,7 @@ async fn signup_verify(
     caller: Caller,
     Json(b): Json<EmailCode>,
 ) -> ApiResult {
-    accounts::check_signup_code(&state, &b.email, &b.code)
+    accounts::check_signup_code(&state, caller.client, &b.email, &b.code)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(Json(json!({})).into_response())
@@ -217,7 +217,7 @@ async fn signup(State(state): State<AppState>, caller: Caller, Json(b): Json<Sig
         agreed: b.agreement_version.is_some(),
         agreement_version: b.agreement_version.as_deref(),
     };
-    let (account, token) = accounts::finish_signup(&state, form, caller.lang)
+    let (account, token) = accounts::finish_signup(&state, caller.client, form, caller.lang)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok((
@@ -282,18 +282,21 @@ async fn set_username(
     reload(&state, &caller, a.id).await
 }
 
-#[derive(Debug, Deserialize)]
-struct EmailBody {
+#[derive(Deserialize)]
+struct EmailChangeBody {
     email: String,
+    #[serde(default)]
+    current: String,
 }
 
 async fn email_code(
     State(state): State<AppState>,
     caller: Caller,
-    Json(b): Json<EmailBody>,
+    Json(b): Json<EmailChangeBody>,
 ) -> ApiResult {
     let a = caller.account()?.clone();
-    accounts::start_email_change(&state, caller.client, &a, &b.email, caller.lang)
+    let lang = caller.lang;
+    accounts::start_email_change(&state, caller.client, &a, &b.email, &b.current, lang)
         .await
         .map_err(|e| caller.fail(e))?;
     Ok(code_sent())
@@ -305,7 +308,8 @@ async fn set_email(
     Json(b): Json<EmailCode>,
 ) -> ApiResult {
     let a = caller.account()?.clone();
-    accounts::finish_email_change(&state, &a, &b.email, &b.code)
+    let token = caller.auth.as_ref().map(|(_, t)| t.as_str());
+    accounts::finish_email_change(&state, &a, token, &b.email, &b.code)
         .await
         .map_err(|e| caller.fail(e))?;
     reload(&state, &caller, a.id).await

@@ -167,6 +167,11 @@ pub enum MailKind {
     },
     /// A notice that the account's password changed.
     PasswordChanged,
+    /// A notice to the former address that the account's e-mail address changed.
+    EmailChanged {
+        /// The new address, masked.
+        new_address: String,
+    },
     /// A code that confirms retrieving a temporary password on the PC portal.
     RetrieveCode {
         /// The code.
@@ -213,6 +218,10 @@ impl MailKind {
                 vec![("code", code.clone().into()), ("minutes", minutes.into())],
             ),
             MailKind::PasswordChanged => ("mail-password-changed", vec![]),
+            MailKind::EmailChanged { new_address } => (
+                "mail-email-changed",
+                vec![("address", new_address.clone().into())],
+            ),
             MailKind::RetrieveCode { code } => (
                 "mail-retrieve",
                 vec![("code", code.clone().into()), ("minutes", minutes.into())],

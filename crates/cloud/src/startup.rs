@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use lettre::message::Mailbox;
 use rekey_web::{Clock, SystemClock};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -73,6 +75,16 @@ impl Application {
             .nest("/api/v1", crate::api::routes())
             .merge(crate::web::routes(state.clone()))
             .layer(RequestBodyLimitLayer::new(64 * 1024))
+            // Pages carry codes and temporary passwords: never cached, never framed (a framed
+            // "Send" button could be clicked for someone), no referrer (QR links carry data).
+            .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+            .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+            .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
             .layer(TraceLayer::new_for_http())
             .with_state(state.clone());
         let listener = TcpListener::bind(state.config.listen)

@@ -47,7 +47,7 @@ mod tests {
     #[test]
     fn only_the_same_token_matches() {
         let t = CsrfToken::generate();
-        assert!(t.matches(&t.as_str().to_owned()));
+        assert!(t.matches(t.as_str()));
         assert!(!t.matches(""));
         assert!(!t.matches(CsrfToken::generate().as_str()));
         assert!(!CsrfToken::from_stored(String::new()).matches(""));

@@ -22,7 +22,9 @@ static JA: LanguageIdentifier = langid!("ja");
 pub const LANG_COOKIE: &str = "lang";
 
 /// A language the user interface speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// Japanese.
@@ -178,8 +180,14 @@ mod tests {
 
     #[test]
     fn negotiation_prefers_cookie_then_quality() {
-        assert_eq!(Lang::negotiate(None, Some("ja-JP,ja;q=0.9,en;q=0.8")), Lang::Ja);
-        assert_eq!(Lang::negotiate(None, Some("fr, en;q=0.5, ja;q=0.7")), Lang::Ja);
+        assert_eq!(
+            Lang::negotiate(None, Some("ja-JP,ja;q=0.9,en;q=0.8")),
+            Lang::Ja
+        );
+        assert_eq!(
+            Lang::negotiate(None, Some("fr, en;q=0.5, ja;q=0.7")),
+            Lang::Ja
+        );
         assert_eq!(Lang::negotiate(Some("en"), Some("ja")), Lang::En);
         assert_eq!(Lang::negotiate(None, Some("de")), Lang::En);
         assert_eq!(Lang::negotiate(None, None), Lang::En);

@@ -14,10 +14,12 @@ mod csrf;
 pub mod i18n;
 pub mod password;
 mod random;
+mod redirect;
 mod secret;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use csrf::{CSRF_FIELD, CsrfToken};
 pub use i18n::Lang;
 pub use random::{random_array, random_token};
+pub use redirect::is_local_path;
 pub use secret::Secret;

@@ -111,17 +111,32 @@ mod tests {
 
     #[test]
     fn policy_says_what_to_fix() {
-        assert_eq!(check_new("short", "short", &[]), Err(PasswordError::TooShort));
-        assert_eq!(check_new("Password1", "Password1", &[]), Err(PasswordError::Common));
-        assert_eq!(check_new("iloveyou", "iloveyou", &[]), Err(PasswordError::Common));
+        assert_eq!(
+            check_new("short", "short", &[]),
+            Err(PasswordError::TooShort)
+        );
+        assert_eq!(
+            check_new("Password1", "Password1", &[]),
+            Err(PasswordError::Common)
+        );
+        assert_eq!(
+            check_new("iloveyou", "iloveyou", &[]),
+            Err(PasswordError::Common)
+        );
         assert_eq!(
             check_new("taro.yamada", "taro.yamada", &["Taro.Yamada@example.com"]),
             Err(PasswordError::SameAsIdentity)
         );
-        assert_eq!(check_new("kumo-to-sakana-7", "kumo-to-sakana-8", &[]), Err(PasswordError::Mismatch));
+        assert_eq!(
+            check_new("kumo-to-sakana-7", "kumo-to-sakana-8", &[]),
+            Err(PasswordError::Mismatch)
+        );
         let long = "長い合言葉でも大丈夫 ".repeat(10);
         assert_eq!(check_new(&long, &long, &["admin"]), Ok(()));
-        assert_eq!(check_new(&"x".repeat(257), &"x".repeat(257), &[]), Err(PasswordError::TooLong));
+        assert_eq!(
+            check_new(&"x".repeat(257), &"x".repeat(257), &[]),
+            Err(PasswordError::TooLong)
+        );
     }
 
     #[test]

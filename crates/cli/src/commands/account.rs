@@ -64,10 +64,19 @@ async fn set_email(ctx: &Ctx, args: SetEmailArgs) -> anyhow::Result<()> {
     let email = read_email(ctx, Some(&args.email))?;
     let (client, _) = ctx.session_client()?;
     if args.code.is_none() {
+        let current = if args.password_stdin {
+            stdin_secret("current password")?
+        } else {
+            ctx.prompt.password(
+                "Current password",
+                "the current password",
+                "--password-stdin",
+            )?
+        };
         let sent = ctx
             .wait(
                 "Sending the verification code…",
-                client.email_code(email.as_str()),
+                client.email_code(email.as_str(), &current),
             )
             .await?;
         let note = format!(

@@ -825,10 +825,20 @@ fn account_changes_and_logout() {
 
     let run = rekey(
         dir.path(),
-        &["account", "set-email", "new@example.jp", "--send-code-only"],
-        "",
+        &[
+            "account",
+            "set-email",
+            "new@example.jp",
+            "--send-code-only",
+            "--password-stdin",
+        ],
+        "old secret one\n",
     );
     assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        cloud.seen_at("POST", "/account/email/code")[0].body,
+        json!({"email": "new@example.jp", "current": "old secret one"})
+    );
     let run = rekey(
         dir.path(),
         &["account", "set-email", "new@example.jp", "--code", "111222"],

@@ -13,7 +13,9 @@ use crate::mail::MailKind;
 use crate::state::AppState;
 use crate::store::accounts::{Account, NewAccount, email_key};
 use crate::store::codes::{CODE_TTL_SECS, Purpose};
-use crate::store::throttle::{CODES_PER_ADDRESS, LOGIN_PER_ADDRESS, LOGIN_PER_NAME};
+use crate::store::throttle::{
+    CODES_PER_ADDRESS, LOGIN_PER_ADDRESS, LOGIN_PER_NAME, VERIFICATIONS_PER_ADDRESS,
+};
 
 /// The version of the service agreement new accounts accept (`/agreement` shows it).
 pub const AGREEMENT_VERSION: &str = "2026-11";
@@ -75,6 +77,35 @@ pub(crate) async fn limit_codes(state: &AppState, client: Client) -> AppResult<(
     {
         return Err(Problem::wait("error-rate-limited", wait).into());
     }
+    Ok(())
+}
+
+/// Bounds the typed codes (and the password hashing behind them) per client address.
+pub(crate) async fn limit_verifications(state: &AppState, client: Client) -> AppResult<()> {
+    let key = format!("verify-ip:{}", client.ip);
+    if let Some(wait) = state
+        .store
+        .take_slot(&key, VERIFICATIONS_PER_ADDRESS, state.now())
+        .await?
+    {
+        return Err(Problem::wait("error-rate-limited", wait).into());
+    }
+    Ok(())
+}
+
+/// Checks a code without using it up (a wrong try still counts).
+async fn peek_code(
+    state: &AppState,
+    purpose: Purpose,
+    email: &Email,
+    code: &EmailCode,
+) -> AppResult<()> {
+    let mut tx = state.store.db.pool.begin().await?;
+    state
+        .store
+        .consume_email_code(&mut tx, purpose, &email_key(email), code, state.now())
+        .await?;
+    tx.rollback().await?;
     Ok(())
 }
 
@@ -151,6 +182,8 @@ pub async fn start_pc_signup(
         &[username.as_str(), email.as_str()],
     )
     .map_err(password_problem)?;
+    // Limited before saying whether a name or address is taken.
+    limit_codes(state, client).await?;
     let (name_taken, email_taken) = state
         .store
         .account_exists(Some(&username), Some(&email))
@@ -161,7 +194,6 @@ pub async fn start_pc_signup(
     if email_taken {
         return Err(Problem::bad("cloud-email-taken").into());
     }
-    limit_codes(state, client).await?;
     let pending = PendingSignup {
         region,
         username: Some(username.as_str().to_string()),
@@ -182,10 +214,10 @@ pub async fn start_phone_signup(
 ) -> AppResult<Email> {
     let email = parse_email(email)?;
     let region = check_region(state, region)?;
+    limit_codes(state, client).await?;
     if state.store.account_exists(None, Some(&email)).await?.1 {
         return Err(Problem::bad("cloud-email-taken").into());
     }
-    limit_codes(state, client).await?;
     let payload = serde_json::to_string(&PendingSignup {
         region,
         username: None,
@@ -197,22 +229,16 @@ pub async fn start_phone_signup(
 }
 
 /// Phone order, step 3 (p.6): checks the code without using it up (a wrong try counts).
-pub async fn check_signup_code(state: &AppState, email: &str, code: &str) -> AppResult<()> {
+pub async fn check_signup_code(
+    state: &AppState,
+    client: Client,
+    email: &str,
+    code: &str,
+) -> AppResult<()> {
     let email = parse_email(email)?;
     let code = parse_code(code)?;
-    let mut tx = state.store.db.pool.begin().await?;
-    state
-        .store
-        .consume_email_code(
-            &mut tx,
-            Purpose::Signup,
-            &email_key(&email),
-            &code,
-            state.now(),
-        )
-        .await?;
-    tx.rollback().await?;
-    Ok(())
+    limit_verifications(state, client).await?;
+    peek_code(state, Purpose::Signup, &email, &code).await
 }
 
 /// The last step of either order: the code, the agreement and (phone order) the password.
@@ -233,16 +259,20 @@ pub struct FinishSignup<'a> {
 /// Creates the account and logs it in; returns the account and a session token.
 pub async fn finish_signup(
     state: &AppState,
+    client: Client,
     form: FinishSignup<'_>,
     lang: Lang,
 ) -> AppResult<(Account, String)> {
     let email = parse_email(form.email)?;
     let code = parse_code(form.code)?;
     check_agreement(form.agreed, form.agreement_version)?;
-    // Phone order: check the password before using the code up.
+    limit_verifications(state, client).await?;
+    // Phone order: the code first (no one makes the cloud hash a password without one), then
+    // the password, all before the code is used up.
     let phone_password = match form.password {
         Some((pw, confirm)) => {
             password::check_new(pw, confirm, &[email.as_str()]).map_err(password_problem)?;
+            peek_code(state, Purpose::Signup, &email, &code).await?;
             Some(hash_password(pw.to_string()).await?)
         }
         None => None,
@@ -364,59 +394,66 @@ pub async fn change_username(
     Ok(username)
 }
 
-/// Sends a code to a new e-mail address (the change happens when it is entered).
+/// Sends a code to a new e-mail address (the change happens when it is entered). The current
+/// password is required, so that a session left open somewhere cannot move the account to
+/// another address (and then reset its password through it).
 pub async fn start_email_change(
     state: &AppState,
     client: Client,
     account: &Account,
     input: &str,
+    current_password: &str,
     lang: Lang,
 ) -> AppResult<Email> {
     let email = parse_email(input)?;
     if email_key(&email) == email_key(&account.email) {
         return Err(Problem::bad("cloud-email-same").into());
     }
+    limit_verifications(state, client).await?;
+    let phc = account.password_hash.clone();
+    if !verify_password(current_password.to_string(), phc).await? {
+        return Err(Problem::bad("cloud-password-current-wrong").into());
+    }
+    limit_codes(state, client).await?;
     if state.store.account_exists(None, Some(&email)).await?.1 {
         return Err(Problem::bad("cloud-email-taken").into());
     }
-    limit_codes(state, client).await?;
-    send_code(
-        state,
-        Purpose::ChangeEmail,
-        &email,
-        Some(account.id),
-        None,
-        lang,
-    )
-    .await?;
+    let id = Some(account.id);
+    send_code(state, Purpose::ChangeEmail, &email, id, None, lang).await?;
     Ok(email)
 }
 
-/// Changes the e-mail address once its code is entered.
+/// Changes the e-mail address once its code is entered: the old address is told, and the
+/// account's other sessions end.
 pub async fn finish_email_change(
     state: &AppState,
     account: &Account,
+    current_session: Option<&str>,
     email: &str,
     code: &str,
 ) -> AppResult<Email> {
     let email = parse_email(email)?;
     let code = parse_code(code)?;
+    let now = state.now();
     let mut tx = state.store.db.pool.begin().await?;
-    let accepted = state
-        .store
-        .consume_email_code(
-            &mut tx,
-            Purpose::ChangeEmail,
-            &email_key(&email),
-            &code,
-            state.now(),
-        )
+    let key = email_key(&email);
+    let accepted = (state.store)
+        .consume_email_code(&mut tx, Purpose::ChangeEmail, &key, &code, now)
         .await?;
     if accepted.account_id != Some(account.id) {
         return Err(Problem::bad("cloud-code-none").into());
     }
     state.store.set_email(&mut tx, account.id, &email).await?;
+    (state.store)
+        .delete_other_sessions(&mut tx, account.id, current_session)
+        .await?;
+    let notice = MailKind::EmailChanged {
+        new_address: email.masked(),
+    };
+    let mail = notice.to_mail(account.email.as_str(), account.lang, 0);
+    state.store.queue_mail(&mut tx, &mail, now).await?;
     tx.commit().await?;
+    state.mail_wake.notify_one();
     Ok(email)
 }
 
@@ -462,38 +499,48 @@ pub async fn change_password(
     Ok(())
 }
 
-/// "Forgot your cloud password?": e-mails a code if an account has this address. The answer
-/// is the same either way, so the page does not reveal who has an account.
+/// "Forgot your cloud password?": e-mails a code if an account has this address. For an
+/// address without an account a code is made too but sent nowhere, so that the answers, the
+/// cool-down and the tries are the same either way and the page does not reveal who has an
+/// account.
 pub async fn start_password_reset(
     state: &AppState,
     client: Client,
     input: &str,
-    lang: Lang,
 ) -> AppResult<Email> {
     let email = parse_email(input)?;
     limit_codes(state, client).await?;
-    if let Some(account) = state.store.account_by_email(&email).await? {
-        match send_code(
-            state,
-            Purpose::ResetPassword,
-            &email,
-            Some(account.id),
-            None,
-            account.lang,
-        )
-        .await
-        {
-            Err(AppError::Problem(p)) if p.key == "cloud-code-cooldown" => return Err(p.into()),
-            other => other?,
+    match state.store.account_by_email(&email).await? {
+        Some(account) => {
+            let lang = account.lang;
+            send_code(
+                state,
+                Purpose::ResetPassword,
+                &email,
+                Some(account.id),
+                None,
+                lang,
+            )
+            .await?
+        }
+        None => {
+            let mut tx = state.store.db.pool.begin().await?;
+            let key = email_key(&email);
+            let now = state.now();
+            (state.store)
+                .issue_email_code(&mut tx, Purpose::ResetPassword, &key, None, None, now)
+                .await?;
+            tx.commit().await?;
         }
     }
-    let _ = lang;
     Ok(email)
 }
 
-/// Sets a new password with the e-mailed code; ends every session of the account.
+/// Sets a new password with the e-mailed code; ends every session of the account. The code is
+/// checked first: nothing about the account is used before it is right.
 pub async fn finish_password_reset(
     state: &AppState,
+    client: Client,
     email: &str,
     code: &str,
     new: &str,
@@ -501,11 +548,12 @@ pub async fn finish_password_reset(
 ) -> AppResult<()> {
     let email = parse_email(email)?;
     let code = parse_code(code)?;
-    let account = state.store.account_by_email(&email).await?;
-    let identities: Vec<&str> = account
-        .as_ref()
-        .map(|a| vec![a.username.as_str(), a.email.as_str()])
-        .unwrap_or_default();
+    limit_verifications(state, client).await?;
+    peek_code(state, Purpose::ResetPassword, &email, &code).await?;
+    let Some(account) = state.store.account_by_email(&email).await? else {
+        return Err(Problem::bad("cloud-code-none").into());
+    };
+    let identities = [account.username.as_str(), account.email.as_str()];
     password::check_new(new, confirm, &identities).map_err(password_problem)?;
     let hash = hash_password(new.to_string()).await?;
     let now = state.now();
@@ -520,19 +568,19 @@ pub async fn finish_password_reset(
             now,
         )
         .await?;
-    let (Some(id), Some(account)) = (accepted.account_id, account) else {
+    if accepted.account_id != Some(account.id) {
         return Err(Problem::bad("cloud-code-none").into());
-    };
-    state.store.set_password_hash(&mut tx, id, &hash).await?;
-    state.store.delete_other_sessions(&mut tx, id, None).await?;
+    }
     state
         .store
-        .queue_mail(
-            &mut tx,
-            &MailKind::PasswordChanged.to_mail(account.email.as_str(), account.lang, 0),
-            now,
-        )
+        .set_password_hash(&mut tx, account.id, &hash)
         .await?;
+    state
+        .store
+        .delete_other_sessions(&mut tx, account.id, None)
+        .await?;
+    let notice = MailKind::PasswordChanged.to_mail(account.email.as_str(), account.lang, 0);
+    state.store.queue_mail(&mut tx, &notice, now).await?;
     tx.commit().await?;
     state.mail_wake.notify_one();
     Ok(())

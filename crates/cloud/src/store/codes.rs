@@ -115,6 +115,9 @@ impl Store {
     /// Makes a new code for `email_key`, replacing earlier unused ones, unless one was sent less
     /// than [`RESEND_COOLDOWN_SECS`] ago. `payload` is kept with the code (e.g. a pending sign-up).
     /// Runs inside `tx`, so that the code exists only if the mail carrying it is queued too.
+    ///
+    /// The first statement writes, so that on SQLite the transaction holds the write lock from
+    /// the start and never has to upgrade a read snapshot (which fails at once under load).
     pub async fn issue_email_code(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -124,6 +127,12 @@ impl Store {
         payload: Option<&str>,
         now: i64,
     ) -> Result<EmailCode, CodeError> {
+        sqlx::query("UPDATE email_codes SET used_at = $1 WHERE purpose = $2 AND email_key = $3 AND used_at IS NULL")
+            .bind(now)
+            .bind(purpose.as_str())
+            .bind(email_key)
+            .execute(&mut *tx)
+            .await?;
         let last: Option<i64> = sqlx::query(
             "SELECT created_at FROM email_codes WHERE purpose = $1 AND email_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
         )
@@ -136,15 +145,10 @@ impl Store {
         if let Some(sent) = last {
             let wait = sent + RESEND_COOLDOWN_SECS - now;
             if wait > 0 {
+                // The caller drops `tx`, which undoes the update above.
                 return Err(CodeError::Cooldown { retry_after: wait });
             }
         }
-        sqlx::query("UPDATE email_codes SET used_at = $1 WHERE purpose = $2 AND email_key = $3 AND used_at IS NULL")
-            .bind(now)
-            .bind(purpose.as_str())
-            .bind(email_key)
-            .execute(&mut *tx)
-            .await?;
         let code = EmailCode::generate();
         sqlx::query(
             "INSERT INTO email_codes (purpose, email_key, account_id, code_hash, payload, created_at, expires_at)
@@ -163,7 +167,9 @@ impl Store {
     }
 
     /// Checks a typed code and marks it used inside `tx`, so that it is used only if what it
-    /// authorizes commits too. A wrong try is counted outside `tx` and survives a rollback.
+    /// authorizes commits too. Each try first takes one of the code's [`MAX_FAILED_ATTEMPTS`]
+    /// in a single conditional update (outside `tx`, so it survives a rollback, and atomic, so
+    /// parallel guesses cannot share a try); a right code gives its try back.
     pub async fn consume_email_code(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -172,13 +178,14 @@ impl Store {
         typed: &EmailCode,
         now: i64,
     ) -> Result<AcceptedCode, CodeError> {
+        let pool = &self.db.pool;
         let row = sqlx::query(
             "SELECT id, account_id, code_hash, payload, expires_at, failed_attempts, used_at FROM email_codes
              WHERE purpose = $1 AND email_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
         )
         .bind(purpose.as_str())
         .bind(email_key)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(pool)
         .await?
         .ok_or(CodeError::NoCode)?;
         let id: i64 = row.try_get("id")?;
@@ -195,27 +202,34 @@ impl Store {
                 CodeError::NoCode
             });
         }
-        let failed: i64 = row.try_get("failed_attempts")?;
-        if failed >= MAX_FAILED_ATTEMPTS {
-            return Err(CodeError::TooManyTries);
-        }
         if now > row.try_get::<i64, _>("expires_at")? {
             return Err(CodeError::Expired);
         }
+        let taken = sqlx::query(
+            "UPDATE email_codes SET failed_attempts = failed_attempts + 1
+             WHERE id = $1 AND failed_attempts < $2 AND used_at IS NULL RETURNING failed_attempts",
+        )
+        .bind(id)
+        .bind(MAX_FAILED_ATTEMPTS)
+        .fetch_optional(pool)
+        .await?;
+        let Some(taken) = taken else {
+            return Err(CodeError::TooManyTries);
+        };
+        let tries_used: i64 = taken.try_get("failed_attempts")?;
         if !matches {
-            sqlx::query(
-                "UPDATE email_codes SET failed_attempts = failed_attempts + 1 WHERE id = $1",
-            )
-            .bind(id)
-            .execute(&self.db.pool)
-            .await?;
-            let tries_left = MAX_FAILED_ATTEMPTS - failed - 1;
+            let tries_left = MAX_FAILED_ATTEMPTS - tries_used;
             return Err(if tries_left <= 0 {
                 CodeError::TooManyTries
             } else {
                 CodeError::Wrong { tries_left }
             });
         }
+        sqlx::query("UPDATE email_codes SET failed_attempts = failed_attempts - 1 WHERE id = $1")
+            .bind(id)
+            .execute(pool)
+            .await?;
+        // The first statement of `tx` is this write (see `issue_email_code`).
         let updated =
             sqlx::query("UPDATE email_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
                 .bind(now)

@@ -30,6 +30,11 @@ pub const CODES_PER_ADDRESS: Limit = Limit {
     limit: 20,
     window_secs: 3600,
 };
+/// Typed e-mail codes per client address.
+pub const VERIFICATIONS_PER_ADDRESS: Limit = Limit {
+    limit: 60,
+    window_secs: 3600,
+};
 /// Register codes tried per account (wrong ones).
 pub const REGISTER_TRIES_PER_ACCOUNT: Limit = Limit {
     limit: 10,

@@ -129,7 +129,7 @@ pub(crate) fn region_name(lang: Lang, code: &str) -> String {
 
 /// Only local paths are followed after login.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    if rekey_web::is_local_path(next) {
         next
     } else {
         "/devices"
@@ -418,7 +418,7 @@ pub(crate) async fn signup_verify(
             agreed: f.agree.is_some(),
             agreement_version: None,
         };
-        accounts::finish_signup(&state, form, lang).await
+        accounts::finish_signup(&state, c.client, form, lang).await
     }
     .await;
     match result {
@@ -505,7 +505,7 @@ pub(crate) async fn phone_signup(
         ),
         "code" => (
             "code",
-            accounts::check_signup_code(&state, &f.email, &f.code)
+            accounts::check_signup_code(&state, c.client, &f.email, &f.code)
                 .await
                 .map(|()| "password"),
         ),
@@ -517,7 +517,7 @@ pub(crate) async fn phone_signup(
                 agreed: f.agree.is_some(),
                 agreement_version: None,
             };
-            match accounts::finish_signup(&state, form, lang).await {
+            match accounts::finish_signup(&state, c.client, form, lang).await {
                 Ok((_, token)) => {
                     let jar = jar.add(cookie(&state, SESSION_COOKIE, token));
                     return (jar, Redirect::to("/devices?welcome=1")).into_response();
@@ -580,6 +580,9 @@ pub(crate) struct EmailForm {
     csrf: String,
     #[serde(default)]
     email: String,
+    /// The current password (changing the address asks for it).
+    #[serde(default)]
+    current: String,
 }
 
 /// `POST /forgot`: e-mails a code if the address has an account.
@@ -591,7 +594,7 @@ pub(crate) async fn forgot(
     let lang = c.lang;
     let result = async {
         c.check_csrf(&f.csrf)?;
-        accounts::start_password_reset(&state, c.client, &f.email, lang).await
+        accounts::start_password_reset(&state, c.client, &f.email).await
     }
     .await;
     let (c, step) = match result {
@@ -633,7 +636,15 @@ pub(crate) async fn forgot_reset(
     let lang = c.lang;
     let result = async {
         c.check_csrf(&f.csrf)?;
-        accounts::finish_password_reset(&state, &f.email, &f.code, &f.password, &f.confirm).await
+        accounts::finish_password_reset(
+            &state,
+            c.client,
+            &f.email,
+            &f.code,
+            &f.password,
+            &f.confirm,
+        )
+        .await
     }
     .await;
     match result {
@@ -753,7 +764,7 @@ pub(crate) async fn account_email(
     let lang = c.lang;
     let result = async {
         c.check_csrf(&f.csrf)?;
-        accounts::start_email_change(&state, c.client, &account, &f.email, lang).await
+        accounts::start_email_change(&state, c.client, &account, &f.email, &f.current, lang).await
     }
     .await;
     Ok(match result {
@@ -781,7 +792,8 @@ pub(crate) async fn account_email_confirm(
     let account = c.require_login()?.clone();
     let result = async {
         c.check_csrf(&f.csrf)?;
-        accounts::finish_email_change(&state, &account, &f.email, &f.code).await
+        accounts::finish_email_change(&state, &account, c.session.as_deref(), &f.email, &f.code)
+            .await
     }
     .await;
     Ok(match result {

@@ -908,7 +908,15 @@ pub async fn user_information_changes(app: TestApp) {
         .post(
             "/account",
             "/account/email",
-            &[("email", "juro.new@example.com")],
+            &[("email", "juro.new@example.com"), ("current", "wrong")],
+        )
+        .await;
+    assert!(shows(&body, "The current password is wrong."), "{body}");
+    let (_, _, body) = app
+        .post(
+            "/account",
+            "/account/email",
+            &[("email", "juro.new@example.com"), ("current", PW)],
         )
         .await;
     assert!(
@@ -929,6 +937,14 @@ pub async fn user_information_changes(app: TestApp) {
     assert!(
         body.contains(r#"id="email">juro.new@example.com<"#),
         "{body}"
+    );
+    let notice = app.smtp.nth_for("juro@example.com", 2).await;
+    assert!(
+        notice
+            .body
+            .contains("j\u{2022}\u{2022}\u{2022}@example.com"),
+        "the old address is told: {}",
+        notice.body
     );
     // Password: the current one is required; other sessions end.
     let other = app.other_browser();

@@ -97,7 +97,7 @@ pub struct LangQuery {
 pub async fn set_lang(req: Req, Query(q): Query<LangQuery>) -> Response {
     let next = q
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .filter(|n| rekey_web::is_local_path(n))
         .unwrap_or_else(|| "/".to_owned());
     let jar = match Lang::from_code(&q.set) {
         Some(l) => req.jar.add(cookie(LANG_COOKIE, l.code().to_owned())),
@@ -394,9 +394,11 @@ pub async fn users(
     req: Req,
     Query(n): Query<Notice>,
 ) -> Result<Response> {
-    if let Some(r) = req.login_required() {
-        return Ok(r);
-    }
+    // Users and the admin's e-mail address are the admin's business only.
+    let req = match req.admin_required() {
+        Ok(r) => r,
+        Err(r) => return Ok(*r),
+    };
     let notice = notice(req.lang, &n);
     users_page(&app, req, notice, None, StatusCode::OK).await
 }
@@ -520,12 +522,15 @@ fn drift_text(lang: Lang, secs: i64) -> String {
 
 pub async fn cloud(
     State(app): State<Arc<App>>,
-    mut req: Req,
+    req: Req,
     Query(n): Query<Notice>,
 ) -> Result<Response> {
-    if let Some(r) = req.login_required() {
-        return Ok(r);
-    }
+    // The register code binds the recorder to a cloud account, and that account can get
+    // temporary passwords for the admin: only the admin may see it.
+    let mut req = match req.admin_required() {
+        Ok(r) => r,
+        Err(r) => return Ok(*r),
+    };
     let lang = req.lang;
     let state = app.store.cloud_state().await.map_err(|e| req.err(e))?;
     let status = app.cloud.current();
@@ -616,11 +621,12 @@ fn png(lang: Lang, url: &str) -> Response {
     }
 }
 
-/// The registration QR (`{base}/m/add?v=1&code=…`) as a PNG; login required.
+/// The registration QR (`{base}/m/add?v=1&code=…`) as a PNG; the admin only.
 pub async fn cloud_qr(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
-    if let Some(r) = req.login_required() {
-        return Ok(r);
-    }
+    let req = match req.admin_required() {
+        Ok(r) => r,
+        Err(r) => return Ok(*r),
+    };
     let state = app.store.cloud_state().await.map_err(|e| req.err(e))?;
     let code = state
         .register_code

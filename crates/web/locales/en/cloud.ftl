@@ -188,3 +188,5 @@ mail-issued-subject = A temporary password was issued for { $device }
 mail-issued-body = A temporary password for { $device } ({ $serial }) was issued at { $when } through the { $path }; it was sent to or shown for { $sent_to }.
 
     If this was not you, change your cloud password at once and check the recorder.
+mail-email-changed-subject = The e-mail address of your Rekey Cloud account was changed
+mail-email-changed-body = The e-mail address of your Rekey Cloud account was just changed to { $address }. Codes and notices go there from now on, and your other sessions were logged out. If this was not you, contact the operator of this cloud at once.

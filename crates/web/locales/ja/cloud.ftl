@@ -185,3 +185,5 @@ mail-issued-subject = { $device } の一時パスワードが発行されまし�
 mail-issued-body = { $device }（{ $serial }）の一時パスワードが { $when } に { $path } から発行され、{ $sent_to } に送信または表示されました。
 
     お心当たりがない場合は、すぐにクラウドのパスワードを変更し、レコーダーを確認してください。
+mail-email-changed-subject = Rekey クラウドのアカウントのメールアドレスが変更されました
+mail-email-changed-body = Rekey クラウドのアカウントのメールアドレスが { $address } に変更されました。今後のコードやお知らせはそちらに送られ、ほかのセッションはログアウトされました。お心当たりがない場合は、すぐにこのクラウドの運営者に連絡してください。
