@@ -3,11 +3,12 @@
 //! from heartbeats (§9). [`Hub`] lets the portal push a new binding to a connected recorder.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use rekey_proto::gateway::{
     B64, B64Vec, Binding, CloudMessage, DeviceMessage, GATEWAY_PROTOCOL, RefusalReason,
@@ -18,6 +19,7 @@ use tokio::sync::mpsc;
 
 use crate::state::AppState;
 use crate::store::devices::{Device, EnrolError};
+use crate::store::throttle::Limit;
 
 /// How long a recorder has for each handshake frame.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -76,10 +78,14 @@ impl Hub {
 }
 
 /// `GET /gateway/v1`: upgrades to a WebSocket.
-pub async fn handler(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub async fn handler(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ws: WebSocketUpgrade,
+) -> Response {
     ws.max_message_size(16 * 1024)
         .on_upgrade(move |socket| async move {
-            if let Err(e) = serve(state, socket).await {
+            if let Err(e) = serve(state, socket, peer.ip()).await {
                 tracing::info!(error = format!("{e:#}"), "gateway connection ended");
             }
         })
@@ -119,7 +125,28 @@ async fn receive_within(
         .map_err(|_| anyhow::anyhow!("timed out"))?
 }
 
-async fn serve(state: AppState, mut socket: WebSocket) -> anyhow::Result<()> {
+/// Connections per client address per hour (a recorder backs off to one a minute).
+const HANDSHAKES_PER_ADDRESS: Limit = Limit {
+    limit: 600,
+    window_secs: 3600,
+};
+/// New serials enrolled per client address per hour.
+const ENROLMENTS_PER_ADDRESS: Limit = Limit {
+    limit: 20,
+    window_secs: 3600,
+};
+
+async fn serve(state: AppState, mut socket: WebSocket, ip: IpAddr) -> anyhow::Result<()> {
+    let limited = |key: String, limit: Limit| {
+        let state = state.clone();
+        async move { state.store.take_slot(&key, limit, state.now()).await }
+    };
+    if limited(format!("gateway-ip:{ip}"), HANDSHAKES_PER_ADDRESS)
+        .await?
+        .is_some()
+    {
+        return refuse(&mut socket, RefusalReason::RateLimited).await;
+    }
     // 1. hello
     let hello = match receive_within(&mut socket, HANDSHAKE_TIMEOUT).await {
         Ok(Some(m)) => m,
@@ -179,6 +206,14 @@ async fn serve(state: AppState, mut socket: WebSocket) -> anyhow::Result<()> {
     drop(ephemeral);
     // 4. enrolment and welcome
     let now = state.now();
+    if state.store.device_by_serial(&serial).await?.is_none()
+        && limited(format!("enrol-ip:{ip}"), ENROLMENTS_PER_ADDRESS)
+            .await?
+            .is_some()
+    {
+        tracing::warn!(serial = %serial, %ip, "gateway: too many new serials from one address");
+        return refuse(&mut socket, RefusalReason::RateLimited).await;
+    }
     let device = match state
         .store
         .enrol_device(&serial, &device_key.to_string(), now)
@@ -202,6 +237,12 @@ async fn serve(state: AppState, mut socket: WebSocket) -> anyhow::Result<()> {
     };
     let (connection, mut pushes) = state.hub.register(device.id);
     state.store.set_connected(device.id, true, now).await?;
+    // Read again now that pushes reach this connection: a binding made since enrolment is seen.
+    let device = state
+        .store
+        .device_by_serial(&serial)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("an enrolled device vanished"))?;
     let result = async {
         let binding = current_binding(&state, &device).await?;
         send(

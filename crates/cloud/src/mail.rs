@@ -116,7 +116,7 @@ pub async fn run_worker(
                     let recorded = match result {
                         Ok(()) => {
                             tracing::info!(mail_id = mail.id, "mail delivered");
-                            store.mail_sent(mail.id, now).await
+                            store.mail_sent(mail.id, now, mailer.is_outbox()).await
                         }
                         Err(e) => {
                             tracing::warn!(

@@ -96,6 +96,7 @@ pub async fn submit(
     confirm: &str,
     client: Option<String>,
 ) -> Result<Submitted, StoreError> {
+    let _one_at_a_time = app.recovery_gate.lock().await;
     let now = app.config.clock.now();
     let lock = app.store.recovery_lock().await?;
     if lock.locked_until > now {

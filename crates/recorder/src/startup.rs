@@ -50,6 +50,9 @@ pub struct App {
     pub identity: Identity,
     /// The cloud agent.
     pub cloud: Cloud,
+    /// Lets one security code be checked at a time, so that parallel guesses cannot pass the
+    /// attempt limit between its check and the failure being counted.
+    pub recovery_gate: tokio::sync::Mutex<()>,
     activated: AtomicBool,
 }
 
@@ -131,6 +134,7 @@ impl Application {
             store,
             identity,
             cloud,
+            recovery_gate: tokio::sync::Mutex::new(()),
             activated: AtomicBool::new(false),
         });
         if enabled {

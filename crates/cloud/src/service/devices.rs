@@ -154,16 +154,18 @@ pub async fn rename(
     owned(state, account, serial).await
 }
 
-/// Removes one of the account's devices: it is unbound, and the recorder, if connected, is told
-/// and gets a new register code.
+/// Removes one of the account's devices: it is unbound and its register code forgotten in one
+/// statement, and the recorder, if connected, is told and gets a new register code.
 pub async fn remove(state: &AppState, account: &Account, serial: &str) -> AppResult<()> {
     let device = owned(state, account, serial).await?;
-    state
+    if !state
         .store
         .unbind_device(account.id, &device.serial)
-        .await?;
-    // A new register code replaces the old one now, so the old QR no longer binds it.
-    state.store.set_register_code(device.id, None).await?;
+        .await?
+    {
+        let not_found = Problem::bad("cloud-device-not-found");
+        return Err(not_found.status(axum::http::StatusCode::NOT_FOUND).into());
+    }
     tracing::info!(serial = %device.serial, account_id = account.id, "device removed");
     state.hub.push(device.id, Push::Refresh);
     Ok(())

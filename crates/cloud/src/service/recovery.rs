@@ -168,11 +168,13 @@ async fn check_daily_limits(state: &AppState, account: &Account, device: &Device
 
 /// Counts an issued code against the daily limits (after its transaction committed: SQLite
 /// allows one writer at a time).
-async fn count_daily(state: &AppState, account: &Account, device: &Device) -> AppResult<()> {
+async fn count_daily(state: &AppState, account: &Account, device: &Device) {
     for (key, limit, _) in daily_keys(account, device) {
-        state.store.count_event(&key, limit, state.now()).await?;
+        if let Err(e) = state.store.count_event(&key, limit, state.now()).await {
+            // The code is issued and mailed already; failing the request now would mislead.
+            tracing::error!(error = %e, "cannot count an issued code against the daily limit");
+        }
     }
-    Ok(())
 }
 
 fn issue_problem(e: IssueStoreError) -> AppError {
@@ -280,7 +282,7 @@ pub async fn send_challenge(
         .await?;
     queue_notice(state, &mut tx, account, &device, path, &masked).await?;
     tx.commit().await?;
-    count_daily(state, account, &device).await?;
+    count_daily(state, account, &device).await;
     state.mail_wake.notify_one();
     tracing::info!(serial = %device.serial, account_id = account.id, seq, "challenge temporary password issued");
     Ok(Sent {
@@ -445,7 +447,7 @@ pub async fn finish_retrieve(
         .map_err(issue_problem)?;
     queue_notice(state, &mut tx, account, &device, path, &shown_to).await?;
     tx.commit().await?;
-    count_daily(state, account, &device).await?;
+    count_daily(state, account, &device).await;
     state.mail_wake.notify_one();
     tracing::info!(serial = %device.serial, account_id = account.id, seq, "date-window temporary password issued");
     Ok(Retrieved { password, from, to })

@@ -258,14 +258,15 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Unbinds a device of `account_id`; `false` if it is not theirs.
+    /// Unbinds a device of `account_id` and forgets its register code (so the old QR no longer
+    /// binds it), in one statement; `false` if it is not theirs.
     pub async fn unbind_device(
         &self,
         account_id: i64,
         serial: &Serial,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE devices SET account_id = NULL, name = NULL, bound_at = NULL WHERE serial = $1 AND account_id = $2",
+            "UPDATE devices SET account_id = NULL, name = NULL, bound_at = NULL, register_code_hash = NULL WHERE serial = $1 AND account_id = $2",
         )
         .bind(serial.as_str())
         .bind(account_id)

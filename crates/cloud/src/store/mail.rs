@@ -98,9 +98,16 @@ impl Store {
         Ok(row.try_get("due")?)
     }
 
-    /// Records a delivery.
-    pub async fn mail_sent(&self, id: i64, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+    /// Records a delivery. Unless `keep_body` (the local outbox, whose page shows mail), the
+    /// body is erased: it may hold a code or a temporary password, which must not outlive the
+    /// message in the database.
+    pub async fn mail_sent(&self, id: i64, now: i64, keep_body: bool) -> Result<(), StoreError> {
+        let sql = if keep_body {
+            "UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2"
+        } else {
+            "UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL, body = '' WHERE id = $2"
+        };
+        sqlx::query(sql)
             .bind(now)
             .bind(id)
             .execute(&self.db.pool)

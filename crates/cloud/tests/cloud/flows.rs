@@ -34,6 +34,13 @@ pub async fn pc_signup_then_add_device_by_register_code(app: TestApp) {
         "{}",
         mail.subject
     );
+    let stored = app.state.store.recent_mail(10).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|m| m.sent_at.is_none() || m.body.is_empty()),
+        "a delivered mail's body (it holds the code) is erased"
+    );
     assert!(
         mail.body.contains("10 minutes"),
         "the mail says how long the code lives: {}",
@@ -733,6 +740,19 @@ pub async fn gateway_refuses_bad_signatures_and_other_keys(app: TestApp) {
         .unwrap()
         .unwrap();
     assert_eq!(dev.device_key, device_key(5).public().to_string());
+    // One address cannot enrol serials without end: 20 an hour (one is enrolled above).
+    for i in 0..19u8 {
+        let d = device::connect(&app.base, &format!("BULK{i:04}"), &device_key(100 + i)).await;
+        d.vanish().await;
+    }
+    let outcome =
+        device::connect_with(&app.base, "BULK9999", &device_key(200), &device_key(200), 0).await;
+    assert!(
+        matches!(outcome, Outcome::Refused(RefusalReason::RateLimited)),
+        "{outcome:?}"
+    );
+    // A known recorder still connects.
+    device::connect(&app.base, "NVR0005", &device_key(5)).await;
 }
 
 pub async fn cloud_restart_loses_nothing(app: TestApp) {
@@ -779,6 +799,32 @@ pub async fn cloud_restart_loses_nothing(app: TestApp) {
 }
 
 pub async fn forms_without_csrf_token_are_refused(app: TestApp) {
+    // Pages are never cached or framed; no referrer leaves them.
+    let r = app.http.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    // Only local paths are followed after a language switch or a login.
+    for next in [
+        "/%09/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "https://evil.example",
+    ] {
+        let r = app
+            .http
+            .get(app.url(&format!("/lang/en?next={next}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/devices", "{next}");
+    }
     app.signup_pc("hachiro", "hachiro@example.com", PW).await;
     let rec = device::connect(&app.base, "NVR0009", &device_key(9)).await;
     let (status, _, body) = app
