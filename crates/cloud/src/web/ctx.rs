@@ -143,17 +143,6 @@ impl Ctx {
         self.account.as_ref().map(|a| a.username.as_str())
     }
 
-    /// Checks a submitted CSRF token.
-    pub fn check_csrf(&self, submitted: &str) -> Result<(), AppError> {
-        if self.csrf.matches(submitted) {
-            Ok(())
-        } else {
-            Err(Problem::bad("error-csrf")
-                .status(axum::http::StatusCode::FORBIDDEN)
-                .into())
-        }
-    }
-
     /// The logged-in account, or a redirect to the login page that comes back here.
     pub fn require_login(&self) -> Result<&Account, Response> {
         self.account.as_ref().ok_or_else(|| {

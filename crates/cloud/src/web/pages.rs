@@ -229,8 +229,6 @@ pub(crate) async fn login_page(c: Ctx, Query(q): Query<NextQuery>) -> Response {
 #[derive(Deserialize)]
 pub(crate) struct LoginForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     login: String,
     #[serde(default)]
     password: String,
@@ -245,11 +243,7 @@ pub(crate) async fn login(
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let result = async {
-        c.check_csrf(&f.csrf)?;
-        accounts::login(&state, c.client, &f.login, &f.password).await
-    }
-    .await;
+    let result = accounts::login(&state, c.client, &f.login, &f.password).await;
     match result {
         Ok((_, token)) => logged_in(&state, jar, token, &f.next),
         Err(e) => {
@@ -272,22 +266,8 @@ pub(crate) async fn login(
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /logout`.
-pub(crate) async fn logout(
-    State(state): State<AppState>,
-    c: Ctx,
-    jar: CookieJar,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    if let Err(e) = c.check_csrf(&f.csrf) {
-        return page_error(c.lang, e);
-    }
+pub(crate) async fn logout(State(state): State<AppState>, c: Ctx, jar: CookieJar) -> Response {
     if let Some(token) = &c.session
         && let Err(e) = state.store.delete_session(token).await
     {
@@ -340,8 +320,6 @@ pub(crate) async fn signup_page(State(state): State<AppState>, c: Ctx) -> Respon
 #[derive(Deserialize)]
 pub(crate) struct SignupForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     username: String,
     #[serde(default)]
     password: String,
@@ -360,8 +338,7 @@ pub(crate) async fn signup(
     Form(f): Form<SignupForm>,
 ) -> Response {
     let lang = c.lang;
-    let result = async {
-        c.check_csrf(&f.csrf)?;
+    let result = {
         let form = accounts::PcSignup {
             username: &f.username,
             password: &f.password,
@@ -370,8 +347,7 @@ pub(crate) async fn signup(
             email: &f.email,
         };
         accounts::start_pc_signup(&state, c.client, form, lang).await
-    }
-    .await;
+    };
     match result {
         Ok(email) => {
             let mut page = SignupPage::new(&state, c, 2);
@@ -392,8 +368,6 @@ pub(crate) async fn signup(
 #[derive(Deserialize)]
 pub(crate) struct SignupVerifyForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     code: String,
@@ -409,8 +383,7 @@ pub(crate) async fn signup_verify(
     Form(f): Form<SignupVerifyForm>,
 ) -> Response {
     let lang = c.lang;
-    let result = async {
-        c.check_csrf(&f.csrf)?;
+    let result = {
         let form = accounts::FinishSignup {
             email: &f.email,
             code: &f.code,
@@ -419,8 +392,7 @@ pub(crate) async fn signup_verify(
             agreement_version: None,
         };
         accounts::finish_signup(&state, c.client, form, lang).await
-    }
-    .await;
+    };
     match result {
         Ok((_, token)) => logged_in(&state, jar, token, "/devices"),
         Err(e) => {
@@ -466,8 +438,6 @@ pub(crate) async fn phone_signup_page(State(state): State<AppState>, c: Ctx) -> 
 #[derive(Deserialize)]
 pub(crate) struct PhoneSignupForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     step: String,
     #[serde(default)]
     region: String,
@@ -491,9 +461,6 @@ pub(crate) async fn phone_signup(
     Form(f): Form<PhoneSignupForm>,
 ) -> Response {
     let lang = c.lang;
-    if let Err(e) = c.check_csrf(&f.csrf) {
-        return page_error(lang, e);
-    }
     // What the step asks; on success, which step comes next.
     let (stay, next): (&'static str, AppResult<&'static str>) = match f.step.as_str() {
         "region" => ("region", Ok("email")),
@@ -577,8 +544,6 @@ pub(crate) async fn forgot_page(c: Ctx) -> Response {
 #[derive(Deserialize)]
 pub(crate) struct EmailForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     /// The current password (changing the address asks for it).
     #[serde(default)]
@@ -592,11 +557,7 @@ pub(crate) async fn forgot(
     Form(f): Form<EmailForm>,
 ) -> Response {
     let lang = c.lang;
-    let result = async {
-        c.check_csrf(&f.csrf)?;
-        accounts::start_password_reset(&state, c.client, &f.email).await
-    }
-    .await;
+    let result = accounts::start_password_reset(&state, c.client, &f.email).await;
     let (c, step) = match result {
         Ok(_) => (c, 2),
         Err(e) => (c.with_error(&e), 1),
@@ -616,8 +577,6 @@ pub(crate) async fn forgot(
 #[derive(Deserialize)]
 pub(crate) struct ResetForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     code: String,
@@ -634,8 +593,7 @@ pub(crate) async fn forgot_reset(
     Form(f): Form<ResetForm>,
 ) -> Response {
     let lang = c.lang;
-    let result = async {
-        c.check_csrf(&f.csrf)?;
+    let result = {
         accounts::finish_password_reset(
             &state,
             c.client,
@@ -645,8 +603,7 @@ pub(crate) async fn forgot_reset(
             &f.confirm,
         )
         .await
-    }
-    .await;
+    };
     match result {
         Ok(()) => {
             let notice = lang.t("cloud-reset-done");
@@ -718,8 +675,6 @@ pub(crate) async fn account(c: Ctx) -> PageResult {
 #[derive(Deserialize)]
 pub(crate) struct UsernameForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     username: String,
 }
 
@@ -740,11 +695,7 @@ pub(crate) async fn account_username(
     Form(f): Form<UsernameForm>,
 ) -> PageResult {
     let account = c.require_login()?.clone();
-    let result = async {
-        c.check_csrf(&f.csrf)?;
-        accounts::change_username(&state, &account, &f.username).await
-    }
-    .await;
+    let result = accounts::change_username(&state, &account, &f.username).await;
     let c = match result {
         Ok(_) => refreshed(&state, c)
             .await
@@ -762,11 +713,9 @@ pub(crate) async fn account_email(
 ) -> PageResult {
     let account = c.require_login()?.clone();
     let lang = c.lang;
-    let result = async {
-        c.check_csrf(&f.csrf)?;
+    let result = {
         accounts::start_email_change(&state, c.client, &account, &f.email, &f.current, lang).await
-    }
-    .await;
+    };
     Ok(match result {
         Ok(email) => account_page(c, Some(email.as_str().to_string())),
         Err(e) => account_page(c.with_error(&e), None),
@@ -775,8 +724,6 @@ pub(crate) async fn account_email(
 
 #[derive(Deserialize)]
 pub(crate) struct EmailCodeForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -790,12 +737,10 @@ pub(crate) async fn account_email_confirm(
     Form(f): Form<EmailCodeForm>,
 ) -> PageResult {
     let account = c.require_login()?.clone();
-    let result = async {
-        c.check_csrf(&f.csrf)?;
+    let result = {
         accounts::finish_email_change(&state, &account, c.session.as_deref(), &f.email, &f.code)
             .await
-    }
-    .await;
+    };
     Ok(match result {
         Ok(_) => {
             let notice = c.t("cloud-saved");
@@ -807,8 +752,6 @@ pub(crate) async fn account_email_confirm(
 
 #[derive(Deserialize)]
 pub(crate) struct PasswordForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     current: String,
     #[serde(default)]
@@ -824,8 +767,7 @@ pub(crate) async fn account_password(
     Form(f): Form<PasswordForm>,
 ) -> PageResult {
     let account = c.require_login()?.clone();
-    let result = async {
-        c.check_csrf(&f.csrf)?;
+    let result = {
         accounts::change_password(
             &state,
             &account,
@@ -835,8 +777,7 @@ pub(crate) async fn account_password(
             &f.confirm,
         )
         .await
-    }
-    .await;
+    };
     let c = match result {
         Ok(()) => {
             let notice = c.t("cloud-password-changed");
@@ -971,8 +912,6 @@ pub(crate) async fn mobile_add(
 #[derive(Deserialize)]
 pub(crate) struct AddForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     code: String,
     #[serde(default)]
     name: String,
@@ -985,11 +924,7 @@ pub(crate) async fn devices_add(
     Form(f): Form<AddForm>,
 ) -> PageResult {
     let account = c.require_login()?.clone();
-    let result = async {
-        c.check_csrf(&f.csrf)?;
-        devices::add(&state, &account, &f.code, &f.name).await
-    }
-    .await;
+    let result = devices::add(&state, &account, &f.code, &f.name).await;
     Ok(match result {
         Ok(d) => {
             let notice = t_args(
@@ -1006,8 +941,6 @@ pub(crate) async fn devices_add(
 #[derive(Deserialize)]
 pub(crate) struct RenameForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     name: String,
 }
 
@@ -1019,11 +952,7 @@ pub(crate) async fn devices_rename(
     Form(f): Form<RenameForm>,
 ) -> PageResult {
     let account = c.require_login()?.clone();
-    let result = async {
-        c.check_csrf(&f.csrf)?;
-        devices::rename(&state, &account, &serial, &f.name).await
-    }
-    .await;
+    let result = devices::rename(&state, &account, &serial, &f.name).await;
     let c = match result {
         Ok(_) => {
             let notice = c.t("cloud-saved");
@@ -1076,14 +1005,9 @@ pub(crate) async fn devices_remove(
     State(state): State<AppState>,
     c: Ctx,
     Path(serial): Path<String>,
-    Form(f): Form<CsrfForm>,
 ) -> PageResult {
     let account = c.require_login()?.clone();
-    let result = async {
-        c.check_csrf(&f.csrf)?;
-        devices::remove(&state, &account, &serial).await
-    }
-    .await;
+    let result = devices::remove(&state, &account, &serial).await;
     let c = match result {
         Ok(()) => {
             let notice = c.t("cloud-device-removed");
