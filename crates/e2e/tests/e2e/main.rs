@@ -2,6 +2,11 @@
 //! processes on loopback, with a real SMTP server and a fresh database per test (SQLite, and
 //! PostgreSQL when `REKEY_TEST_POSTGRES_URL` is set — CI sets it), walking the manual's
 //! preparation (issue 3) and recovery (issue 4) flows.
+//!
+//! Run: `REKEY_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test -p
+//! rekey-e2e` (without the variable the PostgreSQL half is skipped, loudly, outside CI). The
+//! first test builds the three programs (`cargo build --bins`); a failing test prints the tail
+//! of every process's log.
 
 mod browser;
 mod cli;
