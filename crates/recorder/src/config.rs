@@ -53,7 +53,7 @@ pub struct Args {
     pub cloud_url: String,
 
     /// The cloud's Ed25519 public key, base64url: the only key the agent trusts.
-    #[arg(long, env = "REKEY_RECORDER_CLOUD_KEY")]
+    #[arg(long, env = "REKEY_RECORDER_CLOUD_KEY", allow_hyphen_values = true)]
     pub cloud_key: String,
 
     /// The serial number printed on the recorder; without one, the recorder makes RK + 12

@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::mail::MailKind;
 use crate::state::AppState;
 use crate::store::accounts::{Account, NewAccount, email_key};
-use crate::store::codes::{CODE_TTL_SECS, Purpose};
+use crate::store::codes::{AcceptedCode, CODE_TTL_SECS, Purpose};
 use crate::store::throttle::{
     CODES_PER_ADDRESS, LOGIN_PER_ADDRESS, LOGIN_PER_NAME, VERIFICATIONS_PER_ADDRESS,
 };
@@ -93,20 +93,18 @@ pub(crate) async fn limit_verifications(state: &AppState, client: Client) -> App
     Ok(())
 }
 
-/// Checks a code without using it up (a wrong try still counts).
-async fn peek_code(
+/// Checks a code without using it up (a wrong try counts).
+async fn check_code(
     state: &AppState,
     purpose: Purpose,
     email: &Email,
     code: &EmailCode,
-) -> AppResult<()> {
-    let mut tx = state.store.db.pool.begin().await?;
-    state
+) -> AppResult<AcceptedCode> {
+    let key = email_key(email);
+    Ok(state
         .store
-        .consume_email_code(&mut tx, purpose, &email_key(email), code, state.now())
-        .await?;
-    tx.rollback().await?;
-    Ok(())
+        .check_email_code(purpose, &key, code, state.now())
+        .await?)
 }
 
 /// Sends a code of `purpose` to `email` (queued with the code in one transaction).
@@ -238,7 +236,8 @@ pub async fn check_signup_code(
     let email = parse_email(email)?;
     let code = parse_code(code)?;
     limit_verifications(state, client).await?;
-    peek_code(state, Purpose::Signup, &email, &code).await
+    check_code(state, Purpose::Signup, &email, &code).await?;
+    Ok(())
 }
 
 /// The last step of either order: the code, the agreement and (phone order) the password.
@@ -267,22 +266,16 @@ pub async fn finish_signup(
     let code = parse_code(form.code)?;
     check_agreement(form.agreed, form.agreement_version)?;
     limit_verifications(state, client).await?;
-    // Phone order: the code first (no one makes the cloud hash a password without one), then
-    // the password, all before the code is used up.
+    // Phone order: the password's rules first, then the code (no one makes the cloud hash a
+    // password without one); the code is used up only with the new account.
+    if let Some((pw, confirm)) = form.password {
+        password::check_new(pw, confirm, &[email.as_str()]).map_err(password_problem)?;
+    }
+    let accepted = check_code(state, Purpose::Signup, &email, &code).await?;
     let phone_password = match form.password {
-        Some((pw, confirm)) => {
-            password::check_new(pw, confirm, &[email.as_str()]).map_err(password_problem)?;
-            peek_code(state, Purpose::Signup, &email, &code).await?;
-            Some(hash_password(pw.to_string()).await?)
-        }
+        Some((pw, _)) => Some(hash_password(pw.to_string()).await?),
         None => None,
     };
-    let now = state.now();
-    let mut tx = state.store.db.pool.begin().await?;
-    let accepted = state
-        .store
-        .consume_email_code(&mut tx, Purpose::Signup, &email_key(&email), &code, now)
-        .await?;
     let pending: PendingSignup = accepted
         .payload
         .as_deref()
@@ -300,6 +293,9 @@ pub async fn finish_signup(
         Some(Ok(u)) => u,
         _ => free_generated_username(state).await?,
     };
+    let now = state.now();
+    let mut tx = state.store.db.pool.begin().await?;
+    state.store.mark_code_used(&mut tx, &accepted, now).await?;
     let new = NewAccount {
         username,
         email,
@@ -435,14 +431,12 @@ pub async fn finish_email_change(
     let email = parse_email(email)?;
     let code = parse_code(code)?;
     let now = state.now();
-    let mut tx = state.store.db.pool.begin().await?;
-    let key = email_key(&email);
-    let accepted = (state.store)
-        .consume_email_code(&mut tx, Purpose::ChangeEmail, &key, &code, now)
-        .await?;
+    let accepted = check_code(state, Purpose::ChangeEmail, &email, &code).await?;
     if accepted.account_id != Some(account.id) {
         return Err(Problem::bad("cloud-code-none").into());
     }
+    let mut tx = state.store.db.pool.begin().await?;
+    state.store.mark_code_used(&mut tx, &accepted, now).await?;
     state.store.set_email(&mut tx, account.id, &email).await?;
     (state.store)
         .delete_other_sessions(&mut tx, account.id, current_session)
@@ -549,28 +543,17 @@ pub async fn finish_password_reset(
     let email = parse_email(email)?;
     let code = parse_code(code)?;
     limit_verifications(state, client).await?;
-    peek_code(state, Purpose::ResetPassword, &email, &code).await?;
-    let Some(account) = state.store.account_by_email(&email).await? else {
-        return Err(Problem::bad("cloud-code-none").into());
+    let accepted = check_code(state, Purpose::ResetPassword, &email, &code).await?;
+    let account = match state.store.account_by_email(&email).await? {
+        Some(a) if accepted.account_id == Some(a.id) => a,
+        _ => return Err(Problem::bad("cloud-code-none").into()),
     };
     let identities = [account.username.as_str(), account.email.as_str()];
     password::check_new(new, confirm, &identities).map_err(password_problem)?;
     let hash = hash_password(new.to_string()).await?;
     let now = state.now();
     let mut tx = state.store.db.pool.begin().await?;
-    let accepted = state
-        .store
-        .consume_email_code(
-            &mut tx,
-            Purpose::ResetPassword,
-            &email_key(&email),
-            &code,
-            now,
-        )
-        .await?;
-    if accepted.account_id != Some(account.id) {
-        return Err(Problem::bad("cloud-code-none").into());
-    }
+    state.store.mark_code_used(&mut tx, &accepted, now).await?;
     state
         .store
         .set_password_hash(&mut tx, account.id, &hash)

@@ -22,31 +22,33 @@ pub fn register_code_hash(state: &AppState, code: &RegisterCode) -> String {
 /// Makes the device's next recovery key (sealed under the master key) and returns its epoch.
 /// The key goes live for code issuing once the recorder confirms it.
 pub async fn rotate_recovery_key(state: &AppState, device: &Device) -> anyhow::Result<u32> {
+    let epoch = next_epoch(state, device).await?;
     let mut tx = state.store.db.pool.begin().await?;
-    let epoch = rotate_in(state, &mut tx, device).await?;
+    add_key(state, &mut tx, device, epoch).await?;
     tx.commit().await?;
     Ok(epoch)
 }
 
-async fn rotate_in(
+/// The epoch the device's next key gets (read before a transaction opens; a parallel rotation
+/// to the same epoch fails on the primary key).
+async fn next_epoch(state: &AppState, device: &Device) -> anyhow::Result<u32> {
+    let newest = state.store.newest_recovery_key(device.id).await?;
+    Ok(newest.map_or(1, |k| k.epoch + 1))
+}
+
+/// Stores a fresh random recovery key of `epoch`, sealed under the master key, inside `tx`.
+async fn add_key(
     state: &AppState,
     tx: &mut sqlx::AnyConnection,
     device: &Device,
-) -> anyhow::Result<u32> {
-    let epoch = state
-        .store
-        .newest_recovery_key(device.id)
-        .await?
-        .map_or(1, |k| k.epoch + 1);
+    epoch: u32,
+) -> anyhow::Result<()> {
     let key = RecoveryKey::from_bytes(random_array());
-    let sealed = state
-        .master_key
-        .seal(&device.serial, epoch, random_array(), &key);
-    state
-        .store
+    let sealed = (state.master_key).seal(&device.serial, epoch, random_array(), &key);
+    (state.store)
         .add_recovery_key(tx, device.id, epoch, &sealed, state.now())
         .await?;
-    Ok(epoch)
+    Ok(())
 }
 
 /// Parses a register code as typed, or says what is wrong with it.
@@ -104,6 +106,7 @@ pub async fn add(state: &AppState, account: &Account, code: &str, name: &str) ->
         None => {}
     }
     let name = parse_name(name, &device.serial)?;
+    let epoch = next_epoch(state, &device).await?;
     let mut tx = state.store.db.pool.begin().await?;
     if !state
         .store
@@ -115,7 +118,7 @@ pub async fn add(state: &AppState, account: &Account, code: &str, name: &str) ->
             .into());
     }
     // A new owner gets a new recovery key: codes made with a former owner's key stop working.
-    rotate_in(state, &mut tx, &device).await?;
+    add_key(state, &mut tx, &device, epoch).await?;
     tx.commit().await?;
     tracing::info!(serial = %device.serial, account_id = account.id, "device bound");
     state.hub.push(device.id, Push::Refresh);

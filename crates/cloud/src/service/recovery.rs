@@ -99,7 +99,10 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Reads and checks a scanned recovery QR for `account`.
+/// Reads and checks a scanned recovery QR for `account`. The QR's MAC is checked with the live
+/// key, or with the key before it when the live one reached the recorder less than an hour ago
+/// (a QR shown just before a new binding's key arrived); the code is always made with the live
+/// key, which the recorder holds.
 async fn check_qr(
     state: &AppState,
     account: &Account,
@@ -114,18 +117,40 @@ async fn check_qr(
         _ => return Err(refused()),
     };
     let (key, epoch) = live_key(state, &device).await?;
-    qr.verify(&key, state.now()).map_err(|e| match e {
+    let now = state.now();
+    let mut checked = qr.verify(&key, now);
+    if matches!(checked, Err(QrError::Forged)) && epoch > 1 {
+        let live = state.store.live_recovery_key(device.id).await?;
+        let recent = live
+            .and_then(|k| k.confirmed_at)
+            .is_some_and(|t| now - t < 3600);
+        if recent && let Some(previous) = open_key(state, &device, epoch - 1).await? {
+            checked = qr.verify(&previous, now);
+        }
+    }
+    checked.map_err(|e| match e {
         QrError::Expired { .. } => Problem::bad("cloud-recover-qr-expired"),
         _ => Problem::bad("cloud-recover-qr-forged"),
     })?;
-    if state
-        .store
-        .challenge_answered(device.id, &hex(&qr.challenge.nonce))
-        .await?
-    {
+    let nonce = hex(&qr.challenge.nonce);
+    if state.store.challenge_answered(device.id, &nonce).await? {
         return Err(Problem::bad("cloud-recover-qr-used").into());
     }
     Ok((qr, device, key, epoch))
+}
+
+/// The device's recovery key of `epoch`, if it was stored and confirmed.
+async fn open_key(state: &AppState, device: &Device, epoch: u32) -> AppResult<Option<RecoveryKey>> {
+    let Some(stored) = state.store.recovery_key_of(device.id, epoch).await? else {
+        return Ok(None);
+    };
+    if stored.confirmed_at.is_none() {
+        return Ok(None);
+    }
+    let key = (state.master_key)
+        .open(&device.serial, epoch, &stored.sealed)
+        .map_err(|_| anyhow::anyhow!("a stored recovery key does not open under the master key"))?;
+    Ok(Some(key))
 }
 
 /// The mobile page's first view: which device, where the code will go.
@@ -398,16 +423,9 @@ pub async fn finish_retrieve(
     let (key, epoch) = live_key(state, &device).await?;
     check_daily_limits(state, account, &device).await?;
     let now = state.now();
-    let mut tx = state.store.db.pool.begin().await?;
     let accepted = state
         .store
-        .consume_email_code(
-            &mut tx,
-            Purpose::Retrieve,
-            &email_key(&account.email),
-            &code,
-            now,
-        )
+        .check_email_code(Purpose::Retrieve, &email_key(&account.email), &code, now)
         .await?;
     let asked: Option<RetrieveRequest> = accepted
         .payload
@@ -420,6 +438,8 @@ pub async fn finish_retrieve(
         // The code was sent for another device or other dates.
         return Err(Problem::bad("cloud-retrieve-code-mismatch").into());
     }
+    let mut tx = state.store.db.pool.begin().await?;
+    state.store.mark_code_used(&mut tx, &accepted, now).await?;
     let seq = state
         .store
         .allocate_seq(&mut tx, device.id)

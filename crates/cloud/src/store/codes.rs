@@ -94,6 +94,8 @@ impl CodeError {
 /// A code that was accepted.
 #[derive(Debug, Clone)]
 pub struct AcceptedCode {
+    /// Its row.
+    pub id: i64,
     /// The account it was issued for, if any.
     pub account_id: Option<i64>,
     /// What was stored with it (e.g. a pending sign-up).
@@ -166,13 +168,13 @@ impl Store {
         Ok(code)
     }
 
-    /// Checks a typed code and marks it used inside `tx`, so that it is used only if what it
-    /// authorizes commits too. Each try first takes one of the code's [`MAX_FAILED_ATTEMPTS`]
-    /// in a single conditional update (outside `tx`, so it survives a rollback, and atomic, so
-    /// parallel guesses cannot share a try); a right code gives its try back.
-    pub async fn consume_email_code(
+    /// Checks a typed code, before any transaction is open. Each try first takes one of the
+    /// code's [`MAX_FAILED_ATTEMPTS`] in a single conditional update (atomic, so parallel
+    /// guesses cannot share a try); a right code gives its try back. The code stays unused:
+    /// [`Store::mark_code_used`] uses it up inside the transaction of what it authorizes, so a
+    /// request never holds a transaction while it waits for another pooled connection.
+    pub async fn check_email_code(
         &self,
-        tx: &mut sqlx::AnyConnection,
         purpose: Purpose,
         email_key: &str,
         typed: &EmailCode,
@@ -180,7 +182,7 @@ impl Store {
     ) -> Result<AcceptedCode, CodeError> {
         let pool = &self.db.pool;
         let row = sqlx::query(
-            "SELECT id, account_id, code_hash, payload, expires_at, failed_attempts, used_at FROM email_codes
+            "SELECT id, account_id, code_hash, payload, expires_at, used_at FROM email_codes
              WHERE purpose = $1 AND email_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1",
         )
         .bind(purpose.as_str())
@@ -190,11 +192,8 @@ impl Store {
         .ok_or(CodeError::NoCode)?;
         let id: i64 = row.try_get("id")?;
         let stored: String = row.try_get("code_hash")?;
-        let matches = bool::from(
-            stored
-                .as_bytes()
-                .ct_eq(self.code_hash(purpose, email_key, typed).as_bytes()),
-        );
+        let expected = self.code_hash(purpose, email_key, typed);
+        let matches = bool::from(stored.as_bytes().ct_eq(expected.as_bytes()));
         if row.try_get::<Option<i64>, _>("used_at")?.is_some() {
             return Err(if matches {
                 CodeError::Used
@@ -229,19 +228,32 @@ impl Store {
             .bind(id)
             .execute(pool)
             .await?;
-        // The first statement of `tx` is this write (see `issue_email_code`).
+        Ok(AcceptedCode {
+            id,
+            account_id: row.try_get("account_id")?,
+            payload: row.try_get("payload")?,
+        })
+    }
+
+    /// Uses up a checked code inside `tx`, so that it is used only if what it authorizes
+    /// commits too; [`CodeError::Used`] if a parallel request used it first. Make this the
+    /// first statement of `tx`: on SQLite the transaction then holds the write lock from its
+    /// start and never has to upgrade a read snapshot (which fails at once under load).
+    pub async fn mark_code_used(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        code: &AcceptedCode,
+        now: i64,
+    ) -> Result<(), CodeError> {
         let updated =
             sqlx::query("UPDATE email_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
                 .bind(now)
-                .bind(id)
+                .bind(code.id)
                 .execute(&mut *tx)
                 .await?;
         if updated.rows_affected() != 1 {
             return Err(CodeError::Used);
         }
-        Ok(AcceptedCode {
-            account_id: row.try_get("account_id")?,
-            payload: row.try_get("payload")?,
-        })
+        Ok(())
     }
 }

@@ -302,6 +302,16 @@ impl Store {
         self.recovery_key_where(device_id, "").await
     }
 
+    /// The recovery key of one epoch.
+    pub async fn recovery_key_of(
+        &self,
+        device_id: i64,
+        epoch: u32,
+    ) -> Result<Option<StoredKey>, StoreError> {
+        self.recovery_key_where(device_id, &format!("AND epoch = {epoch}"))
+            .await
+    }
+
     /// The newest recovery key the recorder confirmed: the one codes are issued with.
     pub async fn live_recovery_key(&self, device_id: i64) -> Result<Option<StoredKey>, StoreError> {
         self.recovery_key_where(device_id, "AND confirmed_at IS NOT NULL")

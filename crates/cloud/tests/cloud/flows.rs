@@ -1101,3 +1101,40 @@ pub async fn registration_qr_link_asks_for_login_first(app: TestApp) {
         .await;
     assert!(shows(&body, "From QR was added."), "{body}");
 }
+
+pub async fn concurrent_signups_do_not_block_each_other(app: TestApp) {
+    // More parallel sign-ups than the pool has connections: none may wait on another.
+    let emails: Vec<String> = (0..8).map(|i| format!("crowd{i}@example.com")).collect();
+    for email in &emails {
+        let (status, body) = app
+            .api(
+                "POST",
+                "/signup/code",
+                None,
+                json!({"email": email, "region": "jp"}),
+            )
+            .await;
+        assert_eq!(status, 202, "{body}");
+    }
+    let mut codes = Vec::new();
+    for email in &emails {
+        codes.push(app.smtp.nth_for(email, 1).await.code());
+    }
+    let signups = emails.iter().zip(&codes).map(|(email, code)| {
+        app.api(
+            "POST",
+            "/signup",
+            None,
+            json!({"email": email, "code": code, "password": PW, "agreement_version": "2026-11"}),
+        )
+    });
+    let results = futures_util::future::join_all(signups).await;
+    for (status, body) in &results {
+        assert_eq!(*status, 201, "{body}");
+    }
+    let names: std::collections::HashSet<&str> = results
+        .iter()
+        .map(|(_, b)| b["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 8, "every account got its own user name");
+}

@@ -71,9 +71,22 @@ fn verify(
     pending: Option<&Challenge>,
     last_used_seq: u32,
 ) -> Result<rekey_proto::Accepted, CodeError> {
+    let key = rec.recovery_key.as_ref().expect("the recorder holds a key");
+    verify_with(&rec.serial, key, code, app, pending, last_used_seq)
+}
+
+/// What a recorder holding `key` would say of `code`.
+fn verify_with(
+    serial: &Serial,
+    key: &rekey_proto::RecoveryKey,
+    code: &TemporaryPassword,
+    app: &TestApp,
+    pending: Option<&Challenge>,
+    last_used_seq: u32,
+) -> Result<rekey_proto::Accepted, CodeError> {
     code.verify(&VerifyContext {
-        serial: &rec.serial,
-        key: rec.recovery_key.as_ref().unwrap(),
+        serial,
+        key,
         last_used_seq,
         today: app.clock.now_utc().date(),
         now: app.clock.now(),
@@ -444,13 +457,44 @@ pub async fn a_removed_recorder_gets_no_more_codes(app: TestApp) {
     rec.process_until(|m| matches!(m, CloudMessage::RecoveryKey { epoch: 3, .. }))
         .await;
     rec.heartbeat(app.clock.now()).await;
-    let forged_by_old_key = RecoveryQr::new(
+    // A QR the recorder showed just before the new key arrived (made with the key before it) is
+    // still accepted for an hour, but the code is made with the new key only.
+    let old_challenge = challenge(&app, "admin@shop.example", 31);
+    let shown_before = RecoveryQr::new(
         &old_key,
         Serial::parse("NVR0105").unwrap(),
-        challenge(&app, "admin@shop.example", 31),
+        old_challenge.clone(),
     )
     .to_url(&rekey_proto::CloudBase::parse(&app.base).unwrap());
-    let (_, page) = other.get(&path_of(&forged_by_old_key)).await;
+    let (_, page) = other.get(&path_of(&shown_before)).await;
+    assert!(page.contains(r#"id="device-name">Resold<"#), "{page}");
+    let (_, _, page) = other
+        .post(
+            &path_of(&shown_before),
+            "/m/recover",
+            &[("qr", &shown_before)],
+        )
+        .await;
+    assert!(page.contains(r#"id="sent""#), "{page}");
+    let code = password_in(&app.smtp.nth_for("admin@shop.example", 1).await.body);
+    assert!(
+        verify(&rec, &code, &app, Some(&old_challenge), 0).is_ok(),
+        "the recorder's new key accepts it"
+    );
+    let by_former_key = verify_with(&rec.serial, &old_key, &code, &app, Some(&old_challenge), 0);
+    assert!(
+        matches!(by_former_key, Err(CodeError::Wrong)),
+        "the former key does not"
+    );
+    // An hour later, a QR made with the former key is refused.
+    app.clock.advance(3601);
+    let late = RecoveryQr::new(
+        &old_key,
+        Serial::parse("NVR0105").unwrap(),
+        challenge(&app, "admin@shop.example", 33),
+    )
+    .to_url(&rekey_proto::CloudBase::parse(&app.base).unwrap());
+    let (_, page) = other.get(&path_of(&late)).await;
     assert!(
         shows(
             &page,
