@@ -521,13 +521,7 @@ pub async fn register_code_errors_and_one_account_per_recorder(app: TestApp) {
     let i = (0..11).find(|&i| swapped[i] != swapped[i + 1]).unwrap();
     swapped.swap(i, i + 1);
     let swapped: String = swapped.into_iter().collect();
-    let (_, _, body) = app
-        .post(
-            "/devices",
-            "/devices/add",
-            &[("code", &swapped), ("name", "x")],
-        )
-        .await;
+    let body = app.add_device(&swapped, "x").await;
     assert!(
         shows(&body, "The register code has a typing mistake"),
         "{body}"
@@ -536,46 +530,22 @@ pub async fn register_code_errors_and_one_account_per_recorder(app: TestApp) {
         body.contains(&format!(r#"value="{swapped}""#)),
         "the typed code is kept"
     );
-    let (_, _, body) = app
-        .post(
-            "/devices",
-            "/devices/add",
-            &[("code", "ABC"), ("name", "x")],
-        )
-        .await;
+    let body = app.add_device("ABC", "x").await;
     assert!(
         shows(&body, "A register code has 12 letters and digits"),
         "{body}"
     );
     // A well-formed code no recorder has.
     let unknown = rekey_proto::RegisterCode::from_random([9; 7]).compact();
-    let (_, _, body) = app
-        .post(
-            "/devices",
-            "/devices/add",
-            &[("code", &unknown), ("name", "x")],
-        )
-        .await;
+    let body = app.add_device(&unknown, "x").await;
     assert!(
         shows(&body, "No recorder has this register code."),
         "{body}"
     );
 
-    let (_, _, body) = app
-        .post(
-            "/devices",
-            "/devices/add",
-            &[("code", &code), ("name", "Office")],
-        )
-        .await;
+    let body = app.add_device(&code, "Office").await;
     assert!(shows(&body, "Office was added."), "{body}");
-    let (_, _, body) = app
-        .post(
-            "/devices",
-            "/devices/add",
-            &[("code", &code), ("name", "Office")],
-        )
-        .await;
+    let body = app.add_device(&code, "Office").await;
     assert!(shows(&body, "already in your devices"), "{body}");
 
     // A second account with the same code: told it is registered elsewhere, not to whom.
@@ -583,13 +553,7 @@ pub async fn register_code_errors_and_one_account_per_recorder(app: TestApp) {
     other
         .signup_pc("intruder", "intruder@example.com", PW)
         .await;
-    let (_, _, body) = other
-        .post(
-            "/devices",
-            "/devices/add",
-            &[("code", &code), ("name", "Mine now")],
-        )
-        .await;
+    let body = other.add_device(&code, "Mine now").await;
     assert!(
         shows(
             &body,
@@ -626,12 +590,7 @@ pub async fn rename_and_remove_give_a_new_register_code(app: TestApp) {
     app.signup_pc("rokuro", "rokuro@example.com", PW).await;
     let mut rec = device::connect(&app.base, "NVR0004", &device_key(4)).await;
     let old_code = rec.register_code();
-    app.post(
-        "/devices",
-        "/devices/add",
-        &[("code", &old_code), ("name", "Garage")],
-    )
-    .await;
+    app.add_device(&old_code, "Garage").await;
     rec.process_until(|m| {
         matches!(
             m,
@@ -677,24 +636,12 @@ pub async fn rename_and_remove_give_a_new_register_code(app: TestApp) {
     assert_ne!(new_code, old_code);
     assert!(!devices_page(&app).await.contains("NVR0004"));
     // The old code no longer binds it; the new one does, and rotates the key again.
-    let (_, _, body) = app
-        .post(
-            "/devices",
-            "/devices/add",
-            &[("code", &old_code), ("name", "x")],
-        )
-        .await;
+    let body = app.add_device(&old_code, "x").await;
     assert!(
         shows(&body, "No recorder has this register code."),
         "{body}"
     );
-    let (_, _, body) = app
-        .post(
-            "/devices",
-            "/devices/add",
-            &[("code", &new_code), ("name", "Again")],
-        )
-        .await;
+    let body = app.add_device(&new_code, "Again").await;
     assert!(shows(&body, "Again was added."), "{body}");
     rec.process_until(|m| {
         matches!(m, CloudMessage::RecoveryKey { .. }) && rec_epoch_at_least(m, 3)

@@ -221,6 +221,12 @@ impl TestApp {
         (status, location, r.text().await.unwrap_or_default())
     }
 
+    /// "+ Add Device" on My Cloud Devices; returns the page.
+    pub async fn add_device(&self, code: &str, name: &str) -> String {
+        let fields = [("code", code), ("name", name)];
+        self.post("/devices", "/devices/add", &fields).await.2
+    }
+
     /// Signs up in the PC order and stays logged in; returns the e-mail address.
     pub async fn signup_pc(&self, username: &str, email: &str, password: &str) {
         let before = self.smtp.count_for(email);
