@@ -1,6 +1,6 @@
 //! Activation, login, logout, throttling and the users page.
 
-use crate::support::{PASSWORD, TestCloud, spawn_recorder};
+use crate::support::{PASSWORD, RecorderForms, TestCloud, spawn_recorder};
 
 #[tokio::test]
 async fn every_page_leads_to_activation_until_the_admin_password_is_set() {

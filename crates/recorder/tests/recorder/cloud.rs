@@ -6,8 +6,8 @@ use rekey_recorder::agent::{AgentError, Connection};
 use rekey_web::random_array;
 
 use crate::support::{
-    PASSWORD, Seen, TestCloud, decode_qr, enable_cloud, online_recorder, register_code,
-    spawn_recorder, spawn_recorder_in,
+    PASSWORD, RecorderForms, Seen, TestCloud, decode_qr, enable_cloud, online_recorder,
+    register_code, spawn_recorder, spawn_recorder_in,
 };
 
 #[tokio::test]

@@ -7,8 +7,8 @@ use rekey_web::random_array;
 use time::{Date, Duration as Days, UtcOffset};
 
 use crate::support::{
-    Browser, PASSWORD, Seen, TestCloud, TestRecorder, decode_qr, online_recorder, spawn_recorder,
-    spawn_recorder_in,
+    Browser, PASSWORD, RecorderForms, Seen, TestCloud, TestRecorder, decode_qr, online_recorder,
+    spawn_recorder, spawn_recorder_in,
 };
 
 const NEW_PASSWORD: &str = "shiro-kuma-no-uta-9";

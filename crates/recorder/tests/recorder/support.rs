@@ -422,189 +422,36 @@ impl TestRecorder {
 
     /// A browser for this recorder.
     pub fn browser(&self) -> Browser {
-        Browser::new(&self.url)
+        Browser::following_redirects(&self.url)
     }
 }
 
 // ---------------------------------------------------------------- the browser
 
-/// An HTTP client that keeps cookies and follows redirects, as a browser would.
-#[derive(Debug, Clone)]
-pub struct Browser {
-    base: String,
-    client: reqwest::Client,
-}
+pub use rekey_testkit::{Browser, Page, decode_qr};
 
-/// A response's status, final URL and body.
-#[derive(Debug)]
-pub struct Page {
-    /// The HTTP status.
-    pub status: u16,
-    /// The URL after redirects.
-    pub url: String,
-    /// The body.
-    pub body: String,
-}
-
-impl Page {
-    /// The page's CSRF token.
-    pub fn csrf(&self) -> String {
-        let marker = "name=\"csrf\" value=\"";
-        let start = self.body.find(marker).expect("a form with a CSRF token") + marker.len();
-        let end = self.body[start..].find('"').expect("end of token") + start;
-        self.body[start..end].to_owned()
-    }
-
-    /// The text inside the element with `id`, if any (tags stripped).
-    pub fn text_of(&self, id: &str) -> Option<String> {
-        let marker = format!("id=\"{id}\"");
-        let at = self.body.find(&marker)?;
-        let open_end = self.body[at..].find('>')? + at + 1;
-        let tag_start = self.body[..at].rfind('<')?;
-        let tag: String = self.body[tag_start + 1..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect();
-        let close = self.body[open_end..].find(&format!("</{tag}>"))? + open_end;
-        let inner = &self.body[open_end..close];
-        let mut out = String::new();
-        let mut in_tag = false;
-        for c in inner.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' => in_tag = false,
-                c if !in_tag => out.push(c),
-                _ => {}
-            }
-        }
-        Some(unescape(out.trim()))
-    }
-
-    /// The page path (without query).
-    pub fn path(&self) -> String {
-        let after = self
-            .url
-            .split_once("://")
-            .map_or(self.url.as_str(), |(_, r)| r);
-        let path = after.find('/').map_or("/", |i| &after[i..]);
-        path.split('?').next().unwrap_or("/").to_owned()
-    }
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-impl Browser {
-    /// A fresh browser (no cookies).
-    pub fn new(base: &str) -> Self {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .build()
-            .expect("http client");
-        Self {
-            base: base.to_owned(),
-            client,
-        }
-    }
-
-    async fn page(res: reqwest::Response) -> Page {
-        let status = res.status().as_u16();
-        let url = res.url().to_string();
-        let body = res.text().await.expect("body");
-        Page { status, url, body }
-    }
-
-    /// GET a page.
-    pub async fn get(&self, path: &str) -> Page {
-        Self::page(
-            self.client
-                .get(format!("{}{path}", self.base))
-                .send()
-                .await
-                .expect("GET"),
-        )
-        .await
-    }
-
-    /// GET raw bytes with the content type.
-    pub async fn get_bytes(&self, path: &str) -> (u16, Option<String>, Vec<u8>) {
-        let res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("GET");
-        let status = res.status().as_u16();
-        let ct = res
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        (status, ct, res.bytes().await.expect("bytes").to_vec())
-    }
-
-    /// POST a form.
-    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        Self::page(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .form(fields)
-                .send()
-                .await
-                .expect("POST"),
-        )
-        .await
-    }
-
-    /// GET the page `form_page`, then POST `fields` plus its CSRF token to `action`.
-    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
-        let page = self.get(form_page).await;
-        let csrf = page.csrf();
-        let mut all = vec![("csrf", csrf.as_str())];
-        all.extend_from_slice(fields);
-        self.post(action, &all).await
-    }
-
+/// The recorder's own forms, for a test browser.
+pub trait RecorderForms {
     /// Sets the admin password on first start.
-    pub async fn activate(&self, password: &str, email: &str) -> Page {
-        self.submit(
-            "/activate",
-            "/activate",
-            &[
-                ("password", password),
-                ("confirm", password),
-                ("email", email),
-            ],
-        )
-        .await
-    }
-
+    async fn activate(&self, password: &str, email: &str) -> Page;
     /// Logs in.
-    pub async fn login(&self, user: &str, password: &str) -> Page {
-        self.submit(
-            "/login",
-            "/login",
-            &[("username", user), ("password", password)],
-        )
-        .await
-    }
+    async fn login(&self, user: &str, password: &str) -> Page;
 }
 
-/// Decodes the single QR code in a PNG.
-pub fn decode_qr(png: &[u8]) -> String {
-    let img = image::load_from_memory(png).expect("a PNG").to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(img);
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1, "exactly one QR code");
-    let (_, content) = grids[0].decode().expect("QR decodes");
-    content
+impl RecorderForms for Browser {
+    async fn activate(&self, password: &str, email: &str) -> Page {
+        let fields = [
+            ("password", password),
+            ("confirm", password),
+            ("email", email),
+        ];
+        self.submit("/activate", "/activate", &fields).await
+    }
+
+    async fn login(&self, user: &str, password: &str) -> Page {
+        let fields = [("username", user), ("password", password)];
+        self.submit("/login", "/login", &fields).await
+    }
 }
 
 /// An activated recorder with the admin logged in, the cloud enabled and online.
