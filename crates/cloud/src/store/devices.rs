@@ -299,7 +299,7 @@ impl Store {
         &self,
         device_id: i64,
     ) -> Result<Option<StoredKey>, StoreError> {
-        self.recovery_key_where(device_id, "").await
+        self.recovery_key_where(device_id, "", None).await
     }
 
     /// The recovery key of one epoch.
@@ -308,27 +308,32 @@ impl Store {
         device_id: i64,
         epoch: u32,
     ) -> Result<Option<StoredKey>, StoreError> {
-        self.recovery_key_where(device_id, &format!("AND epoch = {epoch}"))
+        self.recovery_key_where(device_id, "AND epoch = $2", Some(epoch))
             .await
     }
 
     /// The newest recovery key the recorder confirmed: the one codes are issued with.
     pub async fn live_recovery_key(&self, device_id: i64) -> Result<Option<StoredKey>, StoreError> {
-        self.recovery_key_where(device_id, "AND confirmed_at IS NOT NULL")
+        self.recovery_key_where(device_id, "AND confirmed_at IS NOT NULL", None)
             .await
     }
 
+    /// The newest key matching `filter` (a constant SQL fragment; `$2` is `epoch` if given).
     async fn recovery_key_where(
         &self,
         device_id: i64,
-        filter: &str,
+        filter: &'static str,
+        epoch: Option<u32>,
     ) -> Result<Option<StoredKey>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let query = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT epoch, sealed, confirmed_at FROM recovery_keys WHERE device_id = $1 {filter} ORDER BY epoch DESC LIMIT 1"
         )))
-        .bind(device_id)
-        .fetch_optional(&self.db.pool)
-        .await?;
+        .bind(device_id);
+        let query = match epoch {
+            Some(e) => query.bind(i64::from(e)),
+            None => query,
+        };
+        let row = query.fetch_optional(&self.db.pool).await?;
         Ok(match row {
             Some(r) => Some(StoredKey {
                 epoch: u32::try_from(r.try_get::<i64, _>("epoch")?).unwrap_or(0),
