@@ -556,6 +556,11 @@ pub async fn cloud(
             .last_error
             .filter(|_| state.enabled)
             .map(|e| lang.t(e.message_key())),
+        register_link: state
+            .register_code
+            .as_deref()
+            .and_then(|c| RegisterCode::parse(c).ok())
+            .map(|code| RegistrationQr { code }.to_url(&app.config.cloud_base)),
         register_code: state
             .register_code
             .as_deref()
@@ -840,7 +845,8 @@ async fn recovery_page(
     let qr = recovery::pending_qr_url(app)
         .await
         .map_err(|e| req.err(e))?
-        .map(|(_, c)| QrInfo {
+        .map(|(url, c)| QrInfo {
+            url,
             masked_email: c.email.masked(),
             expires: lang.t_args(
                 "rec-recovery-expires",

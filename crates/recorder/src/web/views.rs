@@ -72,6 +72,8 @@ pub struct CloudPage {
     pub status_code: &'static str,
     pub last_error: Option<String>,
     pub register_code: Option<String>,
+    /// The registration QR's URL, for opening it on the device showing this page.
+    pub register_link: Option<String>,
     pub bound: bool,
     pub drift: Option<String>,
     pub has_recovery_key: bool,
@@ -140,6 +142,8 @@ pub struct RecoveryPage {
 /// The recovery QR's caption.
 #[derive(Debug, Clone)]
 pub struct QrInfo {
+    /// The recovery QR's URL, for opening it on the device showing this page.
+    pub url: String,
     pub masked_email: String,
     pub expires: String,
 }

@@ -57,6 +57,8 @@ async fn enabling_the_cloud_brings_it_online_with_the_register_code_and_its_qr()
         RegistrationQr { code: code.clone() }.to_url(&cloud.base)
     );
     assert!(url.contains(&code.compact()));
+    // The same address as a link, for a browser on the phone or this PC.
+    assert_eq!(page.attr_of("register-link", "href"), Some(url.clone()));
     // The QR needs a login.
     let stranger = rec.browser();
     let (_, ct, _) = stranger.get_bytes("/network/cloud/qr.png").await;

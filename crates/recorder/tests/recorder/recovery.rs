@@ -128,6 +128,11 @@ async fn a_registered_address_is_used_masked_and_the_qr_carries_a_verifiable_cha
             .is_some_and(|e| e.starts_with('o'))
     );
     let (_, _, png) = anon.get_bytes("/recovery/qr.png").await;
+    assert_eq!(
+        p.attr_of("recovery-link", "href"),
+        Some(decode_qr(&png)),
+        "the QR's address as a link"
+    );
     let qr = RecoveryQr::parse(&decode_qr(&png)).expect("recovery QR");
     use rekey_web::Clock;
     qr.verify(&key, rec.clock.now())

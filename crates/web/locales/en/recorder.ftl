@@ -150,3 +150,4 @@ rec-reason-not-yet-valid = not yet valid
 rec-reason-expired = expired
 rec-reason-challenge-expired = request expired
 rec-reason-challenge-replaced = earlier request
+rec-open-here = Using the browser on your phone or on this PC? Open the link instead of scanning.

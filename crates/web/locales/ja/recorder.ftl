@@ -150,3 +150,4 @@ rec-reason-not-yet-valid = 有効期間前
 rec-reason-expired = 期限切れ
 rec-reason-challenge-expired = 要求の期限切れ
 rec-reason-challenge-replaced = 以前の要求
+rec-open-here = スマートフォンやこの PC のブラウザーで表示している場合は、読み取る代わりにこのリンクを開いてください。
