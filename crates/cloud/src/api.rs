@@ -485,7 +485,7 @@ async fn retrieve(
     )
     .await
     .map_err(|e| caller.fail(e))?;
-    Ok(Json(json!({ "password": r.password.to_string(), "from": r.from.to_string(), "to": r.to.to_string() })).into_response())
+    Ok(Json(json!({ "password": r.password.to_string(), "from": r.from.to_string(), "to": r.to.to_string(), "key_pending": r.key_pending })).into_response())
 }
 
 async fn not_found(caller: Caller) -> ApiError {

@@ -405,6 +405,9 @@ pub struct Retrieved {
     pub from: Date,
     /// Last valid date.
     pub to: Date,
+    /// The recorder has not confirmed the key of its newest binding yet: the code is made with
+    /// the key it holds now and stops working when the new key reaches it.
+    pub key_pending: bool,
 }
 
 /// "Retrieve": with the e-mailed code, issues a date-window temporary password.
@@ -470,5 +473,12 @@ pub async fn finish_retrieve(
     count_daily(state, account, &device).await;
     state.mail_wake.notify_one();
     tracing::info!(serial = %device.serial, account_id = account.id, seq, "date-window temporary password issued");
-    Ok(Retrieved { password, from, to })
+    let newest = state.store.newest_recovery_key(device.id).await?;
+    let key_pending = newest.is_some_and(|k| k.epoch != epoch);
+    Ok(Retrieved {
+        password,
+        from,
+        to,
+        key_pending,
+    })
 }

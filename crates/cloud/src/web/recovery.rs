@@ -166,6 +166,7 @@ struct RetrievePage {
     sent_to: String,
     valid_line: String,
     password: Option<String>,
+    key_pending: bool,
 }
 
 async fn retrieve_view(
@@ -214,6 +215,7 @@ async fn retrieve_view(
         from,
         to,
         password: None,
+        key_pending: false,
         c,
     };
     render(&page, lang)
@@ -297,6 +299,7 @@ pub(crate) async fn retrieve(
                     ],
                 ),
                 password: Some(r.password.to_string()),
+                key_pending: r.key_pending,
                 c,
             };
             Ok(render(&page, lang))

@@ -65,4 +65,5 @@ on_both_backends!(
     pc_path_retrieves_a_date_window_code,
     daily_limits_say_when_the_next_code_is_possible,
     a_removed_recorder_gets_no_more_codes,
+    a_code_retrieved_before_the_new_key_arrives_says_so,
 );

@@ -350,6 +350,10 @@ pub async fn pc_path_retrieves_a_date_window_code(app: TestApp) {
         .unwrap_or_else(|| panic!("the password is shown: {page}"));
     assert_eq!(shown.len(), 19, "grouped XXXX-XXXX-XXXX-XXXX: {shown}");
     assert!(shows(&page, "set a new password right away"), "{page}");
+    assert!(
+        !page.contains(r#"id="key-pending""#),
+        "the recorder holds the key: {page}"
+    );
     let accepted = verify(
         &rec,
         &TemporaryPassword::parse(&shown).unwrap(),
@@ -512,5 +516,55 @@ pub async fn a_removed_recorder_gets_no_more_codes(app: TestApp) {
     assert!(
         page.contains(r#"id="device-name">Resold<"#),
         "the new owner's QR works: {page}"
+    );
+}
+
+pub async fn a_code_retrieved_before_the_new_key_arrives_says_so(app: TestApp) {
+    app.signup_pc("hachi", "hachi@example.com", PW).await;
+    let mut rec = device::connect(
+        &app.base,
+        "NVR0106",
+        &DeviceSigningKey::from_seed([106; 32]),
+    )
+    .await;
+    rec.process_until(|m| matches!(m, CloudMessage::RecoveryKey { epoch: 1, .. }))
+        .await;
+    rec.heartbeat(app.clock.now()).await;
+    // Bound, but the recorder does not take the new key (as if it went offline at once).
+    let body = app.add_device(&rec.register_code(), "Kiosk").await;
+    assert!(shows(&body, "Kiosk was added."), "{body}");
+    let today = app.clock.now_utc().date().to_string();
+    let before = app.smtp.count_for("hachi@example.com");
+    app.post(
+        "/devices/NVR0106/retrieve",
+        "/devices/NVR0106/retrieve/code",
+        &[("from", &today), ("to", &today)],
+    )
+    .await;
+    let code = app
+        .smtp
+        .nth_for("hachi@example.com", before + 1)
+        .await
+        .code();
+    let (_, _, page) = app
+        .post(
+            "/devices/NVR0106/retrieve",
+            "/devices/NVR0106/retrieve",
+            &[("from", &today), ("to", &today), ("code", &code)],
+        )
+        .await;
+    assert!(page.contains(r#"id="key-pending""#), "{page}");
+    let shown = crate::support::between(&page, r#"id="temporary-password" class="code-big">"#, "<")
+        .unwrap();
+    // Made with the key the recorder holds now, so it works until the new one arrives.
+    assert!(
+        verify(
+            &rec,
+            &TemporaryPassword::parse(&shown).unwrap(),
+            &app,
+            None,
+            0
+        )
+        .is_ok()
     );
 }
