@@ -15,7 +15,7 @@ mod preparation;
 mod recovery;
 mod steps;
 
-/// Runs each flow on SQLite and on PostgreSQL; attributes (such as `#[ignore]`) carry over.
+/// Runs each flow on SQLite and on PostgreSQL; attributes written before a flow carry over.
 macro_rules! on_both_backends {
     ($module:ident: $($(#[$meta:meta])* $name:ident),* $(,)?) => {
         mod sqlite {
