@@ -41,7 +41,12 @@ pub struct Ctx {
     pub error: Option<String>,
 }
 
-/// A CSRF token made for this request by [`ensure_csrf_cookie`].
+/// The session the CSRF guard found for this request's cookie (so that [`Ctx`] need not look
+/// it up again).
+#[derive(Debug, Clone)]
+struct LookedUpSession(Option<crate::store::sessions::Session>);
+
+/// A CSRF token made for this request by [`csrf_guard`].
 #[derive(Debug, Clone)]
 struct FreshCsrf(String);
 
@@ -74,10 +79,13 @@ impl FromRequestParts<AppState> for Ctx {
             error: None,
         };
         if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
-            let found = state.store.session(&token, state.now()).await;
-            let found = match found {
-                Ok(f) => f,
-                Err(e) => return Err(page_error(lang, e.into())),
+            // The CSRF guard looked the session up already for a form; reuse its answer.
+            let found = match parts.extensions.get::<LookedUpSession>() {
+                Some(LookedUpSession(found)) => found.clone(),
+                None => match state.store.session(&token, state.now()).await {
+                    Ok(f) => f,
+                    Err(e) => return Err(page_error(lang, e.into())),
+                },
             };
             if let Some(session) = found {
                 match state.store.account_by_id(session.account_id).await {
@@ -183,12 +191,19 @@ pub async fn csrf_guard(
         .map(|c| c.value().to_string())
         .filter(|v| !v.is_empty());
     if request.method() == axum::http::Method::POST {
-        let expected = match jar.get(SESSION_COOKIE) {
-            Some(session) => match state.store.session(session.value(), state.now()).await {
-                Ok(Some(s)) => Some(s.csrf),
-                Ok(None) => cookie_token.clone().map(CsrfToken::from_stored),
+        let session = match jar.get(SESSION_COOKIE) {
+            Some(token) => match state.store.session(token.value(), state.now()).await {
+                Ok(found) => {
+                    let looked_up = LookedUpSession(found.clone());
+                    request.extensions_mut().insert(looked_up);
+                    found
+                }
                 Err(e) => return page_error(lang, e.into()),
             },
+            None => None,
+        };
+        let expected = match session {
+            Some(s) => Some(s.csrf),
             None => cookie_token.clone().map(CsrfToken::from_stored),
         };
         let (parts, body) = request.into_parts();
