@@ -154,20 +154,21 @@ mod tests {
     }
 }
 
-/// A device name as its owner gave it: 1 to 64 characters, no control characters.
+/// A device name as its owner gave it: 1 to 64 characters, no control or invisible formatting
+/// characters (bidirectional controls would make it read differently in a mail).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceName(String);
 
 /// Why a device name was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("a device name has 1 to 64 characters and no control characters")]
+#[error("a device name has 1 to 64 characters and no control or invisible characters")]
 pub struct DeviceNameError;
 
 impl DeviceName {
     /// Parses a name (surrounding spaces trimmed).
     pub fn parse(input: &str) -> Result<Self, DeviceNameError> {
         let s = input.trim();
-        if s.is_empty() || s.chars().count() > 64 || s.chars().any(char::is_control) {
+        if s.is_empty() || s.chars().count() > 64 || rekey_proto::text::has_invisible(s) {
             return Err(DeviceNameError);
         }
         Ok(Self(s.to_string()))

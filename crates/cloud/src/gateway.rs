@@ -126,15 +126,9 @@ async fn receive_within(
 }
 
 /// Connections per client address per hour (a recorder backs off to one a minute).
-const HANDSHAKES_PER_ADDRESS: Limit = Limit {
-    limit: 600,
-    window_secs: 3600,
-};
+const HANDSHAKES_PER_ADDRESS: Limit = Limit::per_window(600, 3600);
 /// New serials enrolled per client address per hour.
-const ENROLMENTS_PER_ADDRESS: Limit = Limit {
-    limit: 20,
-    window_secs: 3600,
-};
+const ENROLMENTS_PER_ADDRESS: Limit = Limit::per_window(20, 3600);
 
 async fn serve(state: AppState, mut socket: WebSocket, ip: IpAddr) -> anyhow::Result<()> {
     let limited = |key: String, limit: Limit| {

@@ -36,9 +36,9 @@ impl Email {
             && !local.starts_with('.')
             && !local.ends_with('.')
             && !local.contains("..")
-            && local
-                .chars()
-                .all(|c| !c.is_control() && !c.is_whitespace() && !"@<>()[]\\,;:\"".contains(c));
+            && local.chars().all(|c| {
+                !crate::text::is_invisible(c) && !c.is_whitespace() && !"@<>()[]\\,;:\"".contains(c)
+            });
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -52,6 +52,13 @@ impl Email {
             return Err(EmailError::Shape);
         }
         Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    /// The key the address is compared under: [folded](crate::text::fold) (NFKC and lower
+    /// case), so that a look-alike such as `\u{212A}ate@example.com` (KELVIN SIGN) is the same
+    /// address as `kate@example.com`. Mail goes to an address as stored, never to a look-alike.
+    pub fn key(&self) -> String {
+        crate::text::fold(&self.0)
     }
 
     /// The address as text.
@@ -127,5 +134,9 @@ mod tests {
             assert!(Email::parse(bad).is_err(), "{bad:?}");
         }
         assert_eq!(Email::parse("a@example.com\nb"), Err(EmailError::Shape));
+        assert_eq!(
+            Email::parse("a\u{202E}moc@example.com"),
+            Err(EmailError::Shape)
+        );
     }
 }

@@ -20,6 +20,7 @@ mod register_code;
 mod serial;
 pub mod symbols;
 mod temporary_password;
+pub mod text;
 mod transcript;
 
 pub use email::{EMAIL_MAX_LEN, Email, EmailError};

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use rekey_proto::{CHALLENGE_NONCE_LEN, Challenge, DeviceSigningKey, Email, RecoveryKey, Serial};
+use rekey_web::limit::{self, AttemptStore, Limit, Slot};
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -477,76 +478,6 @@ impl Store {
         Ok(())
     }
 
-    // ----- login throttling -----
-
-    /// The latest lock end among `keys` that is still in the future.
-    pub async fn login_locked_until(&self, keys: &[String], now: i64) -> StoreResult<Option<i64>> {
-        let mut until = None;
-        for key in keys {
-            let v: Option<i64> =
-                sqlx::query_scalar("SELECT locked_until FROM login_failures WHERE key = ?")
-                    .bind(key)
-                    .fetch_optional(&self.pool)
-                    .await?;
-            if let Some(v) = v.filter(|v| *v > now) {
-                until = Some(until.map_or(v, |u: i64| u.max(v)));
-            }
-        }
-        Ok(until)
-    }
-
-    /// Counts a failed login against each key; a key with `limits.0` failures inside
-    /// `window` seconds is locked for `lock` seconds. Returns whether a lock started.
-    pub async fn record_login_failure(
-        &self,
-        keys: &[(String, u32)],
-        window: i64,
-        lock: i64,
-        audit: &AuditEntry,
-    ) -> StoreResult<bool> {
-        let now = audit.at;
-        let mut tx = self.write().await?;
-        let mut locked = false;
-        for (key, limit) in keys {
-            sqlx::query(
-                "INSERT INTO login_failures (key, failures, first_at, locked_until) VALUES (?, 1, ?, 0) \
-                 ON CONFLICT(key) DO UPDATE SET \
-                   failures = CASE WHEN first_at < ? THEN 1 ELSE failures + 1 END, \
-                   first_at = CASE WHEN first_at < ? THEN ? ELSE first_at END",
-            )
-            .bind(key)
-            .bind(now)
-            .bind(now - window)
-            .bind(now - window)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            let r = sqlx::query(
-                "UPDATE login_failures SET locked_until = ?, failures = 0, first_at = ? \
-                 WHERE key = ? AND failures >= ?",
-            )
-            .bind(now + lock)
-            .bind(now)
-            .bind(key)
-            .bind(i64::from(*limit))
-            .execute(&mut *tx)
-            .await?;
-            locked |= r.rows_affected() > 0;
-        }
-        audit_in(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(locked)
-    }
-
-    /// Forgets the failures of `key` (after a successful login).
-    pub async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = ?")
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     // ----- recovery -----
 
     /// Makes `challenge` the pending one; the former pending one becomes an earlier one, and
@@ -703,7 +634,8 @@ impl Store {
         )
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM login_failures")
+        // The admin proved control of the recorder: login locks end with the new password.
+        sqlx::query("DELETE FROM throttle WHERE throttle_key LIKE 'login-%'")
             .execute(&mut *tx)
             .await?;
         audit_in(&mut tx, audit).await?;
@@ -738,5 +670,46 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+/// Login attempts, counted before the password is checked ([`rekey_web::limit`]).
+impl AttemptStore for Store {
+    type Error = StoreError;
+
+    async fn reserve_one(&self, key: &str, limit: Limit, now: i64) -> StoreResult<Slot> {
+        let counted: Option<i64> = sqlx::query_scalar(limit::sql::RESERVE)
+            .bind(key)
+            .bind(now)
+            .bind(limit.max)
+            .bind(limit.window_secs)
+            .bind(limit.lock_secs)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(n) = counted {
+            return Ok(Slot::Counted(n));
+        }
+        let until: Option<i64> = sqlx::query_scalar(limit::sql::LOCKED_UNTIL)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(Slot::Locked(until.map_or(1, |u| (u - now).max(1))))
+    }
+
+    async fn refund_one(&self, key: &str, limit: Limit) -> StoreResult<()> {
+        sqlx::query(limit::sql::REFUND)
+            .bind(key)
+            .bind(limit.max)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn clear(&self, key: &str) -> StoreResult<()> {
+        sqlx::query(limit::sql::CLEAR)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

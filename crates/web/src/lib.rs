@@ -12,6 +12,7 @@
 mod clock;
 mod csrf;
 pub mod i18n;
+pub mod limit;
 pub mod password;
 mod random;
 mod redirect;

@@ -12,10 +12,12 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::mail::MailKind;
 use crate::state::AppState;
 use crate::store::accounts::{Account, NewAccount, email_key};
-use crate::store::codes::{AcceptedCode, CODE_TTL_SECS, Purpose};
+use crate::store::codes::{AcceptedCode, CODE_TTL_SECS, CodeError, Purpose};
 use crate::store::throttle::{
-    CODES_PER_ADDRESS, LOGIN_PER_ADDRESS, LOGIN_PER_NAME, VERIFICATIONS_PER_ADDRESS,
+    CODES_PER_ADDRESS, LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, REAUTH_PER_ACCOUNT,
+    VERIFICATIONS_PER_ADDRESS,
 };
+use rekey_web::limit::{Key, Reserved};
 
 /// The version of the service agreement new accounts accept (`/agreement` shows it).
 pub const AGREEMENT_VERSION: &str = "2026-11";
@@ -68,16 +70,34 @@ fn check_agreement(agreed: bool, version: Option<&str>) -> AppResult<()> {
     Ok(())
 }
 
-pub(crate) async fn limit_codes(state: &AppState, client: Client) -> AppResult<()> {
-    let key = format!("codes-ip:{}", client.ip);
-    if let Some(wait) = state
-        .store
-        .take_slot(&key, CODES_PER_ADDRESS, state.now())
-        .await?
-    {
-        return Err(Problem::wait("error-rate-limited", wait).into());
+/// Reserves one of the client address's code requests. The caller settles it: a request that
+/// sent nothing (a cool-down refused it) gives the slot back.
+pub(crate) async fn limit_codes(state: &AppState, client: Client) -> AppResult<Reserved> {
+    let key = Key::counting_every_attempt(format!("codes-ip:{}", client.ip), CODES_PER_ADDRESS);
+    match state.store.reserve(vec![key], state.now()).await? {
+        Ok(slot) => Ok(slot),
+        Err(refused) => Err(Problem::wait("error-rate-limited", refused.retry_after).into()),
     }
-    Ok(())
+}
+
+/// Settles a code request's slot: given back when nothing was sent because of a cool-down or a
+/// failure on our side; kept otherwise (an answer such as "taken" is what the limit bounds).
+pub(crate) async fn settle_code_request<T>(
+    state: &AppState,
+    slot: Reserved,
+    result: AppResult<T>,
+) -> AppResult<T> {
+    let sent_nothing = match &result {
+        Ok(_) => false,
+        Err(AppError::Problem(p)) => p.key == CodeError::COOLDOWN_KEY,
+        Err(AppError::Internal(_)) => true,
+    };
+    if sent_nothing {
+        slot.refund(&state.store).await?;
+    } else {
+        slot.succeeded(&state.store).await?;
+    }
+    result
 }
 
 /// Bounds the typed codes (and the password hashing behind them) per client address.
@@ -91,6 +111,26 @@ pub(crate) async fn limit_verifications(state: &AppState, client: Client) -> App
         return Err(Problem::wait("error-rate-limited", wait).into());
     }
     Ok(())
+}
+
+/// Checks the current password of a logged-in account (a re-authentication): one of the
+/// account's [`REAUTH_PER_ACCOUNT`] tries is reserved before the hash is checked, so a stolen
+/// session cannot guess the password, not even with a parallel burst.
+async fn check_current_password(state: &AppState, account: &Account, typed: &str) -> AppResult<()> {
+    let key = Key::cleared_on_success(format!("reauth:{}", account.id), REAUTH_PER_ACCOUNT);
+    let slot = match state.store.reserve(vec![key], state.now()).await? {
+        Ok(slot) => slot,
+        Err(refused) => {
+            return Err(Problem::wait("cloud-password-current-locked", refused.retry_after).into());
+        }
+    };
+    if verify_password(typed.to_string(), account.password_hash.clone()).await? {
+        slot.succeeded(&state.store).await?;
+        Ok(())
+    } else {
+        slot.failed();
+        Err(Problem::bad("cloud-password-current-wrong").into())
+    }
 }
 
 /// Checks a code without using it up (a wrong try counts).
@@ -181,24 +221,28 @@ pub async fn start_pc_signup(
     )
     .map_err(password_problem)?;
     // Limited before saying whether a name or address is taken.
-    limit_codes(state, client).await?;
-    let (name_taken, email_taken) = state
-        .store
-        .account_exists(Some(&username), Some(&email))
-        .await?;
-    if name_taken {
-        return Err(Problem::bad("cloud-username-taken").into());
+    let slot = limit_codes(state, client).await?;
+    let sent = async {
+        let (name_taken, email_taken) = state
+            .store
+            .account_exists(Some(&username), Some(&email))
+            .await?;
+        if name_taken {
+            return Err(Problem::bad("cloud-username-taken").into());
+        }
+        if email_taken {
+            return Err(Problem::bad("cloud-email-taken").into());
+        }
+        let pending = PendingSignup {
+            region,
+            username: Some(username.as_str().to_string()),
+            password_hash: Some(hash_password(form.password.to_string()).await?),
+        };
+        let payload = serde_json::to_string(&pending).map_err(anyhow::Error::from)?;
+        send_code(state, Purpose::Signup, &email, None, Some(&payload), lang).await
     }
-    if email_taken {
-        return Err(Problem::bad("cloud-email-taken").into());
-    }
-    let pending = PendingSignup {
-        region,
-        username: Some(username.as_str().to_string()),
-        password_hash: Some(hash_password(form.password.to_string()).await?),
-    };
-    let payload = serde_json::to_string(&pending).map_err(anyhow::Error::from)?;
-    send_code(state, Purpose::Signup, &email, None, Some(&payload), lang).await?;
+    .await;
+    settle_code_request(state, slot, sent).await?;
     Ok(email)
 }
 
@@ -212,17 +256,21 @@ pub async fn start_phone_signup(
 ) -> AppResult<Email> {
     let email = parse_email(email)?;
     let region = check_region(state, region)?;
-    limit_codes(state, client).await?;
-    if state.store.account_exists(None, Some(&email)).await?.1 {
-        return Err(Problem::bad("cloud-email-taken").into());
+    let slot = limit_codes(state, client).await?;
+    let sent = async {
+        if state.store.account_exists(None, Some(&email)).await?.1 {
+            return Err(Problem::bad("cloud-email-taken").into());
+        }
+        let payload = serde_json::to_string(&PendingSignup {
+            region,
+            username: None,
+            password_hash: None,
+        })
+        .map_err(anyhow::Error::from)?;
+        send_code(state, Purpose::Signup, &email, None, Some(&payload), lang).await
     }
-    let payload = serde_json::to_string(&PendingSignup {
-        region,
-        username: None,
-        password_hash: None,
-    })
-    .map_err(anyhow::Error::from)?;
-    send_code(state, Purpose::Signup, &email, None, Some(&payload), lang).await?;
+    .await;
+    settle_code_request(state, slot, sent).await?;
     Ok(email)
 }
 
@@ -326,8 +374,10 @@ async fn free_generated_username(state: &AppState) -> AppResult<Username> {
     Err(anyhow::anyhow!("no free generated user name").into())
 }
 
-/// Login by user name or e-mail address (p.14). Failures are throttled per login name and per
-/// client address, and the answer is the same whether or not the account exists.
+/// Login by user name or e-mail address (p.14). Attempts are limited per account (whichever of
+/// its user name or e-mail address was typed; per typed name when no account has it) and per
+/// client address, and reserved before the password is checked, so a parallel burst gets no more
+/// checks than the limit. The answer is the same whether or not the account exists.
 pub async fn login(
     state: &AppState,
     client: Client,
@@ -335,20 +385,26 @@ pub async fn login(
     password: &str,
 ) -> AppResult<(Account, String)> {
     let now = state.now();
-    let name_key = format!(
-        "login:{}",
-        state.store.lookup_hash(
-            b"rekey/cloud/login\0",
-            &[login.trim().to_lowercase().as_bytes()]
-        )
-    );
-    let ip_key = format!("login-ip:{}", client.ip);
-    for (key, limit) in [(&name_key, LOGIN_PER_NAME), (&ip_key, LOGIN_PER_ADDRESS)] {
-        if let Some(wait) = state.store.throttled(key, limit, now).await? {
-            return Err(Problem::wait("cloud-login-locked", wait).into());
-        }
-    }
     let account = state.store.account_by_login(login).await?;
+    let account_key = match &account {
+        Some(a) => format!("login-account:{}", a.id),
+        None => format!(
+            "login:{}",
+            state.store.lookup_hash(
+                b"rekey/cloud/login\0",
+                &[crate::store::accounts::login_key(login).as_bytes()]
+            )
+        ),
+    };
+    let keys = vec![
+        Key::cleared_on_success(account_key, LOGIN_PER_ACCOUNT),
+        Key::refunded_on_success(format!("login-ip:{}", client.ip), LOGIN_PER_ADDRESS),
+    ];
+    let slot = match state.store.reserve(keys, now).await? {
+        Ok(slot) => slot,
+        // Locked: the password is not even checked, whether or not the account exists.
+        Err(refused) => return Err(Problem::wait("cloud-login-locked", refused.retry_after).into()),
+    };
     let phc = account.as_ref().map_or_else(
         || password::dummy_hash().to_string(),
         |a| a.password_hash.clone(),
@@ -356,19 +412,12 @@ pub async fn login(
     let ok = verify_password(password.to_string(), phc).await? && account.is_some();
     match account {
         Some(account) if ok => {
-            state.store.clear_events(&name_key).await?;
+            slot.succeeded(&state.store).await?;
             let token = state.store.create_session(account.id, now).await?;
             Ok((account, token))
         }
         _ => {
-            state
-                .store
-                .count_event(&name_key, LOGIN_PER_NAME, now)
-                .await?;
-            state
-                .store
-                .count_event(&ip_key, LOGIN_PER_ADDRESS, now)
-                .await?;
+            slot.failed();
             Err(Problem::bad("cloud-login-failed")
                 .status(axum::http::StatusCode::UNAUTHORIZED)
                 .into())
@@ -405,17 +454,17 @@ pub async fn start_email_change(
     if email_key(&email) == email_key(&account.email) {
         return Err(Problem::bad("cloud-email-same").into());
     }
-    limit_verifications(state, client).await?;
-    let phc = account.password_hash.clone();
-    if !verify_password(current_password.to_string(), phc).await? {
-        return Err(Problem::bad("cloud-password-current-wrong").into());
+    check_current_password(state, account, current_password).await?;
+    let slot = limit_codes(state, client).await?;
+    let sent = async {
+        if state.store.account_exists(None, Some(&email)).await?.1 {
+            return Err(Problem::bad("cloud-email-taken").into());
+        }
+        let id = Some(account.id);
+        send_code(state, Purpose::ChangeEmail, &email, id, None, lang).await
     }
-    limit_codes(state, client).await?;
-    if state.store.account_exists(None, Some(&email)).await?.1 {
-        return Err(Problem::bad("cloud-email-taken").into());
-    }
-    let id = Some(account.id);
-    send_code(state, Purpose::ChangeEmail, &email, id, None, lang).await?;
+    .await;
+    settle_code_request(state, slot, sent).await?;
     Ok(email)
 }
 
@@ -460,9 +509,7 @@ pub async fn change_password(
     new: &str,
     confirm: &str,
 ) -> AppResult<()> {
-    if !verify_password(current.to_string(), account.password_hash.clone()).await? {
-        return Err(Problem::bad("cloud-password-current-wrong").into());
-    }
+    check_current_password(state, account, current).await?;
     password::check_new(
         new,
         confirm,
@@ -503,30 +550,29 @@ pub async fn start_password_reset(
     input: &str,
 ) -> AppResult<Email> {
     let email = parse_email(input)?;
-    limit_codes(state, client).await?;
-    match state.store.account_by_email(&email).await? {
-        Some(account) => {
-            let lang = account.lang;
-            send_code(
-                state,
-                Purpose::ResetPassword,
-                &email,
-                Some(account.id),
-                None,
-                lang,
-            )
-            .await?
-        }
-        None => {
-            let mut tx = state.store.db.pool.begin().await?;
-            let key = email_key(&email);
-            let now = state.now();
-            (state.store)
-                .issue_email_code(&mut tx, Purpose::ResetPassword, &key, None, None, now)
-                .await?;
-            tx.commit().await?;
+    let slot = limit_codes(state, client).await?;
+    let sent = async {
+        match state.store.account_by_email(&email).await? {
+            // To the address the account has, never to the one typed: the two are only alike.
+            Some(account) => {
+                let id = Some(account.id);
+                let purpose = Purpose::ResetPassword;
+                send_code(state, purpose, &account.email, id, None, account.lang).await
+            }
+            None => {
+                let mut tx = state.store.db.pool.begin().await?;
+                let key = email_key(&email);
+                let now = state.now();
+                (state.store)
+                    .issue_email_code(&mut tx, Purpose::ResetPassword, &key, None, None, now)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
         }
     }
+    .await;
+    settle_code_request(state, slot, sent).await?;
     Ok(email)
 }
 

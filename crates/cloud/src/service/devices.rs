@@ -11,6 +11,7 @@ use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::devices::Device;
 use crate::store::throttle::REGISTER_TRIES_PER_ACCOUNT;
+use rekey_web::limit::Key;
 
 /// The keyed hash a register code is stored and looked up under.
 pub fn register_code_hash(state: &AppState, code: &RegisterCode) -> String {
@@ -75,25 +76,25 @@ pub fn parse_name(input: &str, serial: &Serial) -> AppResult<DeviceName> {
 pub async fn add(state: &AppState, account: &Account, code: &str, name: &str) -> AppResult<Device> {
     let code = parse_register_code(code)?;
     let now = state.now();
-    let throttle_key = format!("register:{}", account.id);
-    if let Some(wait) = state
-        .store
-        .throttled(&throttle_key, REGISTER_TRIES_PER_ACCOUNT, now)
-        .await?
-    {
-        return Err(Problem::wait("error-rate-limited", wait).into());
-    }
-    let Some(device) = state
+    // One of the account's wrong-code tries is reserved before the code is looked up (so a
+    // parallel burst cannot try more); a code that names a device gives it back.
+    let key = Key::refunded_on_success(
+        format!("register:{}", account.id),
+        REGISTER_TRIES_PER_ACCOUNT,
+    );
+    let slot = match state.store.reserve(vec![key], now).await? {
+        Ok(slot) => slot,
+        Err(refused) => return Err(Problem::wait("error-rate-limited", refused.retry_after).into()),
+    };
+    let found = state
         .store
         .device_by_register_code(&register_code_hash(state, &code))
-        .await?
-    else {
-        state
-            .store
-            .count_event(&throttle_key, REGISTER_TRIES_PER_ACCOUNT, now)
-            .await?;
+        .await;
+    let Some(device) = found? else {
+        slot.failed();
         return Err(Problem::bad("cloud-register-code-unknown").into());
     };
+    slot.succeeded(&state.store).await?;
     match device.account_id {
         Some(owner) if owner == account.id => {
             return Err(Problem::bad("cloud-device-already-yours").into());

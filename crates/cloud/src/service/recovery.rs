@@ -5,11 +5,13 @@
 
 use rekey_proto::{Challenge, QrError, RecoveryKey, RecoveryQr, TemporaryPassword};
 use rekey_web::Lang;
+use rekey_web::limit::{Key, Reserved};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::Client;
-use super::accounts::{limit_codes, parse_code, send_code};
+use super::accounts::{limit_codes, parse_code, send_code, settle_code_request};
+use crate::domain::EmailCode;
 use crate::error::{AppError, AppResult, Problem};
 use crate::mail::MailKind;
 use crate::state::AppState;
@@ -20,15 +22,9 @@ use crate::store::issued::{IssueStoreError, Kind, NewIssue};
 use crate::store::throttle::Limit;
 
 /// Temporary passwords per device per day.
-pub const PER_DEVICE_PER_DAY: Limit = Limit {
-    limit: 5,
-    window_secs: 24 * 3600,
-};
+pub const PER_DEVICE_PER_DAY: Limit = Limit::per_window(5, 24 * 3600);
 /// Temporary passwords per account per day.
-pub const PER_ACCOUNT_PER_DAY: Limit = Limit {
-    limit: 10,
-    window_secs: 24 * 3600,
-};
+pub const PER_ACCOUNT_PER_DAY: Limit = Limit::per_window(10, 24 * 3600);
 /// The longest "Valid Date" range the PC portal offers, in days (the protocol allows 8).
 pub const MAX_SPAN_DAYS: i64 = 7;
 /// How far ahead the first valid date may be, in days.
@@ -178,28 +174,38 @@ fn daily_keys(account: &Account, device: &Device) -> [(String, Limit, &'static s
     ]
 }
 
-/// Refuses when the device's or the account's daily limit is reached, saying when the next
-/// code is possible.
-async fn check_daily_limits(state: &AppState, account: &Account, device: &Device) -> AppResult<()> {
+/// Reserves one code of the device's and of the account's daily limits before a code is made
+/// (atomic, so a parallel burst cannot issue more); refuses saying when the next is possible.
+async fn reserve_daily(
+    state: &AppState,
+    account: &Account,
+    device: &Device,
+) -> AppResult<Reserved> {
     let now = state.now();
-    for (key, limit, message) in daily_keys(account, device) {
-        if let Some(wait) = state.store.throttled(&key, limit, now).await? {
-            let next = crate::web::pages::fmt_time(now + wait);
-            return Err(Problem::wait(message, wait).arg("next", next).into());
+    let keys = daily_keys(account, device);
+    let reserve = keys
+        .iter()
+        .map(|(key, limit, _)| Key::counting_every_attempt(key.clone(), *limit))
+        .collect();
+    match state.store.reserve(reserve, now).await? {
+        Ok(slot) => Ok(slot),
+        Err(refused) => {
+            let (_, _, message) = keys[refused.key_index];
+            let next = crate::web::pages::fmt_time(now + refused.retry_after);
+            Err(Problem::wait(message, refused.retry_after)
+                .arg("next", next)
+                .into())
         }
     }
-    Ok(())
 }
 
-/// Counts an issued code against the daily limits (after its transaction committed: SQLite
-/// allows one writer at a time).
-async fn count_daily(state: &AppState, account: &Account, device: &Device) {
-    for (key, limit, _) in daily_keys(account, device) {
-        if let Err(e) = state.store.count_event(&key, limit, state.now()).await {
-            // The code is issued and mailed already; failing the request now would mislead.
-            tracing::error!(error = %e, "cannot count an issued code against the daily limit");
-        }
+/// Keeps the reserved daily slots when a code was issued, gives them back when none was.
+async fn settle_daily<T>(state: &AppState, slot: Reserved, issued: AppResult<T>) -> AppResult<T> {
+    match &issued {
+        Ok(_) => slot.succeeded(&state.store).await?,
+        Err(_) => slot.refund(&state.store).await?,
     }
+    issued
 }
 
 fn issue_problem(e: IssueStoreError) -> AppError {
@@ -263,7 +269,21 @@ pub async fn send_challenge(
     lang: Lang,
 ) -> AppResult<Sent> {
     let (qr, device, key, epoch) = check_qr(state, account, url).await?;
-    check_daily_limits(state, account, &device).await?;
+    let slot = reserve_daily(state, account, &device).await?;
+    let issued = issue_challenge(state, account, &qr, &device, (&key, epoch), path, lang).await;
+    settle_daily(state, slot, issued).await
+}
+
+async fn issue_challenge(
+    state: &AppState,
+    account: &Account,
+    qr: &RecoveryQr,
+    device: &Device,
+    (key, epoch): (&RecoveryKey, u32),
+    path: Path,
+    lang: Lang,
+) -> AppResult<Sent> {
+    let device = device.clone();
     let challenge: &Challenge = &qr.challenge;
     let now = state.now();
     let mut tx = state.store.db.pool.begin().await?;
@@ -272,7 +292,7 @@ pub async fn send_challenge(
         .allocate_seq(&mut tx, device.id)
         .await
         .map_err(issue_problem)?;
-    let code = TemporaryPassword::issue_challenge(&key, &device.serial, seq, challenge)
+    let code = TemporaryPassword::issue_challenge(key, &device.serial, seq, challenge)
         .map_err(|e| anyhow::anyhow!("cannot issue a challenge code: {e}"))?;
     let masked = challenge.email.masked();
     let issue = NewIssue {
@@ -307,7 +327,6 @@ pub async fn send_challenge(
         .await?;
     queue_notice(state, &mut tx, account, &device, path, &masked).await?;
     tx.commit().await?;
-    count_daily(state, account, &device).await;
     state.mail_wake.notify_one();
     tracing::info!(serial = %device.serial, account_id = account.id, seq, "challenge temporary password issued");
     Ok(Sent {
@@ -378,22 +397,23 @@ pub async fn start_retrieve(
 ) -> AppResult<()> {
     let device = owned_with_key(state, account, serial).await?;
     let (from, to) = check_window(state, from, to)?;
-    limit_codes(state, client).await?;
+    let slot = limit_codes(state, client).await?;
     let payload = serde_json::to_string(&RetrieveRequest {
         serial: device.serial.as_str().to_string(),
         from: from.to_string(),
         to: to.to_string(),
     })
     .map_err(anyhow::Error::from)?;
-    send_code(
+    let id = Some(account.id);
+    let sent = send_code(
         state,
         Purpose::Retrieve,
         &account.email,
-        Some(account.id),
+        id,
         Some(&payload),
         lang,
-    )
-    .await
+    );
+    settle_code_request(state, slot, sent.await).await
 }
 
 /// A retrieved temporary password.
@@ -424,11 +444,32 @@ pub async fn finish_retrieve(
     let (from, to) = check_window(state, from, to)?;
     let code = parse_code(code)?;
     let (key, epoch) = live_key(state, &device).await?;
-    check_daily_limits(state, account, &device).await?;
+    let slot = reserve_daily(state, account, &device).await?;
+    let issued = issue_date_window(
+        state,
+        account,
+        &device,
+        (&key, epoch),
+        (from, to),
+        &code,
+        path,
+    );
+    settle_daily(state, slot, issued.await).await
+}
+
+async fn issue_date_window(
+    state: &AppState,
+    account: &Account,
+    device: &Device,
+    (key, epoch): (&RecoveryKey, u32),
+    (from, to): (Date, Date),
+    code: &EmailCode,
+    path: Path,
+) -> AppResult<Retrieved> {
     let now = state.now();
     let accepted = state
         .store
-        .check_email_code(Purpose::Retrieve, &email_key(&account.email), &code, now)
+        .check_email_code(Purpose::Retrieve, &email_key(&account.email), code, now)
         .await?;
     let asked: Option<RetrieveRequest> = accepted
         .payload
@@ -448,7 +489,7 @@ pub async fn finish_retrieve(
         .allocate_seq(&mut tx, device.id)
         .await
         .map_err(issue_problem)?;
-    let password = TemporaryPassword::issue_date_window(&key, &device.serial, seq, from, to)
+    let password = TemporaryPassword::issue_date_window(key, &device.serial, seq, from, to)
         .map_err(|e| anyhow::anyhow!("cannot issue a date-window code: {e}"))?;
     let shown_to = account.email.masked();
     let issue = NewIssue {
@@ -468,9 +509,8 @@ pub async fn finish_retrieve(
         .record_issue(&mut tx, &issue, now)
         .await
         .map_err(issue_problem)?;
-    queue_notice(state, &mut tx, account, &device, path, &shown_to).await?;
+    queue_notice(state, &mut tx, account, device, path, &shown_to).await?;
     tx.commit().await?;
-    count_daily(state, account, &device).await;
     state.mail_wake.notify_one();
     tracing::info!(serial = %device.serial, account_id = account.id, seq, "date-window temporary password issued");
     let newest = state.store.newest_recovery_key(device.id).await?;

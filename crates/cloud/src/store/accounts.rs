@@ -45,9 +45,16 @@ pub struct NewAccount {
     pub agreement_version: String,
 }
 
-/// The key an e-mail address is unique under: the whole address in lower case.
+/// The key an e-mail address is unique under: the whole address folded (NFKC and lower case),
+/// so a look-alike address is the same address.
 pub fn email_key(email: &Email) -> String {
-    email.as_str().to_lowercase()
+    email.key()
+}
+
+/// The key a typed login (user name or e-mail address) is looked up under, folded as
+/// [`email_key`] folds addresses.
+pub fn login_key(login: &str) -> String {
+    rekey_proto::text::fold(login.trim())
 }
 
 const COLUMNS: &str =
@@ -136,7 +143,7 @@ impl Store {
 
     /// The account whose user name or e-mail address is `login`.
     pub async fn account_by_login(&self, login: &str) -> Result<Option<Account>, StoreError> {
-        let key = login.trim().to_lowercase();
+        let key = login_key(login);
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM accounts WHERE username = $1 OR email_key = $1"
         )))

@@ -77,10 +77,13 @@ impl From<sqlx::Error> for CodeError {
 }
 
 impl CodeError {
+    /// The catalog key of [`CodeError::Cooldown`].
+    pub const COOLDOWN_KEY: &'static str = "cloud-code-cooldown";
+
     /// The message catalog key.
     pub fn message_key(&self) -> &'static str {
         match self {
-            CodeError::Cooldown { .. } => "cloud-code-cooldown",
+            CodeError::Cooldown { .. } => Self::COOLDOWN_KEY,
             CodeError::NoCode => "cloud-code-none",
             CodeError::Expired => "cloud-code-expired",
             CodeError::TooManyTries => "cloud-code-too-many",

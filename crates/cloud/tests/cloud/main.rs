@@ -4,6 +4,7 @@
 
 mod device;
 mod flows;
+mod hardening;
 mod recovery;
 mod support;
 
@@ -17,6 +18,7 @@ pub fn cloud_public_key() -> CloudPublicKey {
 }
 
 use flows::*;
+use hardening::*;
 use recovery::*;
 
 /// Runs each flow on SQLite and on PostgreSQL.
@@ -66,4 +68,10 @@ on_both_backends!(
     daily_limits_say_when_the_next_code_is_possible,
     a_removed_recorder_gets_no_more_codes,
     a_code_retrieved_before_the_new_key_arrives_says_so,
+    a_login_burst_gets_no_more_checks_than_the_limit,
+    the_name_and_the_address_share_one_login_limit,
+    a_stolen_session_cannot_guess_the_current_password,
+    a_look_alike_address_receives_no_reset_code,
+    the_register_code_limit_is_exact_under_a_burst,
+    cool_down_refusals_cost_no_code_request,
 );

@@ -10,6 +10,7 @@ use axum_extra::extract::cookie::Cookie;
 use rekey_proto::symbols::SymbolError;
 use rekey_proto::{CodeError, Email, RegisterCode, RegistrationQr};
 use rekey_web::i18n::{Arg, LANG_COOKIE};
+use rekey_web::limit::{self, Key, Limit};
 use rekey_web::password;
 use rekey_web::{CsrfToken, Lang, random_token};
 use serde::Deserialize;
@@ -22,6 +23,7 @@ use super::{CSRF_COOKIE, Req, Result, SESSION_COOKIE, cookie};
 use crate::agent::Connection;
 use crate::audit::Event;
 use crate::clock::format_local;
+use crate::config::Limits;
 use crate::recovery::{self, Submitted};
 use crate::startup::App;
 use crate::store::ADMIN_USER;
@@ -205,10 +207,25 @@ pub async fn login_form(mut req: Req, Query(n): Query<Notice>) -> Response {
     req.page(&page)
 }
 
-fn throttle_keys(username: &str, client: Option<&str>) -> Vec<String> {
-    let mut keys = vec![format!("user:{}", username.trim().to_lowercase())];
+/// The login's attempt keys: the typed user name (folded) and the client address. Both are
+/// reserved before the password is checked.
+fn login_keys(limits: &Limits, username: &str, client: Option<&str>) -> Vec<Key> {
+    let limit = |max: u32| Limit {
+        max: i64::from(max),
+        window_secs: limits.login_window_secs,
+        lock_secs: limits.login_lock_secs,
+    };
+    let user = format!("login-user:{}", rekey_proto::text::fold(username.trim()));
+    let mut keys = vec![Key::cleared_on_success(
+        user,
+        limit(limits.login_max_failures_per_user),
+    )];
     if let Some(c) = client {
-        keys.push(format!("addr:{c}"));
+        let addr = format!("login-addr:{c}");
+        keys.push(Key::refunded_on_success(
+            addr,
+            limit(limits.login_max_failures_per_client),
+        ));
     }
     keys
 }
@@ -224,91 +241,63 @@ pub async fn login(
     let lang = req.lang;
     let now = app.config.clock.now();
     let limits = app.config.limits;
-    let keys = throttle_keys(&f.username, req.client.as_deref());
-    let locked = app
-        .store
-        .login_locked_until(&keys, now)
+    let keys = login_keys(&limits, &f.username, req.client.as_deref());
+    let reserved = limit::reserve(&app.store, keys, now)
         .await
         .map_err(|e| req.err(e))?;
-    let error = if locked.is_some() {
+    let error = match reserved {
         // Locked: the password is not even checked, whether or not the user exists.
-        lang.t("error-rate-limited")
-    } else {
-        let user = app
-            .store
-            .user_by_name(f.username.trim())
-            .await
-            .map_err(|e| req.err(e))?;
-        let phc = user
-            .as_ref()
-            .map_or(password::dummy_hash(), |u| u.password_hash.as_str())
-            .to_owned();
-        let ok = verify(&f.password, &phc).await && user.is_some();
-        match user.filter(|_| ok) {
-            Some(user) => {
-                app.store
-                    .clear_login_failures(&keys[0])
-                    .await
-                    .map_err(|e| req.err(e))?;
-                let token = random_token();
-                let csrf = CsrfToken::generate();
-                let entry = Event::LoginSucceeded
-                    .entry(now)
-                    .user(&user.name)
-                    .client(req.client.clone());
-                app.store
-                    .create_session(
-                        &token,
-                        user.id,
-                        csrf.as_str(),
-                        now + limits.session_secs,
-                        &entry,
-                    )
-                    .await
-                    .map_err(|e| req.err(e))?;
-                let jar = req
-                    .jar
-                    .add(cookie(SESSION_COOKIE, token))
-                    .remove(Cookie::build(CSRF_COOKIE).path("/"));
-                return Ok((jar, Redirect::to("/")).into_response());
-            }
-            None => {
-                let limited: Vec<(String, u32)> = keys
-                    .iter()
-                    .map(|k| {
-                        let limit = if k.starts_with("user:") {
-                            limits.login_max_failures_per_user
-                        } else {
-                            limits.login_max_failures_per_client
-                        };
-                        (k.clone(), limit)
-                    })
-                    .collect();
-                let mut entry = Event::LoginFailed.entry(now).client(req.client.clone());
-                if app
-                    .store
-                    .user_by_name(f.username.trim())
-                    .await
-                    .map_err(|e| req.err(e))?
-                    .is_some()
-                {
-                    entry = entry.user(f.username.trim());
+        Err(refused) => lock_wait_message(&app, lang, now + refused.retry_after),
+        Ok(slot) => {
+            let user = app
+                .store
+                .user_by_name(f.username.trim())
+                .await
+                .map_err(|e| req.err(e))?;
+            let phc = user
+                .as_ref()
+                .map_or(password::dummy_hash(), |u| u.password_hash.as_str())
+                .to_owned();
+            let ok = verify(&f.password, &phc).await && user.is_some();
+            match user {
+                Some(user) if ok => {
+                    slot.succeeded(&app.store).await.map_err(|e| req.err(e))?;
+                    let token = random_token();
+                    let csrf = CsrfToken::generate();
+                    let entry = Event::LoginSucceeded
+                        .entry(now)
+                        .user(&user.name)
+                        .client(req.client.clone());
+                    app.store
+                        .create_session(
+                            &token,
+                            user.id,
+                            csrf.as_str(),
+                            now + limits.session_secs,
+                            &entry,
+                        )
+                        .await
+                        .map_err(|e| req.err(e))?;
+                    let jar = req
+                        .jar
+                        .add(cookie(SESSION_COOKIE, token))
+                        .remove(Cookie::build(CSRF_COOKIE).path("/"));
+                    return Ok((jar, Redirect::to("/")).into_response());
                 }
-                let started = app
-                    .store
-                    .record_login_failure(
-                        &limited,
-                        limits.login_window_secs,
-                        limits.login_lock_secs,
-                        &entry,
-                    )
-                    .await
-                    .map_err(|e| req.err(e))?;
-                if started {
-                    let lock = Event::LoginLocked.entry(now).client(req.client.clone());
-                    app.store.audit(&lock).await.map_err(|e| req.err(e))?;
+                user => {
+                    let locked = slot.reached_limit();
+                    slot.failed();
+                    let mut entry = Event::LoginFailed.entry(now).client(req.client.clone());
+                    if let Some(user) = &user {
+                        entry = entry.user(&user.name);
+                    }
+                    app.store.audit(&entry).await.map_err(|e| req.err(e))?;
+                    if locked {
+                        let lock = Event::LoginLocked.entry(now).client(req.client.clone());
+                        app.store.audit(&lock).await.map_err(|e| req.err(e))?;
+                    }
+                    lang.t("rec-login-failed")
                 }
-                lang.t("rec-login-failed")
             }
         }
     };
@@ -319,6 +308,12 @@ pub async fn login(
         chrome: req.chrome(),
     };
     Ok(req.page_status(StatusCode::UNAUTHORIZED, &page))
+}
+
+/// "Too many failed logins; try again at HH:MM" in the recorder's local time.
+fn lock_wait_message(app: &App, lang: Lang, until: i64) -> String {
+    let at = format_local(until, app.config.utc_offset);
+    lang.t_args("rec-login-locked", &[("until", Arg::Str(at))])
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,11 @@
 //! Activation, login, logout, throttling and the users page.
 
+use std::sync::Arc;
+
+use rekey_recorder::clock::format_local;
+use rekey_web::i18n::Arg;
+use rekey_web::{Clock, Lang};
+
 use crate::support::{PASSWORD, RecorderForms, TestCloud, spawn_recorder};
 
 #[tokio::test]
@@ -91,11 +97,12 @@ async fn failed_logins_are_throttled_without_revealing_whether_the_user_exists()
             Some("The user name or password is wrong.")
         );
     }
-    // Now even the right password is not checked.
+    // Now even the right password is not checked, and the page says until when.
     let locked = b.login("admin", PASSWORD).await;
     assert_eq!(locked.status, 401);
-    let limited = "Too many attempts. Please wait a moment and try again.";
-    assert_eq!(locked.text_of("message").as_deref(), Some(limited));
+    let until = format_local(rec.clock.now() + 5 * 60, rec.app.config.utc_offset);
+    let limited = Lang::En.t_args("rec-login-locked", &[("until", Arg::Str(until))]);
+    assert_eq!(locked.text_of("message"), Some(limited.clone()));
 
     // A user that does not exist behaves exactly the same.
     for _ in 0..5 {
@@ -110,7 +117,7 @@ async fn failed_logins_are_throttled_without_revealing_whether_the_user_exists()
             .await
             .text_of("message")
             .as_deref(),
-        Some(limited)
+        Some(limited.as_str())
     );
 
     // The lock ends with time (the recorder's clock).
@@ -185,4 +192,45 @@ async fn the_admin_sets_an_e_mail_address_and_adds_a_user() {
         .submit("/network/cloud", "/network/cloud", &[("enabled", "on")])
         .await;
     assert_eq!(denied.status, 403);
+}
+
+/// A parallel burst of 50 logins from one client, the right password last: at most the per-user
+/// limit of them are checked (the rest are refused before argon2 runs), and none logs in.
+#[tokio::test]
+async fn a_parallel_burst_gets_no_more_checks_than_the_limit_and_no_login() {
+    let cloud = TestCloud::start().await;
+    let rec = Arc::new(spawn_recorder(&cloud).await);
+    rec.browser().activate(PASSWORD, "").await;
+    let per_user = i64::from(rec.app.config.limits.login_max_failures_per_user);
+    let mut burst = Vec::new();
+    for i in 0..50 {
+        let rec = rec.clone();
+        let password = if i == 49 {
+            PASSWORD
+        } else {
+            "wrong-password-1"
+        };
+        burst.push(tokio::spawn(async move {
+            rec.browser().login("admin", password).await
+        }));
+    }
+    let mut checked = 0;
+    for page in burst {
+        let page = page.await.expect("request");
+        assert_ne!(page.path(), "/network/cloud", "no login while locked");
+        if page.text_of("message") == Some(Lang::En.t("rec-login-failed")) {
+            checked += 1;
+        }
+    }
+    assert!(
+        checked <= per_user,
+        "{checked} passwords checked, limit {per_user}"
+    );
+    assert!(checked >= 1, "the first attempts are checked");
+    let audit = rec.app.store.audit_log(500).await.expect("audit");
+    let failed = audit.iter().filter(|e| e.event == "login-failed").count();
+    assert_eq!(
+        failed as i64, checked,
+        "every checked attempt is in the audit log"
+    );
 }

@@ -74,6 +74,7 @@ cloud-change-username = Change the user name
 cloud-change-email = Change the e-mail address
 cloud-change-password = Change the password
 cloud-password-current-wrong = The current password is wrong.
+cloud-password-current-locked = Too many wrong current passwords. Try again in { $minutes } minutes.
 cloud-password-changed = Your password was changed. Your other sessions were logged out.
 cloud-devices-title = My Cloud Devices
 cloud-devices-none = No device yet. Add your recorder with its register code.

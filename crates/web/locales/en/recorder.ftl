@@ -46,6 +46,7 @@ rec-login-title = Log in
 rec-login-submit = Log in
 rec-login-forgot = Forgot password?
 rec-login-failed = The user name or password is wrong.
+rec-login-locked = Too many failed logins. Logging in is locked until { $until }.
 
 # Users
 rec-users-title = Users

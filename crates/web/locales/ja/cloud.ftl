@@ -71,6 +71,7 @@ cloud-change-username = ユーザー名の変更
 cloud-change-email = メールアドレスの変更
 cloud-change-password = パスワードの変更
 cloud-password-current-wrong = 現在のパスワードが違います。
+cloud-password-current-locked = 現在のパスワードの誤りが多すぎます。{ $minutes } 分後にもう一度お試しください。
 cloud-password-changed = パスワードを変更しました。ほかのセッションはログアウトされました。
 cloud-devices-title = マイクラウドデバイス
 cloud-devices-none = デバイスはまだありません。登録コードでレコーダーを追加してください。

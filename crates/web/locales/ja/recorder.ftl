@@ -46,6 +46,7 @@ rec-login-title = ログイン
 rec-login-submit = ログイン
 rec-login-forgot = パスワードを忘れた場合
 rec-login-failed = ユーザー名またはパスワードが正しくありません。
+rec-login-locked = ログインの失敗が多すぎます。{ $until } までログインできません。
 
 # ユーザー
 rec-users-title = ユーザー
