@@ -2,15 +2,14 @@
 //! bearer token from `POST /login` or `POST /signup`; errors are `{"error", "message"}` with the
 //! message in the language of `Accept-Language`.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use rekey_web::Lang;
+use rekey_web::client::ClientIp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -40,10 +39,8 @@ impl FromRequestParts<AppState> for Caller {
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok()),
         );
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+        // Worked out once per request by the `client_address` middleware (trusted proxies).
+        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
         let token = parts
             .headers
             .get(header::AUTHORIZATION)

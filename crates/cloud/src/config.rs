@@ -9,6 +9,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rekey_proto::{CloudBase, CloudSigningKey, MasterKey};
 use rekey_web::Secret;
+use rekey_web::client::TrustedProxies;
+use rekey_web::serve::ServeLimits;
 
 /// Regions offered at sign-up when none are configured.
 pub const DEFAULT_REGIONS: [&str; 4] = ["jp", "us", "eu", "ap"];
@@ -36,6 +38,13 @@ pub struct Config {
     pub regions: Vec<String>,
     /// Seconds between recorder heartbeats.
     pub heartbeat_secs: u32,
+    /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
+    /// Timeouts and connection caps of the HTTP server.
+    pub serve: ServeLimits,
+    /// A local system for development: keys may be generated in the data directory, mail may go
+    /// to the outbox, and `/dev/outbox` lists it (to loopback clients). Never on the internet.
+    pub dev: bool,
 }
 
 impl Config {
@@ -82,6 +91,9 @@ impl Config {
             signing_seed: Secret::new([seed.wrapping_add(1); 32]),
             regions: DEFAULT_REGIONS.iter().map(|s| s.to_string()).collect(),
             heartbeat_secs: 20,
+            trusted_proxies: TrustedProxies::none(),
+            serve: ServeLimits::default(),
+            dev: true,
         }
     }
 }
@@ -117,15 +129,16 @@ pub struct Args {
     #[arg(long, env = "REKEY_CLOUD_MAIL_FROM")]
     pub mail_from: Option<String>,
     /// Master key (32 bytes, base64url) that encrypts recovery keys at rest. Keep it out of the
-    /// database's backups. Without it (and without --master-key-file), a key is generated in the
-    /// data directory, which is fit for a local system only.
+    /// database's backups. Required (or --master-key-file) unless --dev; `rekey-cloud keygen`
+    /// makes one.
     #[arg(long, env = "REKEY_CLOUD_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
     /// File holding the master key (base64url).
     #[arg(long, env = "REKEY_CLOUD_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
-    /// File holding the cloud signing key seed (base64url); generated if missing
-    /// [default: DATA_DIR/cloud-signing.key].
+    /// File holding the cloud signing key seed (base64url). Required unless --dev (then
+    /// generated if missing) [default with --dev: DATA_DIR/cloud-signing.key]; `rekey-cloud
+    /// keygen` makes one.
     #[arg(long, env = "REKEY_CLOUD_SIGNING_KEY_FILE")]
     pub signing_key_file: Option<PathBuf>,
     /// Comma-separated region codes offered at sign-up [default: jp,us,eu,ap].
@@ -134,9 +147,49 @@ pub struct Args {
     /// Seconds between recorder heartbeats [default: 20].
     #[arg(long, env = "REKEY_CLOUD_HEARTBEAT_SECS")]
     pub heartbeat_secs: Option<u32>,
+    /// Reverse proxies (addresses or CIDR networks, comma-separated) whose Forwarded /
+    /// X-Forwarded-For header names the client. From any other peer such headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "REKEY_CLOUD_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Seconds a client has to send a request's head (and an idle connection its next) [default: 10].
+    #[arg(long, env = "REKEY_CLOUD_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a client has to send a request's body [default: 30].
+    #[arg(long, env = "REKEY_CLOUD_BODY_TIMEOUT_SECS")]
+    pub body_timeout_secs: Option<u64>,
+    /// Connections open at once [default: three quarters of the open-file limit].
+    #[arg(long, env = "REKEY_CLOUD_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Connections open at once from one address, trusted proxies exempt [default: 256].
+    #[arg(long, env = "REKEY_CLOUD_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<usize>,
+    /// A local system for development (plain http only): generated keys in the data directory,
+    /// mail to the outbox when no SMTP URL is given, and the /dev/outbox page.
+    #[arg(long, env = "REKEY_CLOUD_DEV")]
+    pub dev: bool,
     /// Print the cloud's public key (for the recorders' --cloud-key) and exit.
     #[arg(long)]
     pub print_public_key: bool,
+    /// A subcommand instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What `rekey-cloud` can do besides serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Makes a new master key and cloud signing key (files readable only by their owner) and
+    /// prints the public key the recorders pin.
+    Keygen {
+        /// Directory to write `master.key` and `cloud-signing.key` into; existing files are
+        /// never overwritten.
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 /// The TOML file: the same settings as [`Args`].
@@ -154,6 +207,12 @@ struct FileConfig {
     signing_key_file: Option<PathBuf>,
     regions: Option<Vec<String>>,
     heartbeat_secs: Option<u32>,
+    trusted_proxies: Option<Vec<String>>,
+    header_timeout_secs: Option<u64>,
+    body_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    max_connections_per_address: Option<usize>,
+    dev: Option<bool>,
 }
 
 fn decode_key(text: &str, what: &str) -> anyhow::Result<[u8; 32]> {
@@ -176,6 +235,41 @@ fn key_file(path: &Path, what: &str) -> anyhow::Result<[u8; 32]> {
         }
         Err(e) => Err(e).with_context(|| format!("cannot read {what} file {}", path.display())),
     }
+}
+
+/// Reads a base64url key that must exist (outside dev mode nothing is generated).
+fn existing_key_file(path: &Path, what: &str) -> anyhow::Result<[u8; 32]> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read {what} file {} (`rekey-cloud keygen --dir DIR` makes one)",
+            path.display()
+        )
+    })?;
+    decode_key(&text, what)
+}
+
+/// `rekey-cloud keygen`: writes a new master key and signing key into `dir` (never over an
+/// existing file) and returns the public key recorders pin.
+pub fn keygen(dir: &Path) -> anyhow::Result<String> {
+    let master = dir.join("master.key");
+    let signing = dir.join("cloud-signing.key");
+    for path in [&master, &signing] {
+        if path.exists() {
+            bail!(
+                "{} exists already; keys are never overwritten",
+                path.display()
+            );
+        }
+    }
+    let seed = rekey_web::random_array::<32>();
+    write_private(
+        &master,
+        &URL_SAFE_NO_PAD.encode(rekey_web::random_array::<32>()),
+    )
+    .with_context(|| format!("cannot write {}", master.display()))?;
+    write_private(&signing, &URL_SAFE_NO_PAD.encode(seed))
+        .with_context(|| format!("cannot write {}", signing.display()))?;
+    Ok(CloudSigningKey::from_seed(seed).public().to_string())
 }
 
 /// Writes a file readable only by its owner, atomically (temporary file, then rename).
@@ -233,19 +327,72 @@ impl Args {
         {
             bail!("the database URL must start with sqlite:// or postgres://");
         }
+        let dev = self.dev || file.dev.unwrap_or(false);
+        if dev && base_url.as_str().starts_with("https://") {
+            bail!(
+                "--dev is for a local system on plain http; a cloud with an https:// base URL \
+                 runs in production mode (drop --dev)"
+            );
+        }
+        let smtp_url = self.smtp_url.or(file.smtp_url);
+        if !dev && smtp_url.is_none() {
+            bail!(
+                "no SMTP server configured: set --smtp-url (REKEY_CLOUD_SMTP_URL), e.g. \
+                 smtps://user:pass@mail.example.com:465; only a local system (--dev) writes mail \
+                 to an outbox"
+            );
+        }
         let master_key = match (
             self.master_key.or(file.master_key),
             self.master_key_file.or(file.master_key_file),
         ) {
             (Some(text), _) => decode_key(&text, "master key")?,
-            (None, Some(path)) => key_file(&path, "master key")?,
-            (None, None) => key_file(&data_dir.join("master.key"), "master key")?,
+            (None, Some(path)) if dev => key_file(&path, "master key")?,
+            (None, Some(path)) => existing_key_file(&path, "master key")?,
+            (None, None) if dev => key_file(&data_dir.join("master.key"), "master key")?,
+            (None, None) => bail!(
+                "no master key configured: set --master-key-file (or --master-key); \
+                 `rekey-cloud keygen --dir DIR` makes one. Keep it out of the database's backups"
+            ),
         };
-        let signing_path = self
-            .signing_key_file
-            .or(file.signing_key_file)
-            .unwrap_or_else(|| data_dir.join("cloud-signing.key"));
-        let signing_seed = key_file(&signing_path, "cloud signing key")?;
+        let signing_seed = match (self.signing_key_file.or(file.signing_key_file), dev) {
+            (Some(path), true) => key_file(&path, "cloud signing key")?,
+            (Some(path), false) => existing_key_file(&path, "cloud signing key")?,
+            (None, true) => key_file(&data_dir.join("cloud-signing.key"), "cloud signing key")?,
+            (None, false) => bail!(
+                "no cloud signing key configured: set --signing-key-file; \
+                 `rekey-cloud keygen --dir DIR` makes one (recorders pin its public key)"
+            ),
+        };
+        let trusted_proxies = TrustedProxies::parse(
+            &self
+                .trusted_proxies
+                .or(file.trusted_proxies)
+                .unwrap_or_default(),
+        )
+        .context("--trusted-proxy")?;
+        let defaults = ServeLimits::default();
+        let secs = |v: Option<u64>, d: std::time::Duration| {
+            v.map_or(d, |s| std::time::Duration::from_secs(s.max(1)))
+        };
+        let serve = ServeLimits {
+            header_read: secs(
+                self.header_timeout_secs.or(file.header_timeout_secs),
+                defaults.header_read,
+            ),
+            body_read: secs(
+                self.body_timeout_secs.or(file.body_timeout_secs),
+                defaults.body_read,
+            ),
+            max_connections: self
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(defaults.max_connections),
+            max_connections_per_address: self
+                .max_connections_per_address
+                .or(file.max_connections_per_address)
+                .unwrap_or(defaults.max_connections_per_address),
+        };
         let regions = self
             .regions
             .or(file.regions)
@@ -266,7 +413,7 @@ impl Args {
             base_url,
             database_url: Secret::new(database_url),
             data_dir,
-            smtp_url: self.smtp_url.or(file.smtp_url).map(Secret::new),
+            smtp_url: smtp_url.map(Secret::new),
             mail_from: self
                 .mail_from
                 .or(file.mail_from)
@@ -279,6 +426,78 @@ impl Args {
                 .or(file.heartbeat_secs)
                 .unwrap_or(20)
                 .max(1),
+            trusted_proxies,
+            serve,
+            dev,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn config(dir: &Path, extra: &[&str]) -> anyhow::Result<Config> {
+        let mut args = vec![
+            "rekey-cloud".to_string(),
+            format!("--data-dir={}", dir.display()),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        Args::try_parse_from(args)?.into_config()
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_smtp_and_explicit_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = config(dir.path(), &[]).unwrap_err().to_string();
+        assert!(e.contains("--smtp-url"), "{e}");
+        let smtp = "--smtp-url=smtp://127.0.0.1:2525";
+        let e = config(dir.path(), &[smtp]).unwrap_err().to_string();
+        assert!(e.contains("keygen"), "{e}");
+        assert!(!dir.path().join("master.key").exists(), "nothing generated");
+        let https = "--base-url=https://cloud.example.com";
+        let e = config(dir.path(), &["--dev", https])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--dev"), "{e}");
+    }
+
+    #[test]
+    fn keygen_makes_what_production_needs_and_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let public = keygen(dir.path()).unwrap();
+        assert!(keygen(dir.path()).is_err(), "keys are never overwritten");
+        let master = format!(
+            "--master-key-file={}",
+            dir.path().join("master.key").display()
+        );
+        let signing = format!(
+            "--signing-key-file={}",
+            dir.path().join("cloud-signing.key").display()
+        );
+        let c = config(
+            dir.path(),
+            &["--smtp-url=smtp://127.0.0.1:2525", &master, &signing],
+        )
+        .unwrap();
+        assert!(!c.dev);
+        assert_eq!(c.signing_key().public().to_string(), public);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("master.key")).unwrap();
+            assert_eq!(mode.permissions().mode() & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn dev_mode_generates_keys_and_may_use_the_outbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config(dir.path(), &["--dev", "--trusted-proxy=10.0.0.0/8,::1"]).unwrap();
+        assert!(c.dev && c.smtp_url.is_none());
+        assert!(dir.path().join("master.key").exists());
+        assert!(c.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
     }
 }

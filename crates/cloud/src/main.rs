@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use rekey_cloud::config::Args;
+use rekey_cloud::config::{Args, Command};
 use rekey_cloud::startup::Application;
 
 #[tokio::main]
@@ -15,6 +15,17 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    if let Some(Command::Keygen { dir }) = &args.command {
+        let public = rekey_cloud::config::keygen(dir)?;
+        println!(
+            "{}/master.key and {}/cloud-signing.key written.",
+            dir.display(),
+            dir.display()
+        );
+        println!("Start the cloud with --master-key-file and --signing-key-file naming them;");
+        println!("give the recorders this public key (--cloud-key): {public}");
+        return Ok(());
+    }
     let print_key = args.print_public_key;
     let config = args.into_config().context("invalid configuration")?;
     if print_key {

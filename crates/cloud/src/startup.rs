@@ -5,13 +5,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use axum::http::{HeaderValue, header};
 use lettre::message::Mailbox;
 use rekey_web::{Clock, SystemClock};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -75,17 +73,14 @@ impl Application {
             .nest("/api/v1", crate::api::routes())
             .merge(crate::web::routes(state.clone()))
             .layer(RequestBodyLimitLayer::new(64 * 1024))
-            // Pages carry codes and temporary passwords: never cached, never framed (a framed
-            // "Send" button could be clicked for someone), no referrer (QR links carry data).
-            .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-            .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"),
+            .layer(axum::middleware::from_fn(
+                rekey_web::headers::security_headers,
             ))
-            .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-            .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
             .layer(TraceLayer::new_for_http())
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(state.config.trusted_proxies.clone()),
+                rekey_web::client::client_address,
+            ))
             .with_state(state.clone());
         let listener = TcpListener::bind(state.config.listen)
             .await
@@ -119,12 +114,14 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(
+        let config = &self.state.config;
+        rekey_web::serve::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router,
+            config.serve,
+            config.trusted_proxies.clone(),
+            shutdown,
         )
-        .with_graceful_shutdown(shutdown)
         .await
         .context("server failed")
     }

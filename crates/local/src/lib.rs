@@ -45,6 +45,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         format!("--listen={cloud_addr}"),
         format!("--base-url=http://{cloud_addr}"),
         format!("--data-dir={}", cloud_dir.display()),
+        "--dev".into(),
     ])
     .context("cloud arguments")?;
     let cloud_config = cloud_args.into_config().context("cloud configuration")?;

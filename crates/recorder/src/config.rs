@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rekey_proto::{CloudBase, CloudPublicKey, Serial};
+use rekey_web::client::{TrustedProxies, TrustedProxyError};
+use rekey_web::serve::ServeLimits;
 use rekey_web::{Clock, SystemClock};
 use time::UtcOffset;
 
@@ -30,6 +32,9 @@ pub enum ConfigError {
     /// A back-off or heartbeat setting is out of range.
     #[error("{0}")]
     Range(&'static str),
+    /// A trusted proxy is not an address or network.
+    #[error("--trusted-proxy: {0}")]
+    TrustedProxy(#[from] TrustedProxyError),
 }
 
 /// The recorder's command line. Every flag can also be set by the environment variable named.
@@ -80,6 +85,35 @@ pub struct Args {
     /// Heartbeat period in seconds used when the cloud does not name one.
     #[arg(long, env = "REKEY_RECORDER_HEARTBEAT_SECS", default_value_t = 20)]
     pub heartbeat_secs: u32,
+
+    /// Reverse proxies (addresses or CIDR networks, comma-separated) whose Forwarded /
+    /// X-Forwarded-For header names the client. From any other peer such headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "REKEY_RECORDER_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
+
+    /// Seconds a client has to send a request's head (and an idle connection its next).
+    #[arg(long, env = "REKEY_RECORDER_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a client has to send a request's body.
+    #[arg(long, env = "REKEY_RECORDER_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
+
+    /// Connections open at once [default: three quarters of the open-file limit].
+    #[arg(long, env = "REKEY_RECORDER_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+
+    /// Connections open at once from one address (trusted proxies exempt).
+    #[arg(
+        long,
+        env = "REKEY_RECORDER_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 64
+    )]
+    pub max_connections_per_address: usize,
 
     /// TEST ONLY: a file holding a clock offset in seconds (`-86400`) or an absolute Unix time
     /// (`@1767225600`), read on every clock call so tests can move the recorder's date.
@@ -171,6 +205,10 @@ pub struct Config {
     pub utc_offset: UtcOffset,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
+    /// Reverse proxies whose forwarding headers name the client.
+    pub trusted_proxies: TrustedProxies,
+    /// Timeouts and connection caps of the web UI's server.
+    pub serve: ServeLimits,
 }
 
 impl Config {
@@ -203,6 +241,15 @@ impl Config {
             limits: Limits::default(),
             utc_offset: parse_utc_offset(&args.utc_offset).map_err(ConfigError::UtcOffset)?,
             clock,
+            trusted_proxies: TrustedProxies::parse(&args.trusted_proxies)?,
+            serve: ServeLimits {
+                header_read: Duration::from_secs(args.header_timeout_secs.max(1)),
+                body_read: Duration::from_secs(args.body_timeout_secs.max(1)),
+                max_connections: args
+                    .max_connections
+                    .unwrap_or(ServeLimits::default().max_connections),
+                max_connections_per_address: args.max_connections_per_address.max(1),
+            },
         })
     }
 
@@ -229,6 +276,8 @@ impl Config {
             limits: Limits::default(),
             utc_offset: UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC),
             clock,
+            trusted_proxies: TrustedProxies::none(),
+            serve: ServeLimits::default(),
         }
     }
 

@@ -174,12 +174,10 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = crate::web::router(self.app.clone());
-        let result = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let config = &self.app.config;
+        let (limits, trusted) = (config.serve, config.trusted_proxies.clone());
+        let result =
+            rekey_web::serve::serve(self.listener, router, limits, trusted, shutdown).await;
         self.app.cloud.shutdown().await;
         self.app.store.close().await;
         result

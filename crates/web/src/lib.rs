@@ -9,14 +9,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod client;
 mod clock;
 mod csrf;
+pub mod headers;
 pub mod i18n;
 pub mod limit;
 pub mod password;
 mod random;
 mod redirect;
 mod secret;
+pub mod serve;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use csrf::{CSRF_FIELD, CsrfToken};

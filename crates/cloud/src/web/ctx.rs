@@ -1,13 +1,12 @@
 //! The per-request context of a portal page: language, the logged-in account, the CSRF token
 //! and the client address.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use rekey_web::client::ClientIp;
 use rekey_web::{CsrfToken, Lang};
 
 use crate::error::{AppError, Problem};
@@ -59,10 +58,8 @@ impl FromRequestParts<AppState> for Ctx {
     ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let lang = negotiate(&jar, &parts.headers);
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+        // Worked out once per request by the `client_address` middleware (trusted proxies).
+        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
         let here = parts
             .uri
             .path_and_query()

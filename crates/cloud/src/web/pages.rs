@@ -43,8 +43,9 @@ pub(crate) fn message_page(lang: Lang, message: &str) -> Html<String> {
         account: None,
         session: None,
         csrf: rekey_web::CsrfToken::from_stored(String::new()),
+        // A page rendered outside a request: no client (never loopback).
         client: crate::service::Client {
-            ip: std::net::IpAddr::from([127, 0, 0, 1]),
+            ip: std::net::IpAddr::from([0, 0, 0, 0]),
         },
         here: "/".into(),
         notice: None,

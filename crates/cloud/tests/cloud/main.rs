@@ -5,6 +5,7 @@
 mod device;
 mod flows;
 mod hardening;
+mod network;
 mod recovery;
 mod support;
 

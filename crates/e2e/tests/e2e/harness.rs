@@ -255,27 +255,25 @@ pub async fn spawn_system(backend: Backend) -> Option<System> {
     let data = root.path().join("cloud");
     std::fs::create_dir_all(&data).expect("cloud data dir");
 
-    // The cloud makes its keys in the data directory and prints the public one.
+    // A production cloud: its keys are made beforehand by `rekey-cloud keygen`, which prints
+    // the public one for the recorders.
     let out = Command::new(program("rekey-cloud"))
-        .arg("--data-dir")
+        .arg("keygen")
+        .arg("--dir")
         .arg(&data)
-        .arg("--print-public-key")
         .env_remove("REKEY_CLOUD_CONFIG")
         .output()
         .await
-        .expect("run rekey-cloud --print-public-key");
+        .expect("run rekey-cloud keygen");
     assert!(
         out.status.success(),
-        "rekey-cloud --print-public-key: {}",
+        "rekey-cloud keygen: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // The key is the last line: on a fresh data directory the cloud's log lines ("generated a
-    // new master key") come first on the same stdout (reported as a product bug).
     let stdout = String::from_utf8_lossy(&out.stdout);
     let cloud_key = stdout
-        .lines()
-        .map(str::trim)
-        .rfind(|l| !l.is_empty())
+        .split_whitespace()
+        .next_back()
         .unwrap_or_default()
         .to_string();
     assert_eq!(cloud_key.len(), 43, "a public key was printed: {stdout}");
@@ -299,6 +297,11 @@ pub async fn spawn_system(backend: Backend) -> Option<System> {
             format!("--base-url={url}"),
             format!("--data-dir={}", data.display()),
             format!("--smtp-url={}", system.smtp.url()),
+            format!("--master-key-file={}", data.join("master.key").display()),
+            format!(
+                "--signing-key-file={}",
+                data.join("cloud-signing.key").display()
+            ),
             "--heartbeat-secs=1".to_string(),
         ];
         if let Some(db) = &database_url {

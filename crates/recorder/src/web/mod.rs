@@ -14,18 +14,18 @@
 mod handlers;
 mod views;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use rekey_web::client::ClientIp;
 use rekey_web::i18n::LANG_COOKIE;
 use rekey_web::{CsrfToken, Lang, random_token};
 
@@ -67,7 +67,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/static/style.css", get(style))
         .fallback(handlers::not_found)
         .layer(middleware::from_fn_with_state(app.clone(), activation_gate))
-        .layer(middleware::from_fn(no_store))
+        .layer(middleware::from_fn(rekey_web::headers::security_headers))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(app.config.trusted_proxies.clone()),
+            rekey_web::client::client_address,
+        ))
         .with_state(app)
 }
 
@@ -77,24 +81,6 @@ async fn style() -> Response {
         include_str!("../../static/style.css"),
     )
         .into_response()
-}
-
-/// Pages are personal and change with state: never cached. Frames are refused.
-async fn no_store(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    h.entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    res
 }
 
 /// Until the admin password is set, every page leads to activation.
@@ -181,10 +167,8 @@ impl FromRequestParts<Arc<App>> for Req {
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok());
         let lang = Lang::negotiate(jar.get(LANG_COOKIE).map(Cookie::value), accept);
-        let client = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, app).await;
+        let client = Some(ip.to_string());
         let session = match jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
             Some(token) => match app.store.session(&token, app.config.clock.now()).await {
                 Ok(s) => s.map(|s| (token, s)),
