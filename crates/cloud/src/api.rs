@@ -105,7 +105,13 @@ impl IntoResponse for ApiError {
         if let Some(r) = retry {
             body["retry_after"] = json!(r);
         }
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(r) = retry {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(r.max(1)));
+        }
+        response
     }
 }
 

@@ -58,6 +58,16 @@ impl Problem {
         }
     }
 
+    /// A `503 Service Unavailable` problem: too busy now, try again in a moment.
+    pub fn busy() -> Self {
+        Self {
+            key: "error-busy",
+            args: Vec::new(),
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            retry_after: Some(2),
+        }
+    }
+
     /// The message in `lang`.
     pub fn message(&self, lang: Lang) -> String {
         crate::mail::strip_isolates(&lang.t_args(self.key, &self.args))

@@ -55,6 +55,7 @@ impl Application {
             clock: clock.clone(),
             mail_wake: Arc::new(Notify::new()),
             hub: Hub::default(),
+            hasher: rekey_web::password::Hasher::per_core(),
             config,
         });
         tokio::spawn(mail::run_worker(

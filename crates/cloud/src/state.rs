@@ -34,6 +34,8 @@ pub struct Inner {
     pub master_key: MasterKey,
     /// Whether mail goes to the outbox directory (and the outbox page exists).
     pub outbox: bool,
+    /// Runs argon2id, bounded to the cores.
+    pub hasher: rekey_web::password::Hasher,
 }
 
 impl AppState {

@@ -149,3 +149,82 @@ mod tests {
         assert_ne!(hash("kumo-to-sakana-7"), h, "salted");
     }
 }
+
+/// Runs argon2id off the async threads, at most as many at once as the machine has cores: each
+/// run holds 19 MiB, so a burst of logins cannot take the memory or starve other work. A request
+/// that waits too long for its turn is answered "busy" (503 with Retry-After), not queued
+/// without bound.
+#[derive(Debug, Clone)]
+pub struct Hasher {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    wait: std::time::Duration,
+}
+
+/// Why a password could not be hashed or checked now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HashError {
+    /// Every hashing slot was taken for longer than the wait allows; try again in a moment.
+    #[error("password hashing is busy")]
+    Busy,
+    /// The hashing task failed.
+    #[error("password hashing failed")]
+    Failed,
+}
+
+impl Hasher {
+    /// At most `concurrency` hashes at once; a request waits at most `wait` for its turn.
+    pub fn new(concurrency: usize, wait: std::time::Duration) -> Self {
+        Self {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
+            wait,
+        }
+    }
+
+    /// One hash per core, waiting up to 5 seconds for a turn.
+    pub fn per_core() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Self::new(cores, std::time::Duration::from_secs(5))
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| HashError::Busy)?
+            .map_err(|_| HashError::Failed)?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|_| HashError::Failed)
+    }
+
+    /// [`hash`] in turn.
+    pub async fn hash(&self, password: String) -> Result<String, HashError> {
+        self.run(move || hash(&password)).await
+    }
+
+    /// [`verify`] in turn.
+    pub async fn verify(&self, password: String, phc: String) -> Result<bool, HashError> {
+        self.run(move || verify(&password, &phc)).await
+    }
+}
+
+#[cfg(test)]
+mod hasher_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_hasher_answers_busy_instead_of_queueing_without_bound() {
+        let hasher = Hasher::new(1, std::time::Duration::from_millis(100));
+        let held = hasher.permits.clone().try_acquire_owned().unwrap();
+        let busy = hasher.verify("pw".into(), dummy_hash().into()).await;
+        assert_eq!(busy, Err(HashError::Busy));
+        drop(held);
+        let phc = hasher.hash("correct horse".into()).await.unwrap();
+        assert_eq!(hasher.verify("correct horse".into(), phc).await, Ok(true));
+    }
+}

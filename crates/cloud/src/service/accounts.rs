@@ -124,7 +124,16 @@ async fn check_current_password(state: &AppState, account: &Account, typed: &str
             return Err(Problem::wait("cloud-password-current-locked", refused.retry_after).into());
         }
     };
-    if verify_password(typed.to_string(), account.password_hash.clone()).await? {
+    let verified = verify_password(state, typed.to_string(), account.password_hash.clone()).await;
+    let verified = match verified {
+        Ok(v) => v,
+        Err(e) => {
+            // Nothing was checked (too busy): the try is given back.
+            slot.refund(&state.store).await?;
+            return Err(e);
+        }
+    };
+    if verified {
         slot.succeeded(&state.store).await?;
         Ok(())
     } else {
@@ -236,7 +245,7 @@ pub async fn start_pc_signup(
         let pending = PendingSignup {
             region,
             username: Some(username.as_str().to_string()),
-            password_hash: Some(hash_password(form.password.to_string()).await?),
+            password_hash: Some(hash_password(state, form.password.to_string()).await?),
         };
         let payload = serde_json::to_string(&pending).map_err(anyhow::Error::from)?;
         send_code(state, Purpose::Signup, &email, None, Some(&payload), lang).await
@@ -321,7 +330,7 @@ pub async fn finish_signup(
     }
     let accepted = check_code(state, Purpose::Signup, &email, &code).await?;
     let phone_password = match form.password {
-        Some((pw, _)) => Some(hash_password(pw.to_string()).await?),
+        Some((pw, _)) => Some(hash_password(state, pw.to_string()).await?),
         None => None,
     };
     let pending: PendingSignup = accepted
@@ -409,7 +418,14 @@ pub async fn login(
         || password::dummy_hash().to_string(),
         |a| a.password_hash.clone(),
     );
-    let ok = verify_password(password.to_string(), phc).await? && account.is_some();
+    let ok = match verify_password(state, password.to_string(), phc).await {
+        Ok(ok) => ok && account.is_some(),
+        Err(e) => {
+            // Nothing was checked (too busy): the attempt is given back.
+            slot.refund(&state.store).await?;
+            return Err(e);
+        }
+    };
     match account {
         Some(account) if ok => {
             slot.succeeded(&state.store).await?;
@@ -516,7 +532,7 @@ pub async fn change_password(
         &[account.username.as_str(), account.email.as_str()],
     )
     .map_err(password_problem)?;
-    let hash = hash_password(new.to_string()).await?;
+    let hash = hash_password(state, new.to_string()).await?;
     let now = state.now();
     let mut tx = state.store.db.pool.begin().await?;
     state
@@ -596,7 +612,7 @@ pub async fn finish_password_reset(
     };
     let identities = [account.username.as_str(), account.email.as_str()];
     password::check_new(new, confirm, &identities).map_err(password_problem)?;
-    let hash = hash_password(new.to_string()).await?;
+    let hash = hash_password(state, new.to_string()).await?;
     let now = state.now();
     let mut tx = state.store.db.pool.begin().await?;
     state.store.mark_code_used(&mut tx, &accepted, now).await?;

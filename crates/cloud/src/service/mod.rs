@@ -8,6 +8,11 @@ pub mod recovery;
 
 use std::net::IpAddr;
 
+use rekey_web::password::HashError;
+
+use crate::error::{AppError, AppResult, Problem};
+use crate::state::AppState;
+
 /// Who is asking: the client's address, for rate limits.
 #[derive(Debug, Clone, Copy)]
 pub struct Client {
@@ -15,16 +20,23 @@ pub struct Client {
     pub ip: IpAddr,
 }
 
-/// Hashes a password off the async threads (argon2id is deliberately slow).
-pub(crate) async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || rekey_web::password::hash(&password))
-        .await
-        .map_err(|e| anyhow::anyhow!("password hashing task failed: {e}"))
+/// Hashes a password in turn ([`rekey_web::password::Hasher`]: bounded to the cores).
+pub(crate) async fn hash_password(state: &AppState, password: String) -> AppResult<String> {
+    state.hasher.hash(password).await.map_err(hash_error)
 }
 
-/// Verifies a password off the async threads.
-pub(crate) async fn verify_password(password: String, phc: String) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || rekey_web::password::verify(&password, &phc))
-        .await
-        .map_err(|e| anyhow::anyhow!("password verification task failed: {e}"))
+/// Verifies a password in turn.
+pub(crate) async fn verify_password(
+    state: &AppState,
+    password: String,
+    phc: String,
+) -> AppResult<bool> {
+    state.hasher.verify(password, phc).await.map_err(hash_error)
+}
+
+fn hash_error(e: HashError) -> AppError {
+    match e {
+        HashError::Busy => Problem::busy().into(),
+        HashError::Failed => anyhow::anyhow!(e).into(),
+    }
 }

@@ -9,3 +9,4 @@ error-csrf = The form expired. Please try again.
 error-internal = Something went wrong on our side. Please try again in a moment.
 error-not-found = This page does not exist.
 error-rate-limited = Too many attempts. Please wait a moment and try again.
+error-busy = The service is busy. Please try again in a moment.
