@@ -37,9 +37,16 @@ impl Application {
 
     /// [`Application::build`] with another clock (tests).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        crate::files::own_private_dir(&config.data_dir).with_context(|| {
+            format!("cannot create data directory {}", config.data_dir.display())
+        })?;
         let db = Db::connect(config.database_url.expose()).await?;
         let master_key = config.master_key();
         let store = Store::new(db, &master_key);
+        store
+            .seal_legacy_mail()
+            .await
+            .context("cannot seal the mail queued before this version")?;
         store
             .disconnect_all()
             .await
@@ -85,7 +92,10 @@ impl Application {
             ))
             .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
             .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-            .layer(TraceLayer::new_for_http())
+            // The path only: query strings carry register codes (`/m/add?code=`) and QR data.
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+            }))
             .with_state(state.clone());
         let listener = TcpListener::bind(state.config.listen)
             .await

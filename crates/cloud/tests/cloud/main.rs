@@ -2,6 +2,7 @@
 //! (SQLite, and PostgreSQL when `REKEY_TEST_POSTGRES_URL` is set — CI sets it), a real SMTP
 //! server on loopback, real HTTP and real WebSockets.
 
+mod at_rest;
 mod device;
 mod flows;
 mod recovery;
@@ -16,6 +17,7 @@ pub fn cloud_public_key() -> CloudPublicKey {
         .public()
 }
 
+use at_rest::*;
 use flows::*;
 use recovery::*;
 
@@ -66,4 +68,5 @@ on_both_backends!(
     daily_limits_say_when_the_next_code_is_possible,
     a_removed_recorder_gets_no_more_codes,
     a_code_retrieved_before_the_new_key_arrives_says_so,
+    delivered_codes_and_temporary_passwords_are_not_at_rest,
 );
