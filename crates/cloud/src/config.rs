@@ -28,7 +28,7 @@ pub struct Config {
     pub smtp_url: Option<Secret<String>>,
     /// The From: header of every e-mail.
     pub mail_from: String,
-    /// Encrypts recovery keys at rest.
+    /// Encrypts recovery keys at rest; the key that seals queued mail is derived from it.
     pub master_key: Secret<[u8; 32]>,
     /// Signs gateway handshakes; recorders pin its public half.
     pub signing_seed: Secret<[u8; 32]>,

@@ -5,7 +5,15 @@
 //! and the row's id and recipient are the associated data: a sealed message copied to another
 //! row, or a row whose recipient was changed, does not open.
 //!
-//! Sealed form: `0x01 || nonce (24) || XChaCha20-Poly1305(u32(len(subject)) || subject || body)`.
+//! Sealed form: `0x01 || nonce (24) || XChaCha20-Poly1305(u32(len(subject)) || subject || body)`;
+//! associated data: `"rekey/cloud/mail-at-rest\0" || i64(id) || u32(len(to)) || to`.
+//!
+//! Why derived and not a setting of its own: the master key already must live outside the
+//! database and its backups, and is backed up and guarded as the cloud's crown jewel; a second
+//! key with the same requirements would add a secret to lose without protecting against anyone
+//! the master key does not already protect against. The label keeps the two uses apart. Queued
+//! mail lives minutes, so rotating the master key only strands mail queued at that moment: it
+//! does not open, is not sent, and is retried (and goes out if the old key comes back).
 
 use std::fmt;
 
