@@ -30,7 +30,7 @@ pub struct Config {
     pub smtp_url: Option<Secret<String>>,
     /// The From: header of every e-mail.
     pub mail_from: String,
-    /// Encrypts recovery keys at rest.
+    /// Encrypts recovery keys at rest; the key that seals queued mail is derived from it.
     pub master_key: Secret<[u8; 32]>,
     /// Signs gateway handshakes; recorders pin its public half.
     pub signing_seed: Secret<[u8; 32]>,
@@ -275,12 +275,17 @@ pub fn keygen(dir: &Path) -> anyhow::Result<String> {
 /// Writes a file readable only by its owner, atomically (temporary file, then rename).
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::files::create_private_dir(dir)?;
     }
     let tmp = path.with_extension("tmp");
+    // A leftover temporary file would keep its mode: start from a new one.
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut f = options.open(&tmp)?;
@@ -315,7 +320,7 @@ impl Args {
             .data_dir
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("rekey-cloud-data"));
-        std::fs::create_dir_all(&data_dir)
+        crate::files::own_private_dir(&data_dir)
             .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
         let database_url = self
             .database_url

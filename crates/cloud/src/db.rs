@@ -1,6 +1,10 @@
 //! The database: SQLite (a file, WAL) or PostgreSQL behind one `sqlx::AnyPool`, with the
 //! migrations of each dialect. Queries use `$N` placeholders, which both drivers accept, and
 //! only types both share (BIGINT, TEXT, BLOB/BYTEA), so one SQL text serves both.
+//!
+//! A SQLite file is made readable only by the cloud's user (0600; SQLite gives its `-wal` and
+//! `-shm` the same mode), and every connection runs with `secure_delete`, so that erased
+//! values (delivered mail, used codes) are overwritten with zeros in the file.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -46,6 +50,9 @@ impl Db {
             }
             _ => url.to_string(),
         };
+        if backend == Backend::Sqlite {
+            private_sqlite_files(&url)?;
+        }
         let options = AnyConnectOptions::from_str(&url).context("invalid database URL")?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
@@ -53,7 +60,7 @@ impl Db {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
+                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;")
                             .await?;
                     }
                     Ok(())
@@ -77,4 +84,31 @@ impl Db {
             .context("database migration failed")?;
         Ok(Self { pool, backend })
     }
+}
+
+/// Makes the SQLite file of `url` before SQLite does, with mode 0600 (SQLite would make it 0644
+/// and give its `-wal` and `-shm` the same mode), and takes group and other permissions away
+/// from an existing one and its `-wal` and `-shm`. An in-memory database has no file.
+fn private_sqlite_files(url: &str) -> anyhow::Result<()> {
+    let options =
+        sqlx::sqlite::SqliteConnectOptions::from_str(url).context("invalid SQLite database URL")?;
+    let path = options.get_filename();
+    let name = path.as_os_str();
+    if name.is_empty() || name == ":memory:" || url.contains("mode=memory") {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::files::create_private_dir(dir)
+            .with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    }
+    crate::files::create_private_file(path)
+        .with_context(|| format!("cannot create the database file {}", path.display()))?;
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut side = name.to_os_string();
+        side.push(suffix);
+        let side = std::path::PathBuf::from(side);
+        crate::files::tighten(&side)
+            .with_context(|| format!("cannot make {} private", side.display()))?;
+    }
+    Ok(())
 }

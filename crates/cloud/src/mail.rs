@@ -1,15 +1,16 @@
 //! Sending e-mail: SMTP through lettre when an SMTP URL is configured, otherwise `.eml` files in
 //! the outbox directory (read on the local-only outbox page). Mail is queued in the database
-//! first (see [`crate::store::mail`]) and delivered by [`run_worker`], which retries with
-//! back-off, so a message that cannot be sent now is not lost.
+//! first, sealed (see [`crate::store::mail`]), and delivered by [`run_worker`], which retries
+//! with back-off, so a message that cannot be sent now is not lost.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use lettre::message::header::ContentTransferEncoding;
 use lettre::message::{Body, Mailbox, SinglePart, header::ContentType};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rekey_web::i18n::Arg;
 use rekey_web::{Clock, Lang};
 use tokio::sync::Notify;
@@ -23,8 +24,8 @@ use crate::store::mail::{NewMail, QueuedMail};
 pub enum Mailer {
     /// An SMTP server.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    /// `.eml` files in a directory.
-    Outbox(AsyncFileTransport<Tokio1Executor>),
+    /// `.eml` files (mode 0600) in a directory (mode 0700).
+    Outbox(PathBuf),
 }
 
 impl std::fmt::Debug for Mailer {
@@ -49,9 +50,9 @@ impl Mailer {
             }
             None => {
                 let dir = config.outbox_dir();
-                std::fs::create_dir_all(&dir)
+                private_outbox(&dir)
                     .with_context(|| format!("cannot create outbox directory {}", dir.display()))?;
-                Ok(Mailer::Outbox(AsyncFileTransport::new(dir)))
+                Ok(Mailer::Outbox(dir))
             }
         }
     }
@@ -68,13 +69,40 @@ impl Mailer {
                 .await
                 .map(drop)
                 .context("SMTP delivery failed"),
-            Mailer::Outbox(t) => t
-                .send(message)
+            Mailer::Outbox(dir) => write_outbox(dir, &message)
                 .await
-                .map(drop)
                 .context("cannot write to the outbox"),
         }
     }
+}
+
+/// Makes the outbox directory private (0700), and its files (0600) if an earlier version left
+/// them readable to others.
+fn private_outbox(dir: &Path) -> std::io::Result<()> {
+    crate::files::own_private_dir(dir)?;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            crate::files::tighten(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `message` as a new `.eml` file in `dir`, readable only by the cloud's user.
+async fn write_outbox(dir: &Path, message: &Message) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let name: String = rekey_web::random_array::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(dir.join(format!("{name}.eml"))).await?;
+    file.write_all(&message.formatted()).await?;
+    file.flush().await
 }
 
 /// Builds the MIME message of a queued mail.
@@ -125,7 +153,10 @@ pub async fn run_worker(
                                 error = format!("{e:#}"),
                                 "mail delivery failed; will retry"
                             );
-                            store.mail_failed(&mail, &format!("{e:#}"), now).await
+                            // The transport's error only: it never holds the message.
+                            store
+                                .mail_failed(mail.id, mail.attempts, &format!("{e:#}"), now)
+                                .await
                         }
                     };
                     if let Err(e) = recorded {

@@ -35,9 +35,16 @@ impl Application {
 
     /// [`Application::build`] with another clock (tests).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        crate::files::own_private_dir(&config.data_dir).with_context(|| {
+            format!("cannot create data directory {}", config.data_dir.display())
+        })?;
         let db = Db::connect(config.database_url.expose()).await?;
         let master_key = config.master_key();
         let store = Store::new(db, &master_key);
+        store
+            .seal_legacy_mail()
+            .await
+            .context("cannot seal the mail queued before this version")?;
         store
             .disconnect_all()
             .await
@@ -77,7 +84,10 @@ impl Application {
             .layer(axum::middleware::from_fn(
                 rekey_web::headers::security_headers,
             ))
-            .layer(TraceLayer::new_for_http())
+            // The path only: query strings carry register codes (`/m/add?code=`) and QR data.
+            .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+            }))
             .layer(axum::middleware::from_fn_with_state(
                 Arc::new(state.config.trusted_proxies.clone()),
                 rekey_web::client::client_address,

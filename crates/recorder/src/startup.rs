@@ -103,9 +103,12 @@ impl Application {
     /// the cloud is enabled.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         install_crypto_provider();
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
-            path: config.data_dir.display().to_string(),
-            source,
+        // The data directory holds the device and recovery keys: private to this user.
+        crate::files::own_private_dir(&config.data_dir).map_err(|source| {
+            StartupError::DataDir {
+                path: config.data_dir.display().to_string(),
+                source,
+            }
         })?;
         let store = Store::open(&config.data_dir).await?;
         let now = config.clock.now();

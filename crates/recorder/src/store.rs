@@ -35,6 +35,9 @@ pub enum StoreError {
     /// A stored value is not what this version wrote.
     #[error("state database holds an unreadable {0}")]
     Corrupt(&'static str),
+    /// The database file could not be made or made private.
+    #[error("state database file: {0}")]
+    File(#[source] std::io::Error),
 }
 
 /// Result of the store's operations.
@@ -172,13 +175,25 @@ async fn audit_in(tx: &mut Transaction<'static, Sqlite>, e: &AuditEntry) -> Stor
 
 impl Store {
     /// Opens (creating if needed) the state database in `dir` and brings its schema up to date.
+    ///
+    /// The file is made before SQLite makes it, with mode 0600 (SQLite gives its `-wal` and
+    /// `-shm` the same mode); an existing one readable to others is tightened. Every connection
+    /// runs with `secure_delete`, so erased values (ended sessions, replaced challenges, old
+    /// recovery keys) are overwritten with zeros in the file.
     pub async fn open(dir: &Path) -> StoreResult<Self> {
+        let path = dir.join(DB_FILE);
+        crate::files::create_private_file(&path).map_err(StoreError::File)?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            crate::files::tighten(&dir.join(format!("{DB_FILE}{suffix}")))
+                .map_err(StoreError::File)?;
+        }
         let options = SqliteConnectOptions::new()
-            .filename(dir.join(DB_FILE))
+            .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)

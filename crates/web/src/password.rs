@@ -180,10 +180,10 @@ impl Hasher {
         }
     }
 
-    /// One hash per core, waiting up to 5 seconds for a turn.
+    /// One hash per core, waiting up to 10 seconds for a turn.
     pub fn per_core() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        Self::new(cores, std::time::Duration::from_secs(5))
+        Self::new(cores, std::time::Duration::from_secs(10))
     }
 
     async fn run<T: Send + 'static>(

@@ -1,20 +1,28 @@
 //! The mail queue: every e-mail is stored first (in the transaction of what caused it) and sent
 //! by the mail worker, which retries with back-off until the message is delivered.
+//!
+//! A message's subject and body may hold a code or a temporary password, so they are stored
+//! only sealed under the mail key (see [`super::sealed`]) and erased when the message is
+//! delivered (except in the local outbox, whose page shows mail). The legacy `subject` and
+//! `body` columns are always empty since migration 0003. `last_error` holds only the
+//! transport's error (never the message); `to_addr` stays readable, as the associated data of
+//! the sealed content.
 
 use sqlx::Row;
 
+use super::sealed::{MailContent, MailOpenError};
 use super::{Store, StoreError};
 
-/// An e-mail waiting to be sent (or sent).
-#[derive(Debug, Clone)]
+/// An e-mail waiting to be sent (or sent), opened.
+#[derive(Clone)]
 pub struct QueuedMail {
     /// Row id.
     pub id: i64,
     /// Recipient address.
     pub to_addr: String,
-    /// Subject line.
+    /// Subject line (empty once erased after delivery).
     pub subject: String,
-    /// Plain-text body.
+    /// Plain-text body (empty once erased after delivery).
     pub body: String,
     /// Unix seconds.
     pub created_at: i64,
@@ -26,8 +34,19 @@ pub struct QueuedMail {
     pub last_error: Option<String>,
 }
 
+impl std::fmt::Debug for QueuedMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueuedMail")
+            .field("id", &self.id)
+            .field("created_at", &self.created_at)
+            .field("attempts", &self.attempts)
+            .field("sent_at", &self.sent_at)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A message to queue.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewMail {
     /// Recipient address.
     pub to: String,
@@ -37,17 +56,48 @@ pub struct NewMail {
     pub body: String,
 }
 
+impl std::fmt::Debug for NewMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewMail([redacted])")
+    }
+}
+
 /// Seconds before the next attempt after `attempts` failures: 10 s doubling, at most an hour.
 pub fn retry_delay(attempts: i64) -> i64 {
     (10_i64 << attempts.clamp(0, 9)).min(3600)
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<QueuedMail, sqlx::Error> {
-    Ok(QueuedMail {
+/// A row as stored.
+struct StoredRow {
+    id: i64,
+    to_addr: String,
+    sealed: Option<Vec<u8>>,
+    created_at: i64,
+    attempts: i64,
+    sent_at: Option<i64>,
+    last_error: Option<String>,
+}
+
+impl StoredRow {
+    fn into_mail(self, content: MailContent) -> QueuedMail {
+        QueuedMail {
+            id: self.id,
+            to_addr: self.to_addr,
+            subject: content.subject,
+            body: content.body,
+            created_at: self.created_at,
+            attempts: self.attempts,
+            sent_at: self.sent_at,
+            last_error: self.last_error,
+        }
+    }
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<StoredRow, sqlx::Error> {
+    Ok(StoredRow {
         id: r.try_get("id")?,
         to_addr: r.try_get("to_addr")?,
-        subject: r.try_get("subject")?,
-        body: r.try_get("body")?,
+        sealed: r.try_get("sealed")?,
         created_at: r.try_get("created_at")?,
         attempts: r.try_get("attempts")?,
         sent_at: r.try_get("sent_at")?,
@@ -55,57 +105,104 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<QueuedMail, sqlx::Error> {
     })
 }
 
-const COLUMNS: &str = "id, to_addr, subject, body, created_at, attempts, sent_at, last_error";
+const COLUMNS: &str = "id, to_addr, sealed, created_at, attempts, sent_at, last_error";
 
 impl Store {
-    /// Queues a message inside `tx`.
+    /// Opens a stored row's content (empty once erased).
+    fn open_row(&self, row: &StoredRow) -> Result<MailContent, MailOpenError> {
+        match &row.sealed {
+            Some(sealed) => self.mail_key.open(row.id, &row.to_addr, sealed),
+            None => Ok(MailContent::default()),
+        }
+    }
+
+    /// Writes the sealed content of row `id` inside `tx`.
+    async fn write_sealed(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        id: i64,
+        to: &str,
+        content: &MailContent,
+    ) -> Result<(), StoreError> {
+        let sealed = self
+            .mail_key
+            .seal(id, to, content, rekey_web::random_array());
+        sqlx::query("UPDATE mail_queue SET sealed = $1, subject = '', body = '' WHERE id = $2")
+            .bind(sealed)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Queues a message inside `tx`. The row is made first (its id is part of the sealed
+    /// content's associated data), then its content is written sealed: the plain text never
+    /// reaches the database.
     pub async fn queue_mail(
         &self,
         tx: &mut sqlx::AnyConnection,
         mail: &NewMail,
         now: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO mail_queue (to_addr, subject, body, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)",
+        let id: i64 = sqlx::query(
+            "INSERT INTO mail_queue (to_addr, subject, body, created_at, next_attempt_at) VALUES ($1, '', '', $2, $2) RETURNING id",
         )
         .bind(&mail.to)
-        .bind(&mail.subject)
-        .bind(&mail.body)
         .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        Ok(())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        let content = MailContent {
+            subject: mail.subject.clone(),
+            body: mail.body.clone(),
+        };
+        self.write_sealed(tx, id, &mail.to, &content).await
     }
 
-    /// Messages due for an attempt, oldest first.
+    /// Messages due for an attempt, oldest first. A message that does not open (the master key
+    /// changed, or the row was altered) is not sent: it counts as a failed attempt, to be
+    /// tried again later (with the right key back in place, it then goes out).
     pub async fn due_mail(&self, now: i64, limit: i64) -> Result<Vec<QueuedMail>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM mail_queue WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
+            "SELECT {COLUMNS} FROM mail_queue WHERE sent_at IS NULL AND sealed IS NOT NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
         )))
         .bind(now)
         .bind(limit)
         .fetch_all(&self.db.pool)
         .await?;
-        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+        let mut due = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let row = from_row(r)?;
+            match self.open_row(&row) {
+                Ok(content) => due.push(row.into_mail(content)),
+                Err(e) => {
+                    tracing::error!(mail_id = row.id, error = %e, "a queued mail does not open with this cloud's master key; will retry");
+                    self.mail_failed(row.id, row.attempts, &e.to_string(), now)
+                        .await?;
+                }
+            }
+        }
+        Ok(due)
     }
 
     /// The earliest time a queued message is due, if any is waiting.
     pub async fn next_mail_due(&self) -> Result<Option<i64>, StoreError> {
-        let row =
-            sqlx::query("SELECT MIN(next_attempt_at) AS due FROM mail_queue WHERE sent_at IS NULL")
-                .fetch_one(&self.db.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT MIN(next_attempt_at) AS due FROM mail_queue WHERE sent_at IS NULL AND sealed IS NOT NULL",
+        )
+        .fetch_one(&self.db.pool)
+        .await?;
         Ok(row.try_get("due")?)
     }
 
     /// Records a delivery. Unless `keep_body` (the local outbox, whose page shows mail), the
-    /// body is erased: it may hold a code or a temporary password, which must not outlive the
-    /// message in the database.
+    /// sealed content is erased: it holds a code or a temporary password, which must not
+    /// outlive the message in the database (with `secure_delete`, SQLite zeroes the bytes).
     pub async fn mail_sent(&self, id: i64, now: i64, keep_body: bool) -> Result<(), StoreError> {
         let sql = if keep_body {
             "UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2"
         } else {
-            "UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL, body = '' WHERE id = $2"
+            "UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL, sealed = NULL WHERE id = $2"
         };
         sqlx::query(sql)
             .bind(now)
@@ -115,23 +212,25 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed attempt and when to try again.
+    /// Records failed attempt number `attempts + 1` of message `id` and when to try again.
+    /// `error` must be the transport's error, never the message.
     pub async fn mail_failed(
         &self,
-        mail: &QueuedMail,
+        id: i64,
+        attempts: i64,
         error: &str,
         now: i64,
     ) -> Result<(), StoreError> {
         sqlx::query("UPDATE mail_queue SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
             .bind(error)
-            .bind(now + retry_delay(mail.attempts))
-            .bind(mail.id)
+            .bind(now + retry_delay(attempts))
+            .bind(id)
             .execute(&self.db.pool)
             .await?;
         Ok(())
     }
 
-    /// The newest messages, for the local outbox page.
+    /// The newest messages, for the local outbox page (content that does not open shows empty).
     pub async fn recent_mail(&self, limit: i64) -> Result<Vec<QueuedMail>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM mail_queue ORDER BY id DESC LIMIT $1"
@@ -139,7 +238,72 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.db.pool)
         .await?;
-        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+        let mut mails = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let row = from_row(r)?;
+            let content = self.open_row(&row).unwrap_or_default();
+            mails.push(row.into_mail(content));
+        }
+        Ok(mails)
+    }
+
+    /// Seals the content of messages queued before migration 0003 (which left them in plain
+    /// text) and then scrubs the database, once: migration 0003 leaves a `seal-mail` task, and
+    /// this removes it when done, so an interrupted start does it again.
+    ///
+    /// Undelivered plain messages are sealed (they still go out); delivered ones were already
+    /// blanked by the migration. Then, because older versions erased without `secure_delete`,
+    /// the freed bytes of earlier bodies may linger in the file: SQLite is rebuilt with
+    /// `VACUUM` and its WAL truncated; on PostgreSQL the queue is rewritten with `VACUUM FULL`.
+    pub async fn seal_legacy_mail(&self) -> Result<(), StoreError> {
+        use sqlx::Executor;
+        let pool = &self.db.pool;
+        let pending = sqlx::query("SELECT 1 FROM housekeeping WHERE task = 'seal-mail'")
+            .fetch_optional(pool)
+            .await?;
+        if pending.is_none() {
+            return Ok(());
+        }
+        let mut tx = pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT id, to_addr, subject, body FROM mail_queue WHERE sent_at IS NULL AND sealed IS NULL AND (subject <> '' OR body <> '')",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut sealed = 0usize;
+        for r in &rows {
+            let id: i64 = r.try_get("id")?;
+            let to: String = r.try_get("to_addr")?;
+            let content = MailContent {
+                subject: r.try_get("subject")?,
+                body: r.try_get("body")?,
+            };
+            self.write_sealed(&mut tx, id, &to, &content).await?;
+            sealed += 1;
+        }
+        sqlx::query(
+            "UPDATE mail_queue SET subject = '', body = '' WHERE subject <> '' OR body <> ''",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        match self.db.backend {
+            crate::db::Backend::Sqlite => {
+                pool.execute("VACUUM").await?;
+                pool.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+            }
+            crate::db::Backend::Postgres => {
+                pool.execute("VACUUM FULL mail_queue").await?;
+            }
+        }
+        sqlx::query("DELETE FROM housekeeping WHERE task = 'seal-mail'")
+            .execute(pool)
+            .await?;
+        tracing::info!(
+            sealed,
+            "sealed the mail queued before this version and scrubbed the database"
+        );
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ pub mod codes;
 pub mod devices;
 pub mod issued;
 pub mod mail;
+pub mod sealed;
 pub mod sessions;
 pub mod throttle;
 
@@ -40,20 +41,27 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     }
 }
 
-/// The database plus the key that makes lookup hashes of short secrets.
+/// The database plus the keys derived from the master key: the one that makes lookup hashes
+/// of short secrets and the one queued mail is sealed under.
 #[derive(Debug, Clone)]
 pub struct Store {
     /// The database.
     pub db: Db,
     lookup_key: [u8; 32],
+    mail_key: sealed::MailKey,
 }
 
 impl Store {
     /// Wraps a connected database; `master` keys the lookup hashes of e-mail and register codes,
-    /// so that the database alone does not let anyone test candidate codes offline.
+    /// so that the database alone does not let anyone test candidate codes offline, and the
+    /// sealing of queued mail (which holds codes and temporary passwords).
     pub fn new(db: Db, master: &MasterKey) -> Self {
         let lookup_key = keyed_digest(master.expose_secret(), b"rekey/cloud/lookup-key\0", &[]);
-        Self { db, lookup_key }
+        Self {
+            db,
+            lookup_key,
+            mail_key: sealed::MailKey::derive(master),
+        }
     }
 
     /// A keyed hash (hex) of a short secret for storage and lookup.

@@ -2,6 +2,7 @@
 //! (SQLite, and PostgreSQL when `REKEY_TEST_POSTGRES_URL` is set — CI sets it), a real SMTP
 //! server on loopback, real HTTP and real WebSockets.
 
+mod at_rest;
 mod device;
 mod flows;
 mod hardening;
@@ -18,6 +19,7 @@ pub fn cloud_public_key() -> CloudPublicKey {
         .public()
 }
 
+use at_rest::*;
 use flows::*;
 use hardening::*;
 use recovery::*;
@@ -75,4 +77,5 @@ on_both_backends!(
     a_look_alike_address_receives_no_reset_code,
     the_register_code_limit_is_exact_under_a_burst,
     cool_down_refusals_cost_no_code_request,
+    delivered_codes_and_temporary_passwords_are_not_at_rest,
 );

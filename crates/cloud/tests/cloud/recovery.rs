@@ -15,7 +15,12 @@ use crate::support::{TestApp, shows};
 const PW: &str = "correct horse battery staple";
 
 /// An owner with a bound, key-confirmed recorder.
-async fn owner_with_recorder(app: &TestApp, user: &str, serial: &str, seed: u8) -> TestDevice {
+pub(crate) async fn owner_with_recorder(
+    app: &TestApp,
+    user: &str,
+    serial: &str,
+    seed: u8,
+) -> TestDevice {
     app.signup_pc(user, &format!("{user}@example.com"), PW)
         .await;
     let mut rec =
@@ -34,7 +39,7 @@ async fn owner_with_recorder(app: &TestApp, user: &str, serial: &str, seed: u8) 
     rec
 }
 
-fn challenge(app: &TestApp, email: &str, nonce: u8) -> Challenge {
+pub(crate) fn challenge(app: &TestApp, email: &str, nonce: u8) -> Challenge {
     Challenge {
         nonce: [nonce; 16],
         expires_at: app.clock.now() + 1800,
@@ -42,7 +47,7 @@ fn challenge(app: &TestApp, email: &str, nonce: u8) -> Challenge {
     }
 }
 
-fn qr_url(app: &TestApp, rec: &TestDevice, c: &Challenge) -> String {
+pub(crate) fn qr_url(app: &TestApp, rec: &TestDevice, c: &Challenge) -> String {
     let key = rec.recovery_key.as_ref().expect("the recorder holds a key");
     RecoveryQr::new(key, rec.serial.clone(), c.clone())
         .to_url(&rekey_proto::CloudBase::parse(&app.base).unwrap())
@@ -55,7 +60,7 @@ fn path_of(url: &str) -> String {
 }
 
 /// The grouped temporary password in a mail body.
-fn password_in(body: &str) -> TemporaryPassword {
+pub(crate) fn password_in(body: &str) -> TemporaryPassword {
     let line = body
         .lines()
         .map(str::trim)

@@ -39,7 +39,7 @@ pub fn postgres_admin_url() -> Option<String> {
 }
 
 /// Makes a fresh PostgreSQL database and returns its URL.
-async fn fresh_postgres(admin: &str) -> String {
+pub async fn fresh_postgres(admin: &str) -> String {
     use sqlx::Executor;
     sqlx::any::install_default_drivers();
     let name = format!("rekey_test_{}", hex(&rekey_web::random_array::<8>()));
@@ -95,6 +95,13 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
     tweak(&mut config);
     let clock = ManualClock::new(1_795_000_000);
     Some(start(config, clock, smtp, data_dir).await)
+}
+
+/// Starts a cloud with `config` as given (e.g. parsed from flags), which sends mail to `smtp` if
+/// it names it.
+pub async fn spawn_app_from(config: Config, smtp: SmtpServer) -> TestApp {
+    let data_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    start(config, ManualClock::new(1_795_000_000), smtp, data_dir).await
 }
 
 async fn start(
@@ -157,6 +164,19 @@ impl TestApp {
             shutdown: None,
             server: None,
         }
+    }
+
+    /// Stops the server and closes the database.
+    pub async fn stop(mut self) -> Self {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
+            let _ = server.await;
+        }
+        self.state.store.db.pool.close().await;
+        self
     }
 
     /// Stops the server and starts a new one on the same data (database, keys); the port changes.

@@ -4,5 +4,6 @@
 
 mod accounts;
 mod cloud;
+mod files;
 mod recovery;
 mod support;
