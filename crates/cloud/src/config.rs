@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use base64::Engine;
@@ -36,6 +37,56 @@ pub struct Config {
     pub regions: Vec<String>,
     /// Seconds between recorder heartbeats.
     pub heartbeat_secs: u32,
+    /// Limits on the gateway's unauthenticated work.
+    pub gateway: GatewayLimits,
+}
+
+/// Limits on the device gateway's handshakes (docs/protocol.md §3, "Handshake limits").
+/// "Address" means an IPv4 address or an IPv6 /64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatewayLimits {
+    /// The whole handshake, from the WebSocket upgrade to a verified proof.
+    pub handshake_timeout: Duration,
+    /// Handshakes in progress from one address; a newer one drops the oldest past it.
+    pub handshakes_per_address: usize,
+    /// Handshakes in progress overall; a newer one drops the oldest past it.
+    pub handshakes_total: usize,
+    /// Failed handshakes from one address in ten minutes before the cloud waits a second before
+    /// answering each further `hello` from it (never refusing it).
+    pub failures_per_address: u32,
+    /// New serials one address may enrol per hour.
+    pub enrolments_per_address: i64,
+}
+
+impl Default for GatewayLimits {
+    fn default() -> Self {
+        Self {
+            handshake_timeout: Duration::from_secs(10),
+            handshakes_per_address: 1024,
+            handshakes_total: 4096,
+            failures_per_address: 100,
+            enrolments_per_address: 20,
+        }
+    }
+}
+
+impl GatewayLimits {
+    fn checked(self) -> anyhow::Result<Self> {
+        if self.handshake_timeout < Duration::from_secs(1) {
+            bail!("the gateway handshake timeout must be at least 1 second");
+        }
+        if self.handshakes_per_address == 0
+            || self.handshakes_total == 0
+            || self.failures_per_address == 0
+            || self.enrolments_per_address <= 0
+        {
+            bail!("gateway limits must be at least 1");
+        }
+        if self.handshakes_per_address > self.handshakes_total {
+            bail!("gateway handshakes per address cannot exceed the total");
+        }
+        Ok(self)
+    }
 }
 
 impl Config {
@@ -82,6 +133,7 @@ impl Config {
             signing_seed: Secret::new([seed.wrapping_add(1); 32]),
             regions: DEFAULT_REGIONS.iter().map(|s| s.to_string()).collect(),
             heartbeat_secs: 20,
+            gateway: GatewayLimits::default(),
         }
     }
 }
@@ -134,6 +186,25 @@ pub struct Args {
     /// Seconds between recorder heartbeats [default: 20].
     #[arg(long, env = "REKEY_CLOUD_HEARTBEAT_SECS")]
     pub heartbeat_secs: Option<u32>,
+    /// Seconds a recorder has for the whole gateway handshake, from the upgrade to its proof
+    /// [default: 10].
+    #[arg(long, env = "REKEY_CLOUD_GATEWAY_HANDSHAKE_TIMEOUT_SECS")]
+    pub gateway_handshake_timeout_secs: Option<u64>,
+    /// Gateway handshakes in progress from one address (IPv4, or IPv6 /64); a newer one drops the
+    /// oldest past it [default: 1024].
+    #[arg(long, env = "REKEY_CLOUD_GATEWAY_HANDSHAKES_PER_ADDRESS")]
+    pub gateway_handshakes_per_address: Option<usize>,
+    /// Gateway handshakes in progress overall; a newer one drops the oldest past it
+    /// [default: 4096].
+    #[arg(long, env = "REKEY_CLOUD_GATEWAY_HANDSHAKES_TOTAL")]
+    pub gateway_handshakes_total: Option<usize>,
+    /// Failed gateway handshakes from one address in ten minutes before its further handshakes
+    /// are slowed (never refused) [default: 100].
+    #[arg(long, env = "REKEY_CLOUD_GATEWAY_FAILURES_PER_ADDRESS")]
+    pub gateway_failures_per_address: Option<u32>,
+    /// New recorder serials one address may enrol per hour [default: 20].
+    #[arg(long, env = "REKEY_CLOUD_GATEWAY_ENROLMENTS_PER_ADDRESS")]
+    pub gateway_enrolments_per_address: Option<i64>,
     /// Print the cloud's public key (for the recorders' --cloud-key) and exit.
     #[arg(long)]
     pub print_public_key: bool,
@@ -154,6 +225,11 @@ struct FileConfig {
     signing_key_file: Option<PathBuf>,
     regions: Option<Vec<String>>,
     heartbeat_secs: Option<u32>,
+    gateway_handshake_timeout_secs: Option<u64>,
+    gateway_handshakes_per_address: Option<usize>,
+    gateway_handshakes_total: Option<usize>,
+    gateway_failures_per_address: Option<u32>,
+    gateway_enrolments_per_address: Option<i64>,
 }
 
 fn decode_key(text: &str, what: &str) -> anyhow::Result<[u8; 32]> {
@@ -261,6 +337,30 @@ impl Args {
             .filter(|h| h.parse::<std::net::IpAddr>().is_err() && !h.starts_with('['))
             .unwrap_or("rekey.localhost")
             .to_string();
+        let defaults = GatewayLimits::default();
+        let gateway = GatewayLimits {
+            handshake_timeout: self
+                .gateway_handshake_timeout_secs
+                .or(file.gateway_handshake_timeout_secs)
+                .map_or(defaults.handshake_timeout, Duration::from_secs),
+            handshakes_per_address: self
+                .gateway_handshakes_per_address
+                .or(file.gateway_handshakes_per_address)
+                .unwrap_or(defaults.handshakes_per_address),
+            handshakes_total: self
+                .gateway_handshakes_total
+                .or(file.gateway_handshakes_total)
+                .unwrap_or(defaults.handshakes_total),
+            failures_per_address: self
+                .gateway_failures_per_address
+                .or(file.gateway_failures_per_address)
+                .unwrap_or(defaults.failures_per_address),
+            enrolments_per_address: self
+                .gateway_enrolments_per_address
+                .or(file.gateway_enrolments_per_address)
+                .unwrap_or(defaults.enrolments_per_address),
+        }
+        .checked()?;
         Ok(Config {
             listen,
             base_url,
@@ -279,6 +379,7 @@ impl Args {
                 .or(file.heartbeat_secs)
                 .unwrap_or(20)
                 .max(1),
+            gateway,
         })
     }
 }

@@ -4,6 +4,7 @@
 
 mod device;
 mod flows;
+mod gateway;
 mod recovery;
 mod support;
 
