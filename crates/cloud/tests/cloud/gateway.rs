@@ -28,12 +28,25 @@ fn key(n: u16) -> DeviceSigningKey {
 
 /// A WebSocket to the gateway, nothing sent.
 async fn open(app: &TestApp) -> Socket {
+    open_from(app, LOOPBACK).await
+}
+
+/// A WebSocket to the gateway from the loopback address `from`, nothing sent.
+async fn open_from(app: &TestApp, from: IpAddr) -> Socket {
     let url = format!(
         "{}{}",
         app.base.replacen("http", "ws", 1),
         rekey_proto::gateway::GATEWAY_PATH
     );
-    tokio_tungstenite::connect_async(url)
+    let server: std::net::SocketAddr = app
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the cloud's address");
+    let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+    tcp.bind((from, 0).into()).expect("bind");
+    let stream = tcp.connect(server).await.expect("connect");
+    tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
         .await
         .expect("the gateway upgrades")
         .0
@@ -41,7 +54,17 @@ async fn open(app: &TestApp) -> Socket {
 
 /// A handshake that sends `hello` as `serial` with `key`, receives the challenge, and stops.
 async fn hello_only(app: &TestApp, serial: &str, key: &DeviceSigningKey) -> Socket {
-    let mut socket = open(app).await;
+    hello_only_from(app, LOOPBACK, serial, key).await
+}
+
+/// [`hello_only`] from the loopback address `from`.
+async fn hello_only_from(
+    app: &TestApp,
+    from: IpAddr,
+    serial: &str,
+    key: &DeviceSigningKey,
+) -> Socket {
+    let mut socket = open_from(app, from).await;
     let hello = DeviceMessage::Hello {
         protocol: GATEWAY_PROTOCOL,
         serial: Serial::parse(serial).expect("serial"),
@@ -285,6 +308,99 @@ pub async fn a_handshake_that_never_proves_is_closed_by_its_deadline(backend: Ba
     drop(rec);
 }
 
+/// The caps on handshakes in progress count per address and overall, and a newer handshake
+/// pushes out the oldest: held handshakes from elsewhere do not keep a recorder out either.
+pub async fn handshakes_in_progress_are_capped_per_address_and_overall(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |c| {
+        c.gateway.handshakes_per_address = 4;
+        c.gateway.handshakes_total = 6;
+    })
+    .await
+    else {
+        return;
+    };
+    let elsewhere = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let third = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
+    let mut held = Vec::new();
+    for i in 0..6 {
+        held.push(hello_only_from(&app, elsewhere, &format!("HELD{i:04}"), &key(i)).await);
+    }
+    // One address holds at most its share; the oldest were told they were dropped.
+    assert_eq!(app.state.hub.handshakes_in_progress(elsewhere), (4, 4));
+    assert_eq!(
+        closed_within(&mut held[0], Duration::from_secs(10)).await,
+        Some(RefusalReason::RateLimited)
+    );
+    for i in 0..2 {
+        held.push(hello_only_from(&app, third, &format!("MORE{i:04}"), &key(10 + i)).await);
+    }
+    assert_eq!(app.state.hub.handshakes_in_progress(third), (2, 6));
+    // Overall cap reached: the recorder's handshake pushes out the oldest of all (and proves).
+    let rec = device::connect(&app.base, "NVRCAPS01", &key(20)).await;
+    assert!(is_online(&app, "NVRCAPS01").await);
+    assert_eq!(
+        closed_within(&mut held[2], Duration::from_secs(10)).await,
+        Some(RefusalReason::RateLimited)
+    );
+    assert_eq!(app.state.hub.handshakes_in_progress(elsewhere), (3, 5));
+    drop(rec);
+}
+
+/// The limits are settings (flag or file, as every setting), with safe defaults.
+#[test]
+fn the_gateway_limits_are_settings() {
+    use clap::Parser;
+    use rekey_cloud::config::{Args, GatewayLimits};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_str().expect("UTF-8 path");
+    let file = dir.path().join("cloud.toml");
+    std::fs::write(
+        &file,
+        "gateway_handshakes_total = 64\ngateway_failures_per_address = 7\n",
+    )
+    .expect("write the file");
+    let parse = |extra: &[&str]| {
+        let mut args = vec!["rekey-cloud", "--data-dir", data];
+        args.extend_from_slice(extra);
+        Args::try_parse_from(args).expect("arguments").into_config()
+    };
+    let defaults = parse(&[]).expect("defaults").gateway;
+    assert_eq!(
+        defaults,
+        GatewayLimits {
+            handshake_timeout: Duration::from_secs(10),
+            handshakes_per_address: 1024,
+            handshakes_total: 4096,
+            failures_per_address: 100,
+            enrolments_per_address: 20,
+        }
+    );
+    let set = parse(&[
+        "--config",
+        file.to_str().unwrap(),
+        "--gateway-handshake-timeout-secs",
+        "3",
+        "--gateway-handshakes-per-address",
+        "16",
+        "--gateway-enrolments-per-address",
+        "5",
+    ])
+    .expect("settings")
+    .gateway;
+    assert_eq!(
+        set,
+        GatewayLimits {
+            handshake_timeout: Duration::from_secs(3),
+            handshakes_per_address: 16,
+            handshakes_total: 64,
+            failures_per_address: 7,
+            enrolments_per_address: 5,
+        }
+    );
+    assert!(parse(&["--gateway-handshake-timeout-secs", "0"]).is_err());
+    assert!(parse(&["--gateway-handshakes-per-address", "5000"]).is_err());
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -310,4 +426,5 @@ on_both_backends!(
     a_flood_from_its_address_does_not_keep_a_recorder_offline,
     a_thousand_recorders_behind_one_address_come_online_after_a_restart,
     a_handshake_that_never_proves_is_closed_by_its_deadline,
+    handshakes_in_progress_are_capped_per_address_and_overall,
 );
