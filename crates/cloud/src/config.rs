@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use base64::Engine;
@@ -45,6 +46,56 @@ pub struct Config {
     /// A local system for development: keys may be generated in the data directory, mail may go
     /// to the outbox, and `/dev/outbox` lists it (to loopback clients). Never on the internet.
     pub dev: bool,
+    /// Limits on the gateway's unauthenticated work.
+    pub gateway: GatewayLimits,
+}
+
+/// Limits on the device gateway's handshakes (docs/protocol.md §3, "Handshake limits").
+/// "Address" means an IPv4 address or an IPv6 /64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatewayLimits {
+    /// The whole handshake, from the WebSocket upgrade to a verified proof.
+    pub handshake_timeout: Duration,
+    /// Handshakes in progress from one address; a newer one drops the oldest past it.
+    pub handshakes_per_address: usize,
+    /// Handshakes in progress overall; a newer one drops the oldest past it.
+    pub handshakes_total: usize,
+    /// Failed handshakes from one address in ten minutes before the cloud waits a second before
+    /// answering each further `hello` from it (never refusing it).
+    pub failures_per_address: u32,
+    /// New serials one address may enrol per hour.
+    pub enrolments_per_address: i64,
+}
+
+impl Default for GatewayLimits {
+    fn default() -> Self {
+        Self {
+            handshake_timeout: Duration::from_secs(10),
+            handshakes_per_address: 1024,
+            handshakes_total: 4096,
+            failures_per_address: 100,
+            enrolments_per_address: 20,
+        }
+    }
+}
+
+impl GatewayLimits {
+    fn checked(self) -> anyhow::Result<Self> {
+        if self.handshake_timeout < Duration::from_secs(1) {
+            bail!("the gateway handshake timeout must be at least 1 second");
+        }
+        if self.handshakes_per_address == 0
+            || self.handshakes_total == 0
+            || self.failures_per_address == 0
+            || self.enrolments_per_address <= 0
+        {
+            bail!("gateway limits must be at least 1");
+        }
+        if self.handshakes_per_address > self.handshakes_total {
+            bail!("gateway handshakes per address cannot exceed the total");
+        }
+        Ok(self)
+    }
 }
 
 impl Config {
@@ -94,6 +145,7 @@ impl Config {
             trusted_proxies: TrustedProxies::none(),
             serve: ServeLimits::default(),
             dev: true,
+            gateway: GatewayLimits::default(),
         }
     }
 }
@@ -171,6 +223,25 @@ pub struct Args {
     /// mail to the outbox when no SMTP URL is given, and the /dev/outbox page.
     #[arg(long, env = "REKEY_CLOUD_DEV")]
     pub dev: bool,
+    /// Seconds a recorder has for the whole gateway handshake, from the upgrade to its proof
+    /// [default: 10].
+    #[arg(long, env = "REKEY_CLOUD_GATEWAY_HANDSHAKE_TIMEOUT_SECS")]
+    pub gateway_handshake_timeout_secs: Option<u64>,
+    /// Gateway handshakes in progress from one address (IPv4, or IPv6 /64); a newer one drops the
+    /// oldest past it [default: 1024].
+    #[arg(long, env = "REKEY_CLOUD_GATEWAY_HANDSHAKES_PER_ADDRESS")]
+    pub gateway_handshakes_per_address: Option<usize>,
+    /// Gateway handshakes in progress overall; a newer one drops the oldest past it
+    /// [default: 4096].
+    #[arg(long, env = "REKEY_CLOUD_GATEWAY_HANDSHAKES_TOTAL")]
+    pub gateway_handshakes_total: Option<usize>,
+    /// Failed gateway handshakes from one address in ten minutes before its further handshakes
+    /// are slowed (never refused) [default: 100].
+    #[arg(long, env = "REKEY_CLOUD_GATEWAY_FAILURES_PER_ADDRESS")]
+    pub gateway_failures_per_address: Option<u32>,
+    /// New recorder serials one address may enrol per hour [default: 20].
+    #[arg(long, env = "REKEY_CLOUD_GATEWAY_ENROLMENTS_PER_ADDRESS")]
+    pub gateway_enrolments_per_address: Option<i64>,
     /// Print the cloud's public key (for the recorders' --cloud-key) and exit.
     #[arg(long)]
     pub print_public_key: bool,
@@ -213,6 +284,11 @@ struct FileConfig {
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     dev: Option<bool>,
+    gateway_handshake_timeout_secs: Option<u64>,
+    gateway_handshakes_per_address: Option<usize>,
+    gateway_handshakes_total: Option<usize>,
+    gateway_failures_per_address: Option<u32>,
+    gateway_enrolments_per_address: Option<i64>,
 }
 
 fn decode_key(text: &str, what: &str) -> anyhow::Result<[u8; 32]> {
@@ -413,6 +489,30 @@ impl Args {
             .filter(|h| h.parse::<std::net::IpAddr>().is_err() && !h.starts_with('['))
             .unwrap_or("rekey.localhost")
             .to_string();
+        let defaults = GatewayLimits::default();
+        let gateway = GatewayLimits {
+            handshake_timeout: self
+                .gateway_handshake_timeout_secs
+                .or(file.gateway_handshake_timeout_secs)
+                .map_or(defaults.handshake_timeout, Duration::from_secs),
+            handshakes_per_address: self
+                .gateway_handshakes_per_address
+                .or(file.gateway_handshakes_per_address)
+                .unwrap_or(defaults.handshakes_per_address),
+            handshakes_total: self
+                .gateway_handshakes_total
+                .or(file.gateway_handshakes_total)
+                .unwrap_or(defaults.handshakes_total),
+            failures_per_address: self
+                .gateway_failures_per_address
+                .or(file.gateway_failures_per_address)
+                .unwrap_or(defaults.failures_per_address),
+            enrolments_per_address: self
+                .gateway_enrolments_per_address
+                .or(file.gateway_enrolments_per_address)
+                .unwrap_or(defaults.enrolments_per_address),
+        }
+        .checked()?;
         Ok(Config {
             listen,
             base_url,
@@ -434,6 +534,7 @@ impl Args {
             trusted_proxies,
             serve,
             dev,
+            gateway,
         })
     }
 }

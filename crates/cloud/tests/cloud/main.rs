@@ -5,6 +5,7 @@
 mod at_rest;
 mod device;
 mod flows;
+mod gateway;
 mod hardening;
 mod network;
 mod recovery;

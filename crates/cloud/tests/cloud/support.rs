@@ -82,8 +82,11 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, |_| {}).await
 }
 
-/// [`spawn_app`] with a configuration changed by `tweak` first.
-pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
+/// [`spawn_app`] with the test configuration changed by `configure` first.
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut Config),
+) -> Option<TestApp> {
     let database_url = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(fresh_postgres(&postgres_admin_url()?).await),
@@ -92,7 +95,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
     let data_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
     let mut config = Config::for_local(data_dir.path(), database_url, Some(smtp.url()), 7);
     config.heartbeat_secs = 1;
-    tweak(&mut config);
+    configure(&mut config);
     let clock = ManualClock::new(1_795_000_000);
     Some(start(config, clock, smtp, data_dir).await)
 }

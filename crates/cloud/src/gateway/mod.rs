@@ -1,91 +1,64 @@
 //! The device gateway: recorders connect over WebSocket and authenticate as docs/protocol.md §3
 //! says; the cloud enrols them, hands out register codes and recovery keys, and tracks presence
 //! from heartbeats (§9). [`Hub`] lets the portal push a new binding to a connected recorder.
+//!
+//! A connection has two phases. Until its proof verifies it is unauthenticated: it runs under
+//! a whole-handshake deadline and holds a place counted by [`admission`] (per address and
+//! overall), and its failure is counted against its address. After that it is a known (or
+//! newly enrolled) recorder, and nothing another client did from its address refuses it.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+mod admission;
+mod hub;
+
 use std::time::Duration;
 
+use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use rekey_proto::gateway::{
     B64, B64Vec, Binding, CloudMessage, DeviceMessage, GATEWAY_PROTOCOL, RefusalReason,
 };
-use rekey_proto::{EphemeralSecret, Handshake, RecoveryKey, RegisterCode, SessionKey, Side};
+use rekey_proto::{
+    DevicePublicKey, EphemeralSecret, Handshake, RecoveryKey, RegisterCode, Serial, SessionKey,
+    Side,
+};
+use rekey_web::client::ClientIp;
 use rekey_web::random_array;
-use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+pub use admission::AddressKey;
+use admission::Ticket;
+pub use hub::{Hub, Push};
 
 use crate::state::AppState;
 use crate::store::devices::{Device, EnrolError};
 use crate::store::throttle::Limit;
 
-/// How long a recorder has for each handshake frame.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest frame or message a recorder may send (its frames are a few hundred bytes).
+const MAX_FRAME: usize = 16 * 1024;
+/// How long an address over its failure budget waits before the cloud signs its challenge
+/// (at most half the handshake timeout).
+const SLOW_DOWN: Duration = Duration::from_secs(1);
+/// How long sending a refusal may take before the connection is simply dropped.
+const REFUSAL_SEND: Duration = Duration::from_secs(1);
 
-/// What the portal can ask of a connected recorder's connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Push {
-    /// The binding or the recovery key changed: send the current state.
-    Refresh,
-}
-
-#[derive(Debug)]
-struct Entry {
-    connection: u64,
-    tx: mpsc::UnboundedSender<Push>,
-}
-
-/// The open connections, by device row id.
-#[derive(Debug, Clone, Default)]
-pub struct Hub {
-    inner: Arc<Mutex<(u64, HashMap<i64, Entry>)>>,
-}
-
-impl Hub {
-    fn register(&self, device_id: i64) -> (u64, mpsc::UnboundedReceiver<Push>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        g.0 += 1;
-        let connection = g.0;
-        // A newer connection replaces an older one; dropping the old sender ends its loop.
-        g.1.insert(device_id, Entry { connection, tx });
-        (connection, rx)
-    }
-
-    /// Forgets a connection; `true` if it was still the device's current one.
-    fn unregister(&self, device_id: i64, connection: u64) -> bool {
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if g.1
-            .get(&device_id)
-            .is_some_and(|e| e.connection == connection)
-        {
-            g.1.remove(&device_id);
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Tells the device's connection, if one is open, to send its current state.
-    pub fn push(&self, device_id: i64, push: Push) {
-        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(e) = g.1.get(&device_id) {
-            let _ = e.tx.send(push);
-        }
-    }
-}
-
-/// `GET /gateway/v1`: upgrades to a WebSocket.
+/// `GET /gateway/v1`: admits the handshake (docs/protocol.md §3, "Handshake limits") and
+/// upgrades to a WebSocket.
 pub async fn handler(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     ws: WebSocketUpgrade,
 ) -> Response {
-    ws.max_message_size(16 * 1024)
+    // The client behind a trusted proxy, else the peer (rekey_web::client).
+    let address = AddressKey::of(client);
+    let deadline = Instant::now() + state.config.gateway.handshake_timeout;
+    let ticket = state.hub.admission.admit(address, &state.config.gateway);
+    ws.max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
-            if let Err(e) = serve(state, socket, peer.ip()).await {
+            if let Err(e) = serve(state, socket, address, ticket, deadline).await {
                 tracing::info!(error = format!("{e:#}"), "gateway connection ended");
             }
         })
@@ -97,9 +70,14 @@ async fn send(socket: &mut WebSocket, message: &CloudMessage) -> anyhow::Result<
     Ok(())
 }
 
+/// Sends `refused` (giving up after [`REFUSAL_SEND`]) and closes.
 async fn refuse(socket: &mut WebSocket, reason: RefusalReason) -> anyhow::Result<()> {
-    send(socket, &CloudMessage::Refused { reason }).await?;
-    let _ = socket.send(Message::Close(None)).await;
+    let _ = tokio::time::timeout(REFUSAL_SEND, async {
+        send(socket, &CloudMessage::Refused { reason }).await?;
+        socket.send(Message::Close(None)).await?;
+        anyhow::Ok(())
+    })
+    .await;
     anyhow::bail!("refused: {reason:?}")
 }
 
@@ -116,36 +94,75 @@ async fn receive(socket: &mut WebSocket) -> anyhow::Result<Option<DeviceMessage>
     }
 }
 
-async fn receive_within(
-    socket: &mut WebSocket,
-    limit: Duration,
-) -> anyhow::Result<Option<DeviceMessage>> {
-    tokio::time::timeout(limit, receive(socket))
-        .await
-        .map_err(|_| anyhow::anyhow!("timed out"))?
+/// Why a handshake ended before a verified proof.
+#[derive(Debug)]
+enum Failed {
+    /// The peer closed the connection.
+    Closed,
+    /// The whole-handshake deadline passed.
+    TimedOut,
+    /// A newer handshake took its place (the caps were reached).
+    PushedOut,
+    /// The peer broke the protocol or its signature did not verify.
+    Refused(RefusalReason),
+    /// Sending failed.
+    Broken(anyhow::Error),
 }
 
-/// Connections per client address per hour (a recorder backs off to one a minute).
-const HANDSHAKES_PER_ADDRESS: Limit = Limit::per_window(600, 3600);
-/// New serials enrolled per client address per hour.
-const ENROLMENTS_PER_ADDRESS: Limit = Limit::per_window(20, 3600);
+/// A handshake whose proof verified.
+struct Proven {
+    serial: Serial,
+    device_key: DevicePublicKey,
+    key_epoch: u32,
+    session: SessionKey,
+}
 
-async fn serve(state: AppState, mut socket: WebSocket, ip: IpAddr) -> anyhow::Result<()> {
-    let limited = |key: String, limit: Limit| {
-        let state = state.clone();
-        async move { state.store.take_slot(&key, limit, state.now()).await }
+async fn serve(
+    state: AppState,
+    mut socket: WebSocket,
+    address: AddressKey,
+    ticket: Ticket,
+    deadline: Instant,
+) -> anyhow::Result<()> {
+    let Ticket { guard, mut dropped } = ticket;
+    let proven = tokio::select! {
+        biased;
+        _ = &mut dropped => Err(Failed::PushedOut),
+        r = tokio::time::timeout_at(deadline, handshake(&state, &mut socket, address)) => {
+            r.unwrap_or(Err(Failed::TimedOut))
+        }
     };
-    if limited(format!("gateway-ip:{ip}"), HANDSHAKES_PER_ADDRESS)
-        .await?
-        .is_some()
-    {
-        return refuse(&mut socket, RefusalReason::RateLimited).await;
+    // Proven or not, the handshake no longer counts as in progress.
+    drop(guard);
+    match proven {
+        Ok(proven) => connected(state, socket, address, proven).await,
+        Err(failed) => {
+            state.hub.admission.record_failure(address, state.now());
+            match failed {
+                Failed::Closed => Ok(()),
+                Failed::TimedOut => {
+                    tracing::info!(%address, "gateway: handshake timed out");
+                    refuse(&mut socket, RefusalReason::ProtocolViolation).await
+                }
+                Failed::PushedOut => refuse(&mut socket, RefusalReason::RateLimited).await,
+                Failed::Refused(reason) => refuse(&mut socket, reason).await,
+                Failed::Broken(e) => Err(e),
+            }
+        }
     }
+}
+
+/// `hello`, `challenge`, `proof` (docs/protocol.md §3), up to a verified proof.
+async fn handshake(
+    state: &AppState,
+    socket: &mut WebSocket,
+    address: AddressKey,
+) -> Result<Proven, Failed> {
     // 1. hello
-    let hello = match receive_within(&mut socket, HANDSHAKE_TIMEOUT).await {
+    let hello = match receive(socket).await {
         Ok(Some(m)) => m,
-        Ok(None) => return Ok(()),
-        Err(_) => return refuse(&mut socket, RefusalReason::ProtocolViolation).await,
+        Ok(None) => return Err(Failed::Closed),
+        Err(_) => return Err(Failed::Refused(RefusalReason::ProtocolViolation)),
     };
     let DeviceMessage::Hello {
         protocol,
@@ -156,10 +173,16 @@ async fn serve(state: AppState, mut socket: WebSocket, ip: IpAddr) -> anyhow::Re
         key_epoch,
     } = hello
     else {
-        return refuse(&mut socket, RefusalReason::ProtocolViolation).await;
+        return Err(Failed::Refused(RefusalReason::ProtocolViolation));
     };
     if protocol != GATEWAY_PROTOCOL {
-        return refuse(&mut socket, RefusalReason::UnsupportedProtocol).await;
+        return Err(Failed::Refused(RefusalReason::UnsupportedProtocol));
+    }
+    let limits = &state.config.gateway;
+    if state.hub.admission.slowed(address, limits, state.now()) {
+        // Many failures came from this address: its unauthenticated work waits (and so costs
+        // the cloud at most one signature per place per second), but is still answered.
+        tokio::time::sleep(SLOW_DOWN.min(limits.handshake_timeout / 2)).await;
     }
     // 2. challenge
     let ephemeral = EphemeralSecret::from_bytes(random_array::<32>());
@@ -175,7 +198,7 @@ async fn serve(state: AppState, mut socket: WebSocket, ip: IpAddr) -> anyhow::Re
     };
     let signature = handshake.sign_as_cloud(&state.signing_key);
     send(
-        &mut socket,
+        socket,
         &CloudMessage::Challenge {
             cloud_nonce: B64(handshake.cloud_nonce),
             cloud_ephemeral: B64(handshake.cloud_ephemeral),
@@ -183,29 +206,54 @@ async fn serve(state: AppState, mut socket: WebSocket, ip: IpAddr) -> anyhow::Re
             signature: B64(signature),
         },
     )
-    .await?;
+    .await
+    .map_err(Failed::Broken)?;
     // 3. proof
-    let signature = match receive_within(&mut socket, HANDSHAKE_TIMEOUT).await {
+    let signature = match receive(socket).await {
         Ok(Some(DeviceMessage::Proof { signature })) => signature,
-        Ok(None) => return Ok(()),
-        _ => return refuse(&mut socket, RefusalReason::ProtocolViolation).await,
+        Ok(None) => return Err(Failed::Closed),
+        _ => return Err(Failed::Refused(RefusalReason::ProtocolViolation)),
     };
     if handshake.verify_device(&signature.0).is_err() {
-        tracing::warn!(serial = %serial, "gateway: device signature does not verify");
-        return refuse(&mut socket, RefusalReason::BadSignature).await;
+        tracing::warn!(serial = %serial, %address, "gateway: device signature does not verify");
+        return Err(Failed::Refused(RefusalReason::BadSignature));
     }
     let Ok(session) = handshake.session_key(Side::Cloud, &ephemeral) else {
-        return refuse(&mut socket, RefusalReason::ProtocolViolation).await;
+        return Err(Failed::Refused(RefusalReason::ProtocolViolation));
     };
-    drop(ephemeral);
+    Ok(Proven {
+        serial,
+        device_key,
+        key_epoch,
+        session,
+    })
+}
+
+/// Enrolment, `welcome`, and the connection of a recorder that proved its key.
+async fn connected(
+    state: AppState,
+    mut socket: WebSocket,
+    address: AddressKey,
+    proven: Proven,
+) -> anyhow::Result<()> {
+    let Proven {
+        serial,
+        device_key,
+        key_epoch,
+        session,
+    } = proven;
     // 4. enrolment and welcome
     let now = state.now();
+    let enrolments = Limit::per_window(state.config.gateway.enrolments_per_address, 3600);
     if state.store.device_by_serial(&serial).await?.is_none()
-        && limited(format!("enrol-ip:{ip}"), ENROLMENTS_PER_ADDRESS)
+        && state
+            .store
+            .take_slot(&format!("enrol-ip:{address}"), enrolments, now)
             .await?
             .is_some()
     {
-        tracing::warn!(serial = %serial, %ip, "gateway: too many new serials from one address");
+        tracing::warn!(serial = %serial, %address, "gateway: too many new serials from one address");
+        state.hub.admission.record_failure(address, now);
         return refuse(&mut socket, RefusalReason::RateLimited).await;
     }
     let device = match state
@@ -220,7 +268,8 @@ async fn serve(state: AppState, mut socket: WebSocket, ip: IpAddr) -> anyhow::Re
             device
         }
         Err(EnrolError::KeyMismatch) => {
-            tracing::warn!(serial = %serial, "gateway: serial enrolled with another device key");
+            tracing::warn!(serial = %serial, %address, "gateway: serial enrolled with another device key");
+            state.hub.admission.record_failure(address, now);
             return refuse(&mut socket, RefusalReason::KeyMismatch).await;
         }
         Err(EnrolError::Store(e)) => return Err(e.into()),
