@@ -107,7 +107,7 @@ impl Application {
             path: config.data_dir.display().to_string(),
             source,
         })?;
-        let store = Store::open(&config.data_dir).await?;
+        let store = Store::open(&config.data_dir, config.limits.audit).await?;
         let now = config.clock.now();
         let identity = store
             .identity(

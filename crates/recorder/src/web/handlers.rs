@@ -13,11 +13,10 @@ use rekey_web::password;
 use rekey_web::{CsrfToken, Lang, random_token};
 use serde::Deserialize;
 
-use super::views::{ActivatePage, AuditPage, AuditRow, CloudPage, LoginPage, UserRow, UsersPage};
+use super::views::{ActivatePage, CloudPage, LoginPage, UserRow, UsersPage};
 use super::{CSRF_COOKIE, Req, Result, SESSION_COOKIE, cookie};
 use crate::agent::Connection;
 use crate::audit::Event;
-use crate::clock::format_local;
 use crate::startup::App;
 use crate::store::ADMIN_USER;
 
@@ -640,51 +639,4 @@ pub async fn cloud_qr(State(app): State<Arc<App>>, req: Req) -> Result<Response>
         ),
         None => StatusCode::NOT_FOUND.into_response(),
     })
-}
-
-// ----- audit log -----
-
-fn audit_detail(lang: Lang, event: Option<Event>, detail: Option<&str>) -> String {
-    let Some(d) = detail else {
-        return String::new();
-    };
-    match event {
-        Some(Event::RecoveryFailed) => lang.t(&format!("rec-reason-{d}")),
-        Some(Event::RecoverySucceeded) => lang.t(&format!("rec-audit-{d}")),
-        Some(Event::RecoveryLocked) => {
-            let minutes = d.parse::<i64>().unwrap_or(0) / 60;
-            lang.t_args("rec-audit-locked-for", &[("minutes", Arg::Num(minutes))])
-        }
-        _ => d.to_owned(),
-    }
-}
-
-pub async fn audit(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
-    let mut req = match req.admin_required() {
-        Ok(r) => r,
-        Err(r) => return Ok(*r),
-    };
-    let lang = req.lang;
-    let entries = app.store.audit_log(500).await.map_err(|e| req.err(e))?;
-    let rows = entries
-        .into_iter()
-        .map(|e| {
-            let event = Event::from_code(&e.event);
-            AuditRow {
-                at: format_local(e.at, app.config.utc_offset),
-                event: event.map_or_else(
-                    || e.event.clone(),
-                    |ev| lang.t(&format!("rec-audit-event-{}", ev.code())),
-                ),
-                user: e.user_name.unwrap_or_default(),
-                client: e.client.unwrap_or_default(),
-                detail: audit_detail(lang, event, e.detail.as_deref()),
-            }
-        })
-        .collect();
-    let page = AuditPage {
-        chrome: req.chrome(),
-        rows,
-    };
-    Ok(req.page(&page))
 }

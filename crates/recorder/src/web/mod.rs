@@ -11,6 +11,7 @@
 //! - `GET|POST /recovery` \[`code`, `password`, `confirm`\], `GET /recovery/qr.png`
 //! - `GET /audit`, `GET /lang?set=ja&next=/path`, `GET /static/style.css`
 
+mod audit;
 mod handlers;
 mod recovery;
 mod views;
@@ -63,7 +64,7 @@ pub fn router(app: Arc<App>) -> Router {
             get(recovery::recovery_form).post(recovery::recovery),
         )
         .route("/recovery/qr.png", get(recovery::recovery_qr))
-        .route("/audit", get(handlers::audit))
+        .route("/audit", get(audit::audit))
         .route("/lang", get(handlers::set_lang))
         .route("/static/style.css", get(style))
         .fallback(handlers::not_found)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::Cookie;
 use rekey_proto::symbols::SymbolError;
@@ -35,6 +35,7 @@ pub async fn forgot_form(State(app): State<Arc<App>>, mut req: Req) -> Result<Re
     let page = ForgotPage {
         masked_email: admin.and_then(|a| a.email).map(|e| e.masked()),
         error: None,
+        limited: None,
         no_key: state.recovery_key.is_none(),
         email: String::new(),
         chrome: req.chrome(),
@@ -43,7 +44,8 @@ pub async fn forgot_form(State(app): State<Arc<App>>, mut req: Req) -> Result<Re
 }
 
 /// Makes a new recovery challenge: to the admin's registered address if there is one (no
-/// other address is accepted then), otherwise to the address typed.
+/// other address is accepted then), otherwise to the address typed. Requests are limited per
+/// client address and overall; a refused one says when to try again and makes nothing.
 pub async fn forgot(
     State(app): State<Arc<App>>,
     mut req: Req,
@@ -60,24 +62,46 @@ pub async fn forgot(
         Some(e) => Ok(e.clone()),
         None => Email::parse(&f.email).map_err(|_| req.lang.t("rec-error-email-invalid")),
     };
-    match target {
+    let mut limited = None;
+    let error = match target {
         Ok(email) if !no_key => {
-            recovery::request(&app, email, req.client.clone())
+            match recovery::request(&app, email, req.client.clone())
                 .await
-                .map_err(|e| req.err(e))?;
-            Ok(Redirect::to("/recovery").into_response())
+                .map_err(|e| req.err(e))?
+            {
+                Ok(_) => return Ok(Redirect::to("/recovery").into_response()),
+                Err(refused) => {
+                    limited = Some(refused);
+                    None
+                }
+            }
         }
-        result => {
-            let page = ForgotPage {
-                masked_email: registered.map(|e| e.masked()),
-                error: result.err(),
-                no_key,
-                email: f.email,
-                chrome: req.chrome(),
-            };
-            Ok(req.page_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-    }
+        result => result.err(),
+    };
+    let page = ForgotPage {
+        masked_email: registered.map(|e| e.masked()),
+        error,
+        limited: limited.map(|r| limited_message(&app, req.lang, r.until)),
+        no_key,
+        email: f.email,
+        chrome: req.chrome(),
+    };
+    let Some(refused) = limited else {
+        return Ok(req.page_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    let wait = (refused.until - app.config.clock.now()).max(1);
+    let mut res = req.page_status(StatusCode::TOO_MANY_REQUESTS, &page);
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+    Ok(res)
+}
+
+/// "Too many recovery requests; try again after {time}" (the recorder's local time).
+fn limited_message(app: &App, lang: Lang, until: i64) -> String {
+    lang.t_args(
+        "rec-forgot-limited",
+        &[("time", Arg::Str(format_local(until, app.config.utc_offset)))],
+    )
 }
 
 /// The words for a refused code, each telling what to do.

@@ -4,5 +4,6 @@
 
 mod accounts;
 mod cloud;
+mod forgot;
 mod recovery;
 mod support;
