@@ -5,6 +5,8 @@
 //! (docs/protocol.md §8), so a stranger pressing "Forgot password?" cannot spoil the code the
 //! owner's phone already got. The request limits bound how many can be live at once.
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use rekey_proto::{CHALLENGE_NONCE_LEN, Challenge, Email};
 use sqlx::Row;
 
@@ -69,6 +71,23 @@ pub struct Challenges {
     pub used: Vec<Challenge>,
 }
 
+/// The request-limit key of a client address: `addr:` and the address, or for IPv6 its /64
+/// prefix, since one subscriber usually holds a whole /64 (an IPv4-mapped address counts as the
+/// IPv4 one).
+fn client_key(client: &str) -> String {
+    match client.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => format!("addr:{v4}"),
+            None => {
+                let s = v6.segments();
+                let prefix = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("addr:{prefix}/64")
+            }
+        },
+        _ => format!("addr:{client}"),
+    }
+}
+
 pub(super) fn challenge_of(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Challenge> {
     let nonce: Vec<u8> = row.try_get("nonce")?;
     let nonce: [u8; CHALLENGE_NONCE_LEN] = nonce
@@ -103,7 +122,7 @@ impl Store {
             .await?;
         let mut keys = vec![("all".to_owned(), limits.overall, Limit::Overall)];
         if let Some(client) = &audit.client {
-            keys.push((format!("addr:{client}"), limits.per_client, Limit::Client));
+            keys.push((client_key(client), limits.per_client, Limit::Client));
         }
         let mut refused: Option<Refused> = None;
         for (key, limit, by) in &keys {
@@ -326,5 +345,22 @@ impl Store {
         audit_in(&mut tx, self.audit, audit).await?;
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_key;
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64_prefix_and_a_mapped_one_as_ipv4() {
+        assert_eq!(client_key("192.0.2.7"), "addr:192.0.2.7");
+        assert_eq!(
+            client_key("2001:db8:1:2:aaaa::1"),
+            client_key("2001:db8:1:2:bbbb::2")
+        );
+        assert_eq!(client_key("2001:db8:1:2:aaaa::1"), "addr:2001:db8:1:2::/64");
+        assert_ne!(client_key("2001:db8:1:2::1"), client_key("2001:db8:1:3::1"));
+        assert_eq!(client_key("::ffff:192.0.2.7"), "addr:192.0.2.7");
     }
 }
