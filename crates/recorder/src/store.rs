@@ -159,7 +159,11 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // The write-ahead log is checkpointed every 250 pages (1 MiB) and cut back to 1 MiB
+            // after a checkpoint, so a flood of small writes cannot hold megabytes of it.
+            .pragma("wal_autocheckpoint", "250")
+            .pragma("journal_size_limit", "1048576");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
