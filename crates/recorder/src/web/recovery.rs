@@ -96,11 +96,13 @@ pub async fn forgot(
     Ok(res)
 }
 
-/// "Too many recovery requests; try again after {time}" (the recorder's local time).
+/// "Too many recovery requests; try again after {time}" (the recorder's local time, shown in
+/// minutes, so rounded up to the next whole minute).
 fn limited_message(app: &App, lang: Lang, until: i64) -> String {
+    let shown = (until + 59).div_euclid(60) * 60;
     lang.t_args(
         "rec-forgot-limited",
-        &[("time", Arg::Str(format_local(until, app.config.utc_offset)))],
+        &[("time", Arg::Str(format_local(shown, app.config.utc_offset)))],
     )
 }
 

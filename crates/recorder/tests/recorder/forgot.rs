@@ -37,11 +37,12 @@ fn local(rec: &TestRecorder, unix: i64) -> String {
     format_local(unix, rec.app.config.utc_offset)
 }
 
-/// The message of a refused request: try again after `until`.
+/// The message of a refused request: try again after `until`, rounded up to the minute shown.
 fn limited(rec: &TestRecorder, until: i64) -> String {
+    let minute = (until + 59).div_euclid(60) * 60;
     Lang::En.t_args(
         "rec-forgot-limited",
-        &[("time", Arg::Str(local(rec, until)))],
+        &[("time", Arg::Str(local(rec, minute)))],
     )
 }
 
