@@ -21,6 +21,8 @@ pub enum Event {
     UserAdded,
     /// "Forgot password?" made a new recovery challenge.
     RecoveryRequested,
+    /// "Forgot password?" was refused by a request limit (the detail says which).
+    RecoveryRequestRefused,
     /// A temporary password was accepted and the admin password reset.
     RecoverySucceeded,
     /// A temporary password was refused (the detail says why).
@@ -35,7 +37,7 @@ pub enum Event {
 
 impl Event {
     /// Every event, for mapping stored codes back.
-    pub const ALL: [Event; 13] = [
+    pub const ALL: [Event; 14] = [
         Event::Activated,
         Event::LoginSucceeded,
         Event::LoginFailed,
@@ -44,6 +46,7 @@ impl Event {
         Event::EmailChanged,
         Event::UserAdded,
         Event::RecoveryRequested,
+        Event::RecoveryRequestRefused,
         Event::RecoverySucceeded,
         Event::RecoveryFailed,
         Event::RecoveryLocked,
@@ -62,6 +65,7 @@ impl Event {
             Event::EmailChanged => "email-changed",
             Event::UserAdded => "user-added",
             Event::RecoveryRequested => "recovery-requested",
+            Event::RecoveryRequestRefused => "recovery-request-refused",
             Event::RecoverySucceeded => "recovery-succeeded",
             Event::RecoveryFailed => "recovery-failed",
             Event::RecoveryLocked => "recovery-locked",

@@ -13,6 +13,7 @@ use rekey_web::{Clock, SystemClock};
 use time::UtcOffset;
 
 use crate::clock::{FileClock, parse_utc_offset};
+use crate::store::{AuditPolicy, ForgotLimits};
 
 /// Why the configuration is unusable.
 #[derive(Debug, thiserror::Error)]
@@ -167,6 +168,10 @@ pub struct Limits {
     pub login_lock_secs: i64,
     /// How long a session lasts.
     pub session_secs: i64,
+    /// The request limits of "Forgot password?".
+    pub forgot: ForgotLimits,
+    /// How long and how much of the audit log is kept.
+    pub audit: AuditPolicy,
 }
 
 impl Default for Limits {
@@ -180,6 +185,12 @@ impl Default for Limits {
             login_window_secs: 15 * 60,
             login_lock_secs: 5 * 60,
             session_secs: 12 * 60 * 60,
+            forgot: ForgotLimits {
+                per_client: 5,
+                overall: 20,
+                window_secs: 60 * 60,
+            },
+            audit: AuditPolicy::default(),
         }
     }
 }

@@ -9,7 +9,7 @@ use rekey_web::random_array;
 use crate::audit::Event;
 use crate::clock::local_date;
 use crate::startup::App;
-use crate::store::{ADMIN_USER, StoreError};
+use crate::store::{ADMIN_USER, Refused, StoreError};
 
 /// What became of a submitted security code.
 #[derive(Debug)]
@@ -36,28 +36,31 @@ pub enum Submitted {
     },
 }
 
-/// Makes a fresh challenge for `email`, replacing the pending one.
+/// Makes a fresh challenge for `email`, which becomes the pending one, unless a request limit
+/// refuses it. The former pending one stays valid until its own expiry (`docs/protocol.md` §8).
 pub async fn request(
     app: &App,
     email: Email,
     client: Option<String>,
-) -> Result<Challenge, StoreError> {
+) -> Result<Result<Challenge, Refused>, StoreError> {
     let now = app.config.clock.now();
     let challenge = Challenge {
         nonce: random_array(),
         expires_at: now + app.config.limits.challenge_lifetime_secs,
         email,
     };
-    app.store
-        .replace_challenge(
+    let made = app
+        .store
+        .request_challenge(
             &challenge,
+            app.config.limits.forgot,
             &Event::RecoveryRequested
                 .entry(now)
                 .user(ADMIN_USER)
                 .client(client),
         )
         .await?;
-    Ok(challenge)
+    Ok(made.map(|()| challenge))
 }
 
 /// The recovery QR's URL for the pending challenge, if there is a live one and a recovery key.
@@ -66,7 +69,7 @@ pub async fn pending_qr_url(app: &App) -> Result<Option<(String, Challenge)>, St
     let Some((_, key)) = cloud.recovery_key else {
         return Ok(None);
     };
-    let (pending, _) = app.store.challenges().await?;
+    let pending = app.store.challenges().await?.pending;
     let now = app.config.clock.now();
     Ok(pending.filter(|c| c.expires_at >= now).map(|c| {
         let qr = RecoveryQr::new(&key, app.identity.serial.clone(), c.clone());
@@ -125,17 +128,41 @@ pub async fn submit(
     if let Err(e) = password::check_new(new_password, confirm, &[ADMIN_USER, email]) {
         return Ok(Submitted::Password(e));
     }
-    let (pending, earlier) = app.store.challenges().await?;
+    let challenges = app.store.challenges().await?;
+    let earlier: Vec<Challenge> = challenges
+        .replaced
+        .iter()
+        .chain(&challenges.used)
+        .cloned()
+        .collect();
     let ctx = VerifyContext {
         serial: &app.identity.serial,
         key: &key,
         last_used_seq: cloud.last_used_seq,
         today: local_date(now, app.config.utc_offset),
         now,
-        challenge: pending.as_ref(),
+        challenge: challenges.pending.as_ref(),
         earlier_challenges: &earlier,
     };
-    let refused = match typed.verify(&ctx) {
+    let outcome = match typed.verify(&ctx) {
+        // A code for a replaced challenge: that challenge is still valid until its own expiry
+        // (a stranger's "Forgot password?" must not spoil the owner's code). Checked as if it
+        // were the pending one, so it is accepted, or refused as expired or used.
+        Err(CodeError::ChallengeReplaced) => challenges
+            .replaced
+            .iter()
+            .map(|c| {
+                typed.verify(&VerifyContext {
+                    challenge: Some(c),
+                    earlier_challenges: &[],
+                    ..ctx
+                })
+            })
+            .find(|r| !matches!(r, Err(CodeError::Wrong)))
+            .unwrap_or(Err(CodeError::ChallengeReplaced)),
+        other => other,
+    };
+    let refused = match outcome {
         Ok(accepted) => {
             let pw = new_password.to_owned();
             let hash = tokio::task::spawn_blocking(move || password::hash(&pw))

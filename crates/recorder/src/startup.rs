@@ -110,7 +110,7 @@ impl Application {
                 source,
             }
         })?;
-        let store = Store::open(&config.data_dir).await?;
+        let store = Store::open(&config.data_dir, config.limits.audit).await?;
         let now = config.clock.now();
         let identity = store
             .identity(

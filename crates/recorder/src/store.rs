@@ -2,10 +2,13 @@
 //! the data directory. Every change that must not be seen half-done is one transaction, so a
 //! crash or power cut leaves either the old state or the new one.
 
+mod audit_log;
+mod recovery;
+
 use std::path::Path;
 use std::time::Duration;
 
-use rekey_proto::{CHALLENGE_NONCE_LEN, Challenge, DeviceSigningKey, Email, RecoveryKey, Serial};
+use rekey_proto::{DeviceSigningKey, Email, RecoveryKey, Serial};
 use rekey_web::limit::{self, AttemptStore, Limit, Slot};
 use sha2::{Digest, Sha256};
 use sqlx::sqlite::{
@@ -14,11 +17,14 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, Transaction};
 use zeroize::Zeroize;
 
+use audit_log::audit_in;
+pub use audit_log::{AuditPolicy, AuditRecord};
+pub use recovery::{
+    Challenges, EARLIER_CHALLENGES_KEPT, ForgotLimit, ForgotLimits, MAX_CHALLENGES_KEPT, Refused,
+};
+
 /// The file name of the state database inside the data directory.
 pub const DB_FILE: &str = "recorder.db";
-
-/// How many replaced or used challenges are remembered (to say why their codes fail).
-pub const EARLIER_CHALLENGES_KEPT: i64 = 5;
 
 /// The name of the administrator account, fixed as on the manual's recorder.
 pub const ADMIN_USER: &str = "admin";
@@ -47,6 +53,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: SqlitePool,
+    audit: AuditPolicy,
 }
 
 /// The recorder's identity: its serial number and device key.
@@ -146,41 +153,15 @@ fn user_of(row: &sqlx::sqlite::SqliteRow) -> StoreResult<User> {
     })
 }
 
-fn challenge_of(row: &sqlx::sqlite::SqliteRow) -> StoreResult<Challenge> {
-    let nonce: Vec<u8> = row.try_get("nonce")?;
-    let nonce: [u8; CHALLENGE_NONCE_LEN] = nonce
-        .try_into()
-        .map_err(|_| StoreError::Corrupt("challenge"))?;
-    let email: String = row.try_get("email")?;
-    Ok(Challenge {
-        nonce,
-        expires_at: row.try_get("expires_at")?,
-        email: Email::parse(&email).map_err(|_| StoreError::Corrupt("challenge e-mail"))?,
-    })
-}
-
-async fn audit_in(tx: &mut Transaction<'static, Sqlite>, e: &AuditEntry) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, event, user_name, client, detail) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(e.at)
-    .bind(&e.event)
-    .bind(&e.user_name)
-    .bind(&e.client)
-    .bind(&e.detail)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 impl Store {
     /// Opens (creating if needed) the state database in `dir` and brings its schema up to date.
+    /// The audit log is kept as `audit` says.
     ///
     /// The file is made before SQLite makes it, with mode 0600 (SQLite gives its `-wal` and
     /// `-shm` the same mode); an existing one readable to others is tightened. Every connection
     /// runs with `secure_delete`, so erased values (ended sessions, replaced challenges, old
     /// recovery keys) are overwritten with zeros in the file.
-    pub async fn open(dir: &Path) -> StoreResult<Self> {
+    pub async fn open(dir: &Path, audit: AuditPolicy) -> StoreResult<Self> {
         let path = dir.join(DB_FILE);
         crate::files::create_private_file(&path).map_err(StoreError::File)?;
         for suffix in ["-wal", "-shm", "-journal"] {
@@ -194,13 +175,17 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .pragma("secure_delete", "ON")
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // The write-ahead log is checkpointed every 250 pages (1 MiB) and cut back to 1 MiB
+            // after a checkpoint, so a flood of small writes cannot hold megabytes of it.
+            .pragma("wal_autocheckpoint", "250")
+            .pragma("journal_size_limit", "1048576");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, audit })
     }
 
     /// Closes the database, waiting for the connections to finish.
@@ -296,7 +281,7 @@ impl Store {
             .bind(i64::from(enabled))
             .execute(&mut *tx)
             .await?;
-        audit_in(&mut tx, audit).await?;
+        audit_in(&mut tx, self.audit, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -355,7 +340,7 @@ impl Store {
         .bind(audit.at)
         .execute(&mut *tx)
         .await?;
-        audit_in(&mut tx, audit).await?;
+        audit_in(&mut tx, self.audit, audit).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -379,7 +364,7 @@ impl Store {
         if r.rows_affected() == 0 {
             return Ok(false);
         }
-        audit_in(&mut tx, audit).await?;
+        audit_in(&mut tx, self.audit, audit).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -428,7 +413,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        audit_in(&mut tx, audit).await?;
+        audit_in(&mut tx, self.audit, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -457,7 +442,7 @@ impl Store {
         .bind(expires_at)
         .execute(&mut *tx)
         .await?;
-        audit_in(&mut tx, audit).await?;
+        audit_in(&mut tx, self.audit, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -488,203 +473,9 @@ impl Store {
             .bind(token_hash(token))
             .execute(&mut *tx)
             .await?;
-        audit_in(&mut tx, audit).await?;
+        audit_in(&mut tx, self.audit, audit).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    // ----- recovery -----
-
-    /// Makes `challenge` the pending one; the former pending one becomes an earlier one, and
-    /// only the newest [`EARLIER_CHALLENGES_KEPT`] earlier ones are kept.
-    pub async fn replace_challenge(
-        &self,
-        challenge: &Challenge,
-        audit: &AuditEntry,
-    ) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        sqlx::query("UPDATE challenges SET state = 'replaced' WHERE state = 'pending'")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO challenges (nonce, expires_at, email, state, created_at) VALUES (?, ?, ?, 'pending', ?)",
-        )
-        .bind(challenge.nonce.as_slice())
-        .bind(challenge.expires_at)
-        .bind(challenge.email.as_str())
-        .bind(audit.at)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "DELETE FROM challenges WHERE state <> 'pending' AND id NOT IN \
-             (SELECT id FROM challenges WHERE state <> 'pending' ORDER BY id DESC LIMIT ?)",
-        )
-        .bind(EARLIER_CHALLENGES_KEPT)
-        .execute(&mut *tx)
-        .await?;
-        audit_in(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The pending challenge (even if expired) and the earlier ones, newest first.
-    pub async fn challenges(&self) -> StoreResult<(Option<Challenge>, Vec<Challenge>)> {
-        let rows = sqlx::query("SELECT * FROM challenges ORDER BY id DESC")
-            .fetch_all(&self.pool)
-            .await?;
-        let mut pending = None;
-        let mut earlier = Vec::new();
-        for r in &rows {
-            let state: String = r.try_get("state")?;
-            let c = challenge_of(r)?;
-            if state == "pending" && pending.is_none() {
-                pending = Some(c);
-            } else {
-                earlier.push(c);
-            }
-        }
-        Ok((pending, earlier))
-    }
-
-    /// The guessing limit's state.
-    pub async fn recovery_lock(&self) -> StoreResult<RecoveryLock> {
-        let r = sqlx::query("SELECT failures, locks, locked_until FROM recovery_lock WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(RecoveryLock {
-            failures: u32_of(r.try_get("failures")?, "failure count")?,
-            locks: u32_of(r.try_get("locks")?, "lock count")?,
-            locked_until: r.try_get("locked_until")?,
-        })
-    }
-
-    /// Counts one failed code. After `max_failures`, locks the screen for `first_lock`
-    /// seconds doubled for each earlier lock. Writes `failed` (and a lock entry) to the audit log.
-    pub async fn record_recovery_failure(
-        &self,
-        max_failures: u32,
-        first_lock: i64,
-        failed: &AuditEntry,
-    ) -> StoreResult<RecoveryLock> {
-        let now = failed.at;
-        let mut tx = self.write().await?;
-        let old =
-            sqlx::query("SELECT failures, locks, locked_until FROM recovery_lock WHERE id = 1")
-                .fetch_one(&mut *tx)
-                .await?;
-        let failures = u32_of(old.try_get("failures")?, "failure count")? + 1;
-        let locks = u32_of(old.try_get("locks")?, "lock count")?;
-        let locked_until: i64 = old.try_get("locked_until")?;
-        audit_in(&mut tx, failed).await?;
-        let state = if failures >= max_failures {
-            let duration = first_lock.saturating_mul(1i64 << locks.min(20));
-            audit_in(
-                &mut tx,
-                &AuditEntry {
-                    event: crate::audit::Event::RecoveryLocked.code().to_owned(),
-                    detail: Some(duration.to_string()),
-                    ..failed.clone()
-                },
-            )
-            .await?;
-            RecoveryLock {
-                failures: 0,
-                locks: locks + 1,
-                locked_until: now.saturating_add(duration),
-            }
-        } else {
-            RecoveryLock {
-                failures,
-                locks,
-                locked_until,
-            }
-        };
-        sqlx::query(
-            "UPDATE recovery_lock SET failures = ?, locks = ?, locked_until = ? WHERE id = 1",
-        )
-        .bind(i64::from(state.failures))
-        .bind(i64::from(state.locks))
-        .bind(state.locked_until)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(state)
-    }
-
-    /// Accepts a temporary password, in ONE transaction: sets the admin's new password, ends
-    /// every session, sets `last_used_seq`, retires the pending challenge, resets the guessing
-    /// limit and writes the audit entry. Returns `false` (changing nothing) if `last_used_seq`
-    /// moved since the code was verified, i.e. a concurrent request used it or a newer one.
-    pub async fn accept_recovery(
-        &self,
-        verified_against_seq: u32,
-        seq: u32,
-        password_hash: &str,
-        audit: &AuditEntry,
-    ) -> StoreResult<bool> {
-        let mut tx = self.write().await?;
-        let r = sqlx::query(
-            "UPDATE device SET last_used_seq = ? WHERE id = 1 AND last_used_seq = ? AND ? > last_used_seq",
-        )
-        .bind(i64::from(seq))
-        .bind(i64::from(verified_against_seq))
-        .bind(i64::from(seq))
-        .execute(&mut *tx)
-        .await?;
-        if r.rows_affected() != 1 {
-            return Ok(false);
-        }
-        sqlx::query("UPDATE users SET password_hash = ? WHERE is_admin = 1")
-            .bind(password_hash)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE challenges SET state = 'used' WHERE state = 'pending'")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE recovery_lock SET failures = 0, locks = 0, locked_until = 0 WHERE id = 1",
-        )
-        .execute(&mut *tx)
-        .await?;
-        // The admin proved control of the recorder: login locks end with the new password.
-        sqlx::query("DELETE FROM throttle WHERE throttle_key LIKE 'login-%'")
-            .execute(&mut *tx)
-            .await?;
-        audit_in(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    // ----- audit log -----
-
-    /// Appends an entry to the audit log.
-    pub async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
-        let mut tx = self.write().await?;
-        audit_in(&mut tx, entry).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The newest `limit` entries, newest first.
-    pub async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
-        let rows = sqlx::query("SELECT * FROM audit_log ORDER BY id DESC LIMIT ?")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    at: r.try_get("at")?,
-                    event: r.try_get("event")?,
-                    user_name: r.try_get("user_name")?,
-                    client: r.try_get("client")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
     }
 }
 

@@ -7,24 +7,19 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::Cookie;
-use rekey_proto::symbols::SymbolError;
-use rekey_proto::{CodeError, Email, RegisterCode, RegistrationQr};
+use rekey_proto::{Email, RegisterCode, RegistrationQr};
 use rekey_web::i18n::{Arg, LANG_COOKIE};
 use rekey_web::limit::{self, Key, Limit};
 use rekey_web::password;
 use rekey_web::{CsrfToken, Lang, random_token};
 use serde::Deserialize;
 
-use super::views::{
-    ActivatePage, AuditPage, AuditRow, CloudPage, ForgotPage, LoginPage, QrInfo, RecoveryPage,
-    UserRow, UsersPage,
-};
+use super::views::{ActivatePage, CloudPage, LoginPage, UserRow, UsersPage};
 use super::{CSRF_COOKIE, Req, Result, SESSION_COOKIE, cookie};
 use crate::agent::Connection;
 use crate::audit::Event;
 use crate::clock::format_local;
 use crate::config::Limits;
-use crate::recovery::{self, Submitted};
 use crate::startup::App;
 use crate::store::ADMIN_USER;
 
@@ -65,7 +60,7 @@ async fn verify(password: &str, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn password_message(lang: Lang, e: password::PasswordError) -> String {
+pub(super) fn password_message(lang: Lang, e: password::PasswordError) -> String {
     lang.t_args(
         e.message_key(),
         &[
@@ -614,7 +609,7 @@ pub async fn cloud_apply(
     }
 }
 
-fn png(lang: Lang, url: &str) -> Response {
+pub(super) fn png(lang: Lang, url: &str) -> Response {
     match crate::qr::png(url) {
         Ok(bytes) => ([(header::CONTENT_TYPE, "image/png")], bytes).into_response(),
         Err(e) => super::internal_error(lang, &e),
@@ -638,282 +633,6 @@ pub async fn cloud_qr(State(app): State<Arc<App>>, req: Req) -> Result<Response>
             req.lang,
             &RegistrationQr { code }.to_url(&app.config.cloud_base),
         ),
-        None => StatusCode::NOT_FOUND.into_response(),
-    })
-}
-
-// ----- audit log -----
-
-fn audit_detail(lang: Lang, event: Option<Event>, detail: Option<&str>) -> String {
-    let Some(d) = detail else {
-        return String::new();
-    };
-    match event {
-        Some(Event::RecoveryFailed) => lang.t(&format!("rec-reason-{d}")),
-        Some(Event::RecoverySucceeded) => lang.t(&format!("rec-audit-{d}")),
-        Some(Event::RecoveryLocked) => {
-            let minutes = d.parse::<i64>().unwrap_or(0) / 60;
-            lang.t_args("rec-audit-locked-for", &[("minutes", Arg::Num(minutes))])
-        }
-        _ => d.to_owned(),
-    }
-}
-
-pub async fn audit(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
-    let mut req = match req.admin_required() {
-        Ok(r) => r,
-        Err(r) => return Ok(*r),
-    };
-    let lang = req.lang;
-    let entries = app.store.audit_log(500).await.map_err(|e| req.err(e))?;
-    let rows = entries
-        .into_iter()
-        .map(|e| {
-            let event = Event::from_code(&e.event);
-            AuditRow {
-                at: format_local(e.at, app.config.utc_offset),
-                event: event.map_or_else(
-                    || e.event.clone(),
-                    |ev| lang.t(&format!("rec-audit-event-{}", ev.code())),
-                ),
-                user: e.user_name.unwrap_or_default(),
-                client: e.client.unwrap_or_default(),
-                detail: audit_detail(lang, event, e.detail.as_deref()),
-            }
-        })
-        .collect();
-    let page = AuditPage {
-        chrome: req.chrome(),
-        rows,
-    };
-    Ok(req.page(&page))
-}
-
-// ----- forgot password and recovery -----
-
-#[derive(Deserialize)]
-pub struct ForgotForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    email: String,
-}
-
-pub async fn forgot_form(State(app): State<Arc<App>>, mut req: Req) -> Result<Response> {
-    let admin = app.store.admin().await.map_err(|e| req.err(e))?;
-    let state = app.store.cloud_state().await.map_err(|e| req.err(e))?;
-    let page = ForgotPage {
-        masked_email: admin.and_then(|a| a.email).map(|e| e.masked()),
-        error: None,
-        no_key: state.recovery_key.is_none(),
-        email: String::new(),
-        chrome: req.chrome(),
-    };
-    Ok(req.page(&page))
-}
-
-/// Makes a new recovery challenge: to the admin's registered address if there is one (no
-/// other address is accepted then), otherwise to the address typed.
-pub async fn forgot(
-    State(app): State<Arc<App>>,
-    mut req: Req,
-    Form(f): Form<ForgotForm>,
-) -> Result<Response> {
-    if !req.csrf_ok(&f.csrf) {
-        return Ok(req.csrf_failed());
-    }
-    let admin = app.store.admin().await.map_err(|e| req.err(e))?;
-    let state = app.store.cloud_state().await.map_err(|e| req.err(e))?;
-    let registered = admin.and_then(|a| a.email);
-    let no_key = state.recovery_key.is_none();
-    let target = match &registered {
-        Some(e) => Ok(e.clone()),
-        None => Email::parse(&f.email).map_err(|_| req.lang.t("rec-error-email-invalid")),
-    };
-    match target {
-        Ok(email) if !no_key => {
-            recovery::request(&app, email, req.client.clone())
-                .await
-                .map_err(|e| req.err(e))?;
-            Ok(Redirect::to("/recovery").into_response())
-        }
-        result => {
-            let page = ForgotPage {
-                masked_email: registered.map(|e| e.masked()),
-                error: result.err(),
-                no_key,
-                email: f.email,
-                chrome: req.chrome(),
-            };
-            Ok(req.page_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-    }
-}
-
-/// The words for a refused code, each telling what to do.
-fn code_error_messages(app: &App, lang: Lang, e: &CodeError) -> Vec<String> {
-    let date = |d: &time::Date| Arg::Str(d.to_string());
-    let time = |t: i64| Arg::Str(format_local(t, app.config.utc_offset));
-    match e {
-        CodeError::Malformed(SymbolError::InvalidCharacter {
-            character,
-            position,
-        }) => vec![lang.t_args(
-            "rec-code-malformed-character",
-            &[
-                ("character", Arg::Str(character.to_string())),
-                ("position", Arg::Num(*position as i64)),
-            ],
-        )],
-        CodeError::Malformed(SymbolError::WrongLength { expected, found }) => vec![lang.t_args(
-            "rec-code-malformed-length",
-            &[
-                ("expected", Arg::Num(*expected as i64)),
-                ("found", Arg::Num(*found as i64)),
-            ],
-        )],
-        CodeError::ForAnotherDevice => vec![lang.t_args(
-            "rec-code-for-another-device",
-            &[("serial", Arg::Str(app.identity.serial.to_string()))],
-        )],
-        CodeError::Wrong => vec![lang.t("rec-code-wrong")],
-        CodeError::AlreadyUsed => vec![lang.t("rec-code-already-used")],
-        CodeError::NotYetValid {
-            valid_from,
-            valid_to,
-            today,
-        } => vec![
-            lang.t_args(
-                "rec-code-not-yet-valid",
-                &[
-                    ("from", date(valid_from)),
-                    ("to", date(valid_to)),
-                    ("today", date(today)),
-                ],
-            ),
-            lang.t("rec-code-check-clock"),
-        ],
-        CodeError::Expired {
-            valid_from,
-            valid_to,
-            today,
-        } => vec![
-            lang.t_args(
-                "rec-code-expired",
-                &[
-                    ("from", date(valid_from)),
-                    ("to", date(valid_to)),
-                    ("today", date(today)),
-                ],
-            ),
-            lang.t("rec-code-check-clock"),
-        ],
-        CodeError::ChallengeExpired { expired_at, now } => vec![lang.t_args(
-            "rec-code-challenge-expired",
-            &[("expired", time(*expired_at)), ("now", time(*now))],
-        )],
-        CodeError::ChallengeReplaced => vec![lang.t("rec-code-challenge-replaced")],
-    }
-}
-
-fn lock_message(app: &App, lang: Lang, until: i64) -> String {
-    lang.t_args(
-        "rec-recovery-locked",
-        &[(
-            "until",
-            Arg::Str(format_local(until, app.config.utc_offset)),
-        )],
-    )
-}
-
-async fn recovery_page(
-    app: &App,
-    mut req: Req,
-    errors: Vec<String>,
-    code: String,
-    status: StatusCode,
-) -> Result<Response> {
-    let lang = req.lang;
-    let now = app.config.clock.now();
-    let state = app.store.cloud_state().await.map_err(|e| req.err(e))?;
-    let lock = app.store.recovery_lock().await.map_err(|e| req.err(e))?;
-    let qr = recovery::pending_qr_url(app)
-        .await
-        .map_err(|e| req.err(e))?
-        .map(|(url, c)| QrInfo {
-            url,
-            masked_email: c.email.masked(),
-            expires: lang.t_args(
-                "rec-recovery-expires",
-                &[(
-                    "time",
-                    Arg::Str(format_local(c.expires_at, app.config.utc_offset)),
-                )],
-            ),
-        });
-    let page = RecoveryPage {
-        no_key: state.recovery_key.is_none(),
-        qr,
-        errors,
-        lock: (lock.locked_until > now).then(|| lock_message(app, lang, lock.locked_until)),
-        code,
-        chrome: req.chrome(),
-    };
-    Ok(req.page_status(status, &page))
-}
-
-pub async fn recovery_form(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
-    recovery_page(&app, req, Vec::new(), String::new(), StatusCode::OK).await
-}
-
-#[derive(Deserialize)]
-pub struct RecoveryForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    confirm: String,
-}
-
-/// Checks the security code offline and, if good, sets the new admin password.
-pub async fn recovery(
-    State(app): State<Arc<App>>,
-    req: Req,
-    Form(f): Form<RecoveryForm>,
-) -> Result<Response> {
-    if !req.csrf_ok(&f.csrf) {
-        return Ok(req.csrf_failed());
-    }
-    let lang = req.lang;
-    let outcome = recovery::submit(&app, &f.code, &f.password, &f.confirm, req.client.clone())
-        .await
-        .map_err(|e| req.err(e))?;
-    let errors = match outcome {
-        Submitted::Accepted => {
-            let jar = req.jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
-            return Ok((jar, Redirect::to("/login?done=reset")).into_response());
-        }
-        // The lock message itself is on the page.
-        Submitted::Locked { .. } => Vec::new(),
-        Submitted::NoRecoveryKey => Vec::new(),
-        Submitted::NotActivated => return Ok(Redirect::to("/activate").into_response()),
-        Submitted::Password(e) => vec![password_message(lang, e)],
-        Submitted::Refused { error, .. } => code_error_messages(&app, lang, &error),
-    };
-    // Keep what was typed only when the code itself was not the problem.
-    recovery_page(&app, req, errors, f.code, StatusCode::UNPROCESSABLE_ENTITY).await
-}
-
-/// The recovery QR of the pending challenge as a PNG (shown on the pre-login screen).
-pub async fn recovery_qr(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
-    let url = recovery::pending_qr_url(&app)
-        .await
-        .map_err(|e| req.err(e))?;
-    Ok(match url {
-        Some((url, _)) => png(req.lang, &url),
         None => StatusCode::NOT_FOUND.into_response(),
     })
 }

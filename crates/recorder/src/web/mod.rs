@@ -11,7 +11,9 @@
 //! - `GET|POST /recovery` \[`code`, `password`, `confirm`\], `GET /recovery/qr.png`
 //! - `GET /audit`, `GET /lang?set=ja&next=/path`, `GET /static/style.css`
 
+mod audit;
 mod handlers;
+mod recovery;
 mod views;
 
 use std::sync::Arc;
@@ -56,13 +58,13 @@ pub fn router(app: Arc<App>) -> Router {
             get(handlers::cloud).post(handlers::cloud_apply),
         )
         .route("/network/cloud/qr.png", get(handlers::cloud_qr))
-        .route("/forgot", get(handlers::forgot_form).post(handlers::forgot))
+        .route("/forgot", get(recovery::forgot_form).post(recovery::forgot))
         .route(
             "/recovery",
-            get(handlers::recovery_form).post(handlers::recovery),
+            get(recovery::recovery_form).post(recovery::recovery),
         )
-        .route("/recovery/qr.png", get(handlers::recovery_qr))
-        .route("/audit", get(handlers::audit))
+        .route("/recovery/qr.png", get(recovery::recovery_qr))
+        .route("/audit", get(audit::audit))
         .route("/lang", get(handlers::set_lang))
         .route("/static/style.css", get(style))
         .fallback(handlers::not_found)

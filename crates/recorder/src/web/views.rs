@@ -102,6 +102,8 @@ pub struct UsersPage {
 #[derive(Debug, Clone)]
 pub struct AuditRow {
     pub at: String,
+    /// How many identical events the entry stands for, and the last one's time (empty: one).
+    pub repeated: String,
     pub event: String,
     pub user: String,
     pub client: String,
@@ -123,6 +125,8 @@ pub struct ForgotPage {
     pub chrome: Chrome,
     pub masked_email: Option<String>,
     pub error: Option<String>,
+    /// A request limit refused the request: when to try again.
+    pub limited: Option<String>,
     pub no_key: bool,
     pub email: String,
 }

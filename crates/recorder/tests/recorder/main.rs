@@ -5,5 +5,6 @@
 mod accounts;
 mod cloud;
 mod files;
+mod forgot;
 mod recovery;
 mod support;

@@ -2,22 +2,35 @@
 //! recovery key the test cloud delivered.
 
 use rekey_proto::{RecoveryKey, RecoveryQr, Serial, TemporaryPassword};
+use rekey_recorder::Config;
 use rekey_recorder::clock::local_date;
 use rekey_web::random_array;
 use time::{Date, Duration as Days, UtcOffset};
 
 use crate::support::{
-    Browser, PASSWORD, RecorderForms, Seen, TestCloud, TestRecorder, decode_qr, online_recorder,
-    spawn_recorder, spawn_recorder_in,
+    Browser, PASSWORD, RecorderForms, Seen, TestCloud, TestRecorder, decode_qr,
+    online_recorder_with, spawn_recorder, spawn_recorder_in,
 };
 
-const NEW_PASSWORD: &str = "shiro-kuma-no-uta-9";
+pub(crate) const NEW_PASSWORD: &str = "shiro-kuma-no-uta-9";
 
 /// An online recorder holding recovery key epoch 1; the admin's browser is logged in.
-async fn prepared(cloud: &mut TestCloud, email: &str) -> (TestRecorder, Browser, RecoveryKey) {
+pub(crate) async fn prepared(
+    cloud: &mut TestCloud,
+    email: &str,
+) -> (TestRecorder, Browser, RecoveryKey) {
+    prepared_with(cloud, email, |_| {}).await
+}
+
+/// [`prepared`] with a test configuration that `tweak` changed.
+pub(crate) async fn prepared_with(
+    cloud: &mut TestCloud,
+    email: &str,
+    tweak: impl FnOnce(&mut Config),
+) -> (TestRecorder, Browser, RecoveryKey) {
     let key = RecoveryKey::from_bytes(random_array());
     cloud.set(|b| b.recovery_key = Some((1, key.clone())));
-    let (rec, b) = online_recorder(cloud, email).await;
+    let (rec, b) = online_recorder_with(cloud, email, tweak).await;
     cloud
         .expect("key_stored", |s| *s == Seen::KeyStored(1))
         .await;
@@ -32,7 +45,13 @@ fn today(rec: &TestRecorder) -> Date {
     )
 }
 
-fn window(rec: &TestRecorder, key: &RecoveryKey, seq: u32, from: i64, to: i64) -> String {
+pub(crate) fn window(
+    rec: &TestRecorder,
+    key: &RecoveryKey,
+    seq: u32,
+    from: i64,
+    to: i64,
+) -> String {
     let t = today(rec);
     TemporaryPassword::issue_date_window(
         key,
@@ -45,7 +64,7 @@ fn window(rec: &TestRecorder, key: &RecoveryKey, seq: u32, from: i64, to: i64) -
     .to_string()
 }
 
-async fn enter(b: &Browser, code: &str) -> crate::support::Page {
+pub(crate) async fn enter(b: &Browser, code: &str) -> crate::support::Page {
     b.submit(
         "/recovery",
         "/recovery",
@@ -59,14 +78,14 @@ async fn enter(b: &Browser, code: &str) -> crate::support::Page {
 }
 
 /// The old password still works and the new one does not: nothing changed.
-async fn nothing_changed(rec: &TestRecorder) {
+pub(crate) async fn nothing_changed(rec: &TestRecorder) {
     let b = rec.browser();
     assert_eq!(b.login("admin", NEW_PASSWORD).await.path(), "/login");
     assert_eq!(b.login("admin", PASSWORD).await.path(), "/network/cloud");
 }
 
 /// Asks for a recovery QR on the pre-login screens and reads it back.
-async fn request_challenge(b: &Browser) -> RecoveryQr {
+pub(crate) async fn request_challenge(b: &Browser) -> RecoveryQr {
     let p = b.submit("/forgot", "/forgot", &[]).await;
     assert_eq!(p.path(), "/recovery", "{}", p.body);
     let (status, ct, png) = b.get_bytes("/recovery/qr.png").await;
@@ -301,24 +320,28 @@ async fn date_window_codes_show_their_dates_and_the_recorders_date() {
 }
 
 #[tokio::test]
-async fn a_code_for_a_replaced_or_expired_challenge_says_so() {
+async fn a_code_for_an_expired_or_used_challenge_says_so() {
     let mut cloud = TestCloud::start().await;
     let (rec, _admin, key) = prepared(&mut cloud, "owner@example.com").await;
     let anon = rec.browser();
     let serial = rec.app.identity.serial.clone();
 
+    // A replaced challenge lives until its own expiry, then its code says so.
     let first = request_challenge(&anon).await;
     let old =
         TemporaryPassword::issue_challenge(&key, &serial, 1, &first.challenge).expect("issue");
+    rec.clock.advance(20 * 60);
     let second = request_challenge(&anon).await;
     assert_ne!(first.challenge.nonce, second.challenge.nonce);
+    rec.clock.advance(11 * 60);
     let p = enter(&anon, &old.to_string()).await;
-    assert!(p.body.contains("earlier recovery request"), "{}", p.body);
+    assert!(p.body.contains("recovery request expired"), "{}", p.body);
     nothing_changed(&rec).await;
 
+    // So does the pending one's.
     let current =
         TemporaryPassword::issue_challenge(&key, &serial, 2, &second.challenge).expect("issue");
-    rec.clock.advance(31 * 60);
+    rec.clock.advance(20 * 60);
     let p = enter(&anon, &current.to_string()).await;
     assert!(p.body.contains("recovery request expired"), "{}", p.body);
     assert!(
@@ -326,6 +349,23 @@ async fn a_code_for_a_replaced_or_expired_challenge_says_so() {
         "the expired QR is no longer shown"
     );
     nothing_changed(&rec).await;
+
+    // An accepted code retires every challenge: a code for another one belongs to an
+    // earlier request.
+    let third = request_challenge(&anon).await;
+    let fourth = request_challenge(&anon).await;
+    let for_fourth =
+        TemporaryPassword::issue_challenge(&key, &serial, 3, &fourth.challenge).expect("issue");
+    let for_third =
+        TemporaryPassword::issue_challenge(&key, &serial, 4, &third.challenge).expect("issue");
+    assert_eq!(enter(&anon, &for_fourth.to_string()).await.path(), "/login");
+    let p = enter(&anon, &for_third.to_string()).await;
+    assert!(p.body.contains("earlier recovery request"), "{}", p.body);
+    let b = rec.browser();
+    assert_eq!(
+        b.login("admin", NEW_PASSWORD).await.path(),
+        "/network/cloud"
+    );
 }
 
 #[tokio::test]

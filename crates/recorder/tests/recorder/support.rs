@@ -355,9 +355,17 @@ impl std::fmt::Debug for TestRecorder {
 
 /// A recorder with a fresh data directory, pinned to `cloud`'s key.
 pub async fn spawn_recorder(cloud: &TestCloud) -> TestRecorder {
+    spawn_recorder_with(cloud, |_| {}).await
+}
+
+/// A recorder with a fresh data directory whose test configuration `tweak` changed.
+pub async fn spawn_recorder_with(
+    cloud: &TestCloud,
+    tweak: impl FnOnce(&mut Config),
+) -> TestRecorder {
     let dir = tempfile::tempdir().expect("temp dir");
     let clock = ManualClock::new(time::OffsetDateTime::now_utc().unix_timestamp());
-    spawn_recorder_in(dir, &cloud.base, cloud.key.public(), clock).await
+    spawn_recorder_in_with(dir, &cloud.base, cloud.key.public(), clock, tweak).await
 }
 
 /// A recorder on an existing data directory.
@@ -367,12 +375,24 @@ pub async fn spawn_recorder_in(
     pinned: rekey_proto::CloudPublicKey,
     clock: ManualClock,
 ) -> TestRecorder {
-    let config = Config::for_test(
+    spawn_recorder_in_with(dir, base, pinned, clock, |_| {}).await
+}
+
+/// A recorder on an existing data directory whose test configuration `tweak` changed.
+pub async fn spawn_recorder_in_with(
+    dir: TempDir,
+    base: &CloudBase,
+    pinned: rekey_proto::CloudPublicKey,
+    clock: ManualClock,
+    tweak: impl FnOnce(&mut Config),
+) -> TestRecorder {
+    let mut config = Config::for_test(
         dir.path().to_path_buf(),
         base.clone(),
         pinned,
         Arc::new(clock.clone()),
     );
+    tweak(&mut config);
     let application = Application::build(config).await.expect("build recorder");
     let url = format!("http://127.0.0.1:{}", application.port());
     let app = application.app();
@@ -456,7 +476,16 @@ impl RecorderForms for Browser {
 
 /// An activated recorder with the admin logged in, the cloud enabled and online.
 pub async fn online_recorder(cloud: &mut TestCloud, email: &str) -> (TestRecorder, Browser) {
-    let rec = spawn_recorder(cloud).await;
+    online_recorder_with(cloud, email, |_| {}).await
+}
+
+/// [`online_recorder`] with a test configuration that `tweak` changed.
+pub async fn online_recorder_with(
+    cloud: &mut TestCloud,
+    email: &str,
+    tweak: impl FnOnce(&mut Config),
+) -> (TestRecorder, Browser) {
+    let rec = spawn_recorder_with(cloud, tweak).await;
     let b = rec.browser();
     b.activate(PASSWORD, email).await;
     let p = b.login("admin", PASSWORD).await;

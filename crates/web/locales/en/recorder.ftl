@@ -100,6 +100,7 @@ rec-forgot-registered-email = The temporary password will be sent to the admin u
 rec-forgot-ask-email = Enter the e-mail address the temporary password should be sent to.
 rec-forgot-submit = Continue
 rec-forgot-have-code = I already have a temporary password
+rec-forgot-limited = Too many password recovery requests were made. You can make a new one after { $time }. A temporary password already sent for an earlier request still works until that request expires, and one from the cloud portal (Retrieve) works at any time.
 
 # Password recovery
 rec-recovery-title = Password recovery
@@ -130,6 +131,11 @@ rec-audit-detail = Detail
 rec-audit-locked-for = locked for { $minutes } min
 rec-audit-challenge-code = code from the phone (QR)
 rec-audit-date-window-code = code from the cloud portal (dates)
+rec-audit-repeats = Repeats
+rec-audit-repeated = { $count } times, last at { $last }
+rec-audit-event-recovery-request-refused = Password recovery request refused
+rec-audit-limit-client = too many from this address
+rec-audit-limit-overall = too many from all addresses
 rec-audit-event-activated = Recorder activated
 rec-audit-event-login-succeeded = Login
 rec-audit-event-login-failed = Failed login

@@ -100,6 +100,7 @@ rec-forgot-registered-email = 一時パスワードは admin ユーザーに登�
 rec-forgot-ask-email = 一時パスワードの送信先メールアドレスを入力してください。
 rec-forgot-submit = 次へ
 rec-forgot-have-code = 一時パスワードを既に持っている
+rec-forgot-limited = パスワード復旧の要求が多すぎます。{ $time } 以降にもう一度お試しください。以前の要求に対して送られた一時パスワードはその要求の期限まで使えます。クラウドポータル（Retrieve）の一時パスワードはいつでも使えます。
 
 # パスワードの復旧
 rec-recovery-title = パスワードの復旧
@@ -130,6 +131,11 @@ rec-audit-detail = 詳細
 rec-audit-locked-for = { $minutes } 分間ロック
 rec-audit-challenge-code = スマートフォン（QR）のコード
 rec-audit-date-window-code = クラウドポータル（日付指定）のコード
+rec-audit-repeats = 回数
+rec-audit-repeated = { $count } 回（最後は { $last }）
+rec-audit-event-recovery-request-refused = パスワード復旧の要求の拒否
+rec-audit-limit-client = この接続元からの要求が多すぎる
+rec-audit-limit-overall = 全体の要求が多すぎる
 rec-audit-event-activated = レコーダーのアクティベーション
 rec-audit-event-login-succeeded = ログイン
 rec-audit-event-login-failed = ログイン失敗
