@@ -29,7 +29,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     use pages::*;
     Router::new()
         .route("/", get(home))
-        .route("/lang/{code}", get(set_lang))
+        .route("/lang/{code}", get(set_lang).post(set_account_lang))
         .route("/agreement", get(agreement))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))

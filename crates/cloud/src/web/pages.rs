@@ -170,13 +170,30 @@ pub(crate) async fn set_lang(
     Query(q): Query<NextQuery>,
 ) -> Response {
     let lang = Lang::from_code(&code).unwrap_or(c.lang);
+    lang_switched(&state, lang, &q)
+}
+
+/// `POST /lang/{code}` (CSRF-checked like every portal form): the cookie, and for a logged-in
+/// account also the language of its mail. A `GET` only sets the cookie: a link or an image on
+/// another site must not change an account.
+pub(crate) async fn set_account_lang(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let lang = Lang::from_code(&code).unwrap_or(c.lang);
     if let Some(account) = &c.account
         && let Err(e) = state.store.set_lang(account.id, lang).await
     {
         AppError::from(e).log();
     }
+    lang_switched(&state, lang, &q)
+}
+
+fn lang_switched(state: &AppState, lang: Lang, q: &NextQuery) -> Response {
     let jar = CookieJar::new().add(cookie(
-        &state,
+        state,
         rekey_web::i18n::LANG_COOKIE,
         lang.code().to_string(),
     ));

@@ -360,7 +360,7 @@ fn the_gateway_limits_are_settings() {
     )
     .expect("write the file");
     let parse = |extra: &[&str]| {
-        let mut args = vec!["rekey-cloud", "--data-dir", data];
+        let mut args = vec!["rekey-cloud", "--dev", "--data-dir", data];
         args.extend_from_slice(extra);
         Args::try_parse_from(args).expect("arguments").into_config()
     };

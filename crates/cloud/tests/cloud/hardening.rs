@@ -196,3 +196,29 @@ pub async fn cool_down_refusals_cost_no_code_request(app: TestApp) {
     let (status, body) = ask("nana@example.com").await;
     assert_eq!(status, 202, "{body}");
 }
+
+/// A GET (a link or an image on another site) switches only the cookie; the account's mail
+/// language changes by the header's form, which carries the CSRF token.
+pub async fn the_language_changes_the_account_only_by_a_form_post(app: TestApp) {
+    app.signup_pc("nobu", "nobu@example.com", PW).await;
+    let lang_of = || async {
+        let account = app
+            .state
+            .store
+            .account_by_login("nobu")
+            .await
+            .unwrap()
+            .unwrap();
+        account.lang
+    };
+    assert_eq!(lang_of().await, Lang::En);
+    let (status, _) = app.get("/lang/ja?next=/devices").await;
+    assert_eq!(status, 303);
+    assert_eq!(lang_of().await, Lang::En, "a GET changes no account");
+    let (status, _, _) = app.post_raw("/lang/ja?next=/devices", &[]).await;
+    assert_eq!(status, 403, "a POST without the form's token is refused");
+    assert_eq!(lang_of().await, Lang::En);
+    let (status, location, _) = app.post("/devices", "/lang/ja?next=/devices", &[]).await;
+    assert_eq!((status, location.as_str()), (303, "/devices"));
+    assert_eq!(lang_of().await, Lang::Ja);
+}

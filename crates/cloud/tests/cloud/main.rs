@@ -78,5 +78,6 @@ on_both_backends!(
     a_look_alike_address_receives_no_reset_code,
     the_register_code_limit_is_exact_under_a_burst,
     cool_down_refusals_cost_no_code_request,
+    the_language_changes_the_account_only_by_a_form_post,
     delivered_codes_and_temporary_passwords_are_not_at_rest,
 );
