@@ -288,7 +288,11 @@ impl Config {
             utc_offset: UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC),
             clock,
             trusted_proxies: TrustedProxies::none(),
-            serve: ServeLimits::default(),
+            // Tests play many clients from 127.0.0.1 at once.
+            serve: ServeLimits {
+                max_connections_per_address: 4096,
+                ..ServeLimits::default()
+            },
         }
     }
 

@@ -11,7 +11,7 @@
 
 pub mod client;
 mod clock;
-mod csrf;
+pub mod csrf;
 pub mod headers;
 pub mod i18n;
 pub mod limit;

@@ -45,10 +45,6 @@ pub struct Ctx {
 #[derive(Debug, Clone)]
 struct LookedUpSession(Option<crate::store::sessions::Session>);
 
-/// A CSRF token made for this request by [`csrf_guard`].
-#[derive(Debug, Clone)]
-struct FreshCsrf(String);
-
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;
 
@@ -99,7 +95,7 @@ impl FromRequestParts<AppState> for Ctx {
         if ctx.account.is_none() {
             let value = parts
                 .extensions
-                .get::<FreshCsrf>()
+                .get::<rekey_web::csrf::guard::FreshToken>()
                 .map(|f| f.0.clone())
                 .or_else(|| jar.get(CSRF_COOKIE).map(|c| c.value().to_string()))
                 .unwrap_or_default();
@@ -173,73 +169,45 @@ pub fn page_error(lang: Lang, e: AppError) -> Response {
     (status, super::pages::message_page(lang, &e.message(lang))).into_response()
 }
 
-/// Middleware on every portal route: gives every visitor a CSRF cookie (used until they log
-/// in), and refuses any POST whose `csrf` field does not match the session's token (or, before
-/// login, the cookie's), so that no state-changing form can forget the check.
-pub async fn csrf_guard(
-    state: axum::extract::State<AppState>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let jar = CookieJar::from_headers(request.headers());
-    let lang = negotiate(&jar, request.headers());
-    let cookie_token = jar
-        .get(CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| !v.is_empty());
-    if request.method() == axum::http::Method::POST {
-        let session = match jar.get(SESSION_COOKIE) {
-            Some(token) => match state.store.session(token.value(), state.now()).await {
-                Ok(found) => {
-                    let looked_up = LookedUpSession(found.clone());
-                    request.extensions_mut().insert(looked_up);
-                    found
-                }
-                Err(e) => return page_error(lang, e.into()),
-            },
-            None => None,
+/// The portal's side of the shared CSRF guard ([`rekey_web::csrf::guard`]), which is on every
+/// portal route: a logged-in visitor's forms carry the session's token, others the cookie's.
+impl rekey_web::csrf::guard::CsrfApp for AppState {
+    fn cookie_name(&self) -> &'static str {
+        CSRF_COOKIE
+    }
+
+    fn cookie(&self, value: String) -> Cookie<'static> {
+        cookie(self, CSRF_COOKIE, value)
+    }
+
+    async fn session_token(
+        &self,
+        request: &mut axum::extract::Request,
+    ) -> Result<Option<CsrfToken>, Response> {
+        let jar = CookieJar::from_headers(request.headers());
+        let Some(token) = jar.get(SESSION_COOKIE) else {
+            return Ok(None);
         };
-        let expected = match session {
-            Some(s) => Some(s.csrf),
-            None => cookie_token.clone().map(CsrfToken::from_stored),
-        };
-        let (parts, body) = request.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-            return page_error(
-                lang,
-                Problem::bad("error-not-found")
-                    .status(axum::http::StatusCode::PAYLOAD_TOO_LARGE)
-                    .into(),
-            );
-        };
-        let submitted = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .ok()
-            .and_then(|fields| {
-                fields
-                    .into_iter()
-                    .find(|(k, _)| k == rekey_web::CSRF_FIELD)
-                    .map(|(_, v)| v)
-            })
-            .unwrap_or_default();
-        if !expected.is_some_and(|t| t.matches(&submitted)) {
-            tracing::info!(path = %parts.uri.path(), "form refused: CSRF token missing or wrong");
-            return page_error(
-                lang,
-                Problem::bad("error-csrf")
-                    .status(axum::http::StatusCode::FORBIDDEN)
-                    .into(),
-            );
+        match self.store.session(token.value(), self.now()).await {
+            Ok(found) => {
+                let expected = found.as_ref().map(|s| s.csrf.clone());
+                // Ctx reuses the answer instead of looking the session up again.
+                request.extensions_mut().insert(LookedUpSession(found));
+                Ok(expected)
+            }
+            Err(e) => Err(page_error(negotiate(&jar, request.headers()), e.into())),
         }
-        request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
     }
-    if cookie_token.is_some() {
-        return next.run(request).await;
+
+    fn refused(&self, headers: &HeaderMap) -> Response {
+        let jar = CookieJar::from_headers(headers);
+        page_error(
+            negotiate(&jar, headers),
+            Problem::bad("error-csrf")
+                .status(axum::http::StatusCode::FORBIDDEN)
+                .into(),
+        )
     }
-    let token = CsrfToken::generate().as_str().to_string();
-    request.extensions_mut().insert(FreshCsrf(token.clone()));
-    let response = next.run(request).await;
-    let cookie = cookie(&state, CSRF_COOKIE, token);
-    (CookieJar::new().add(cookie), response).into_response()
 }
 
 /// A cookie with the attributes every Rekey cookie has: HttpOnly, SameSite=Lax (so that a QR

@@ -67,5 +67,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/dev/outbox", get(outbox))
         .route("/static/app.css", get(stylesheet))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state, ctx::csrf_guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            rekey_web::csrf::guard::csrf_guard::<AppState>,
+        ))
 }

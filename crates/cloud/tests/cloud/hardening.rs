@@ -66,15 +66,18 @@ pub async fn a_login_burst_gets_no_more_checks_than_the_limit(app: TestApp) {
     app.signup_pc("hana", "hana@example.com", PW).await;
     let wrong = json!({"login": "hana", "password": WRONG});
     let right = json!({"login": "hana", "password": PW});
-    let answers = burst(&app, "/login", None, 50, wrong, right).await;
+    let answers = burst(&app, "/login", None, 49, wrong.clone(), wrong).await;
     let checked = count_errors(&answers, "cloud-login-failed");
     let locked = count_errors(&answers, "cloud-login-locked");
     assert!(checked <= 5, "{checked} passwords checked");
-    assert_eq!(checked + locked, 50, "every answer is a failure or a lock");
-    assert!(
-        answers.iter().all(|(_, b)| b["token"].is_null()),
-        "no login"
+    assert_eq!(checked + locked, 49, "every answer is a failure or a lock");
+    // The right password, last: refused without a check while the account is locked.
+    let (status, body) = app.api("POST", "/login", None, right).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("cloud-login-locked"))
     );
+    assert!(body["token"].is_null(), "no login");
     // The lock ends with the window; then the right password works.
     app.clock.advance(15 * 60 + 1);
     assert_eq!(api_login(&app, "hana", PW).await.0, 200);
@@ -110,13 +113,20 @@ pub async fn a_stolen_session_cannot_guess_the_current_password(app: TestApp) {
     let new = "a brand new passphrase 7";
     let wrong = json!({"current": WRONG, "new": new});
     let right = json!({"current": PW, "new": new});
-    let answers = burst(&app, "/account/password", Some(&token), 50, wrong, right).await;
+    let path = "/account/password";
+    let answers = burst(&app, path, Some(&token), 49, wrong.clone(), wrong).await;
     let checked = count_errors(&answers, "cloud-password-current-wrong");
     let locked = count_errors(&answers, "cloud-password-current-locked");
     assert!(checked <= 5, "{checked} current passwords checked");
-    assert_eq!(checked + locked, 50, "{answers:?}");
-    // The password did not change; the e-mail change is locked as well.
+    assert_eq!(checked + locked, 49, "{answers:?}");
+    // The right one, last, is refused unchecked; the password did not change.
+    let (status, body) = app.api("POST", path, Some(&token), right).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("cloud-password-current-locked"))
+    );
     assert_eq!(api_login(&app, "jiro", PW).await.0, 200);
+    // The e-mail change is locked as well.
     let body = json!({"email": "thief@example.com", "current": PW});
     let (status, body) = app
         .api("POST", "/account/email/code", Some(&token), body)
@@ -221,4 +231,45 @@ pub async fn the_language_changes_the_account_only_by_a_form_post(app: TestApp) 
     let (status, location, _) = app.post("/devices", "/lang/ja?next=/devices", &[]).await;
     assert_eq!((status, location.as_str()), (303, "/devices"));
     assert_eq!(lang_of().await, Lang::Ja);
+}
+
+/// A form sent from another site is refused even with a valid token (the browser's
+/// `Sec-Fetch-Site` or `Origin` says where it comes from).
+pub async fn forms_from_another_site_are_refused(app: TestApp) {
+    app.signup_pc("osamu", "osamu@example.com", PW).await;
+    let csrf = app.csrf("/account").await;
+    let fields = [("csrf", csrf.as_str()), ("username", "osamu2")];
+    for (name, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ] {
+        let r = app
+            .http
+            .post(app.url("/account/username"))
+            .header(name, value)
+            .form(&fields)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(r.status().as_u16(), 403, "{name}: {value}");
+    }
+    let account = app.state.store.account_by_login("osamu").await.unwrap();
+    assert!(account.is_some(), "the name did not change");
+    let r = app
+        .http
+        .post(app.url("/account/username"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&fields)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        app.state
+            .store
+            .account_by_login("osamu2")
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -79,5 +79,6 @@ on_both_backends!(
     the_register_code_limit_is_exact_under_a_burst,
     cool_down_refusals_cost_no_code_request,
     the_language_changes_the_account_only_by_a_form_post,
+    forms_from_another_site_are_refused,
     delivered_codes_and_temporary_passwords_are_not_at_rest,
 );

@@ -108,8 +108,6 @@ pub async fn set_lang(req: Req, Query(q): Query<LangQuery>) -> Response {
 #[derive(Deserialize)]
 pub struct ActivateForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     password: String,
     #[serde(default)]
     confirm: String,
@@ -136,9 +134,6 @@ pub async fn activate(
 ) -> Result<Response> {
     if app.is_activated().await.map_err(|e| req.err(e))? {
         return Ok(Redirect::to("/login").into_response());
-    }
-    if !req.csrf_ok(&f.csrf) {
-        return Ok(req.csrf_failed());
     }
     let lang = req.lang;
     let email = match f.email.trim() {
@@ -181,8 +176,6 @@ pub async fn activate(
 
 #[derive(Deserialize)]
 pub struct LoginForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -230,9 +223,6 @@ pub async fn login(
     mut req: Req,
     Form(f): Form<LoginForm>,
 ) -> Result<Response> {
-    if !req.csrf_ok(&f.csrf) {
-        return Ok(req.csrf_failed());
-    }
     let lang = req.lang;
     let now = app.config.clock.now();
     let limits = app.config.limits;
@@ -311,23 +301,11 @@ fn lock_wait_message(app: &App, lang: Lang, until: i64) -> String {
     lang.t_args("rec-login-locked", &[("until", Arg::Str(at))])
 }
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
-pub async fn logout(
-    State(app): State<Arc<App>>,
-    req: Req,
-    Form(f): Form<CsrfOnly>,
-) -> Result<Response> {
+/// `POST /logout` (its CSRF token is checked by the guard, as every form's).
+pub async fn logout(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
     let Some((token, session)) = req.session.clone() else {
         return Ok(Redirect::to("/login").into_response());
     };
-    if !req.csrf_ok(&f.csrf) {
-        return Ok(req.csrf_failed());
-    }
     let entry = Event::Logout
         .entry(app.config.clock.now())
         .user(&session.user.name)
@@ -396,8 +374,6 @@ pub async fn users(
 #[derive(Deserialize)]
 pub struct EmailForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
 }
 
@@ -411,9 +387,6 @@ pub async fn set_email(
         Ok(r) => r,
         Err(r) => return Ok(*r),
     };
-    if !req.csrf_ok(&f.csrf) {
-        return Ok(req.csrf_failed());
-    }
     let email = match f.email.trim() {
         "" => None,
         e => match Email::parse(e) {
@@ -443,8 +416,6 @@ pub async fn set_email(
 #[derive(Deserialize)]
 pub struct AddUserForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     username: String,
     #[serde(default)]
     password: String,
@@ -462,9 +433,6 @@ pub async fn add_user(
         Ok(r) => r,
         Err(r) => return Ok(*r),
     };
-    if !req.csrf_ok(&f.csrf) {
-        return Ok(req.csrf_failed());
-    }
     let name = f.username.trim();
     let name_ok = !name.is_empty()
         && name.len() <= 32
@@ -567,8 +535,6 @@ pub async fn cloud(
 #[derive(Deserialize)]
 pub struct CloudForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     enabled: Option<String>,
 }
 
@@ -582,9 +548,6 @@ pub async fn cloud_apply(
         Ok(r) => r,
         Err(r) => return Ok(*r),
     };
-    if !req.csrf_ok(&f.csrf) {
-        return Ok(req.csrf_failed());
-    }
     let enabled = f.enabled.is_some();
     let by = req.user().map(|s| s.user.name.clone()).unwrap_or_default();
     let event = if enabled {

@@ -22,14 +22,15 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use rekey_web::client::ClientIp;
+use rekey_web::csrf::guard::{CsrfApp, FreshToken};
 use rekey_web::i18n::LANG_COOKIE;
-use rekey_web::{CsrfToken, Lang, random_token};
+use rekey_web::{CsrfToken, Lang};
 
 use crate::startup::App;
 use crate::store::{Session, StoreError};
@@ -68,6 +69,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/lang", get(handlers::set_lang))
         .route("/static/style.css", get(style))
         .fallback(handlers::not_found)
+        .layer(middleware::from_fn_with_state(
+            FormGuard(app.clone()),
+            rekey_web::csrf::guard::csrf_guard::<FormGuard>,
+        ))
         .layer(middleware::from_fn_with_state(app.clone(), activation_gate))
         .layer(middleware::from_fn(rekey_web::headers::security_headers))
         .layer(middleware::from_fn_with_state(
@@ -83,6 +88,62 @@ async fn style() -> Response {
         include_str!("../../static/style.css"),
     )
         .into_response()
+}
+
+/// The recorder's side of the shared CSRF guard ([`rekey_web::csrf::guard`]) on every route: a
+/// logged-in user's forms carry the session's token, others the `rk_csrf` cookie's.
+#[derive(Debug, Clone)]
+struct FormGuard(Arc<App>);
+
+impl CsrfApp for FormGuard {
+    fn cookie_name(&self) -> &'static str {
+        CSRF_COOKIE
+    }
+
+    fn cookie(&self, value: String) -> Cookie<'static> {
+        cookie(CSRF_COOKIE, value)
+    }
+
+    async fn session_token(&self, request: &mut Request) -> Result<Option<CsrfToken>, Response> {
+        let jar = CookieJar::from_headers(request.headers());
+        let Some(token) = jar.get(SESSION_COOKIE) else {
+            return Ok(None);
+        };
+        match self
+            .0
+            .store
+            .session(token.value(), self.0.config.clock.now())
+            .await
+        {
+            Ok(found) => Ok(found.map(|s| CsrfToken::from_stored(s.csrf))),
+            Err(e) => Err(internal_error(lang_of(request.headers()), &e)),
+        }
+    }
+
+    fn refused(&self, headers: &HeaderMap) -> Response {
+        let lang = lang_of(headers);
+        let page = MessagePage {
+            title: lang.t("rec-error-title"),
+            message: lang.t("error-csrf"),
+            chrome: Chrome {
+                lang,
+                user: None,
+                is_admin: false,
+                csrf: String::new(),
+                path: "/".to_owned(),
+            },
+        };
+        (StatusCode::FORBIDDEN, render(&page)).into_response()
+    }
+}
+
+/// The language a request asks for (cookie, then `Accept-Language`).
+fn lang_of(headers: &HeaderMap) -> Lang {
+    let jar = CookieJar::from_headers(headers);
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Lang::negotiate(jar.get(LANG_COOKIE).map(Cookie::value), accept)
 }
 
 /// Until the admin password is set, every page leads to activation.
@@ -157,6 +218,8 @@ pub struct Req {
     pub session: Option<(String, Session)>,
     /// The request path.
     pub path: String,
+    /// A CSRF token the guard made for a visitor without one (it sets the cookie).
+    fresh_csrf: Option<String>,
 }
 
 impl FromRequestParts<Arc<App>> for Req {
@@ -164,11 +227,8 @@ impl FromRequestParts<Arc<App>> for Req {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let accept = parts
-            .headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok());
-        let lang = Lang::negotiate(jar.get(LANG_COOKIE).map(Cookie::value), accept);
+        let lang = lang_of(&parts.headers);
+        let fresh_csrf = parts.extensions.get::<FreshToken>().map(|t| t.0.clone());
         let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, app).await;
         let client = Some(ip.to_string());
         let session = match jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
@@ -184,6 +244,7 @@ impl FromRequestParts<Arc<App>> for Req {
             client,
             session,
             path: parts.uri.path().to_owned(),
+            fresh_csrf,
         })
     }
 }
@@ -210,8 +271,8 @@ impl Req {
         self.session.as_ref().map(|(_, s)| s)
     }
 
-    /// The CSRF token for this page's forms: the session's, or before login a cookie's
-    /// (made now if missing).
+    /// The CSRF token for this page's forms: the session's, or before login the cookie's (the
+    /// guard made one if it was missing).
     fn csrf(&mut self) -> String {
         if let Some(s) = self.user() {
             return s.csrf.clone();
@@ -219,18 +280,7 @@ impl Req {
         if let Some(c) = self.jar.get(CSRF_COOKIE) {
             return c.value().to_owned();
         }
-        let token = random_token();
-        self.jar = self.jar.clone().add(cookie(CSRF_COOKIE, token.clone()));
-        token
-    }
-
-    /// Whether a submitted form's token matches (constant time).
-    fn csrf_ok(&self, submitted: &str) -> bool {
-        let expected = match self.user() {
-            Some(s) => Some(s.csrf.clone()),
-            None => self.jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()),
-        };
-        expected.is_some_and(|t| CsrfToken::from_stored(t).matches(submitted))
+        self.fresh_csrf.clone().unwrap_or_default()
     }
 
     /// The page chrome (menu, languages, CSRF token).
@@ -263,12 +313,6 @@ impl Req {
             chrome: self.chrome(),
         };
         self.page_status(status, &page)
-    }
-
-    /// The "form expired" page of a CSRF mismatch.
-    fn csrf_failed(self) -> Response {
-        let m = self.lang.t("error-csrf");
-        self.message(StatusCode::FORBIDDEN, "rec-error-title", m)
     }
 
     /// Redirect to the login screen when not logged in.

@@ -24,8 +24,6 @@ use crate::startup::App;
 #[derive(Deserialize)]
 pub struct ForgotForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
 }
 
@@ -51,9 +49,6 @@ pub async fn forgot(
     mut req: Req,
     Form(f): Form<ForgotForm>,
 ) -> Result<Response> {
-    if !req.csrf_ok(&f.csrf) {
-        return Ok(req.csrf_failed());
-    }
     let admin = app.store.admin().await.map_err(|e| req.err(e))?;
     let state = app.store.cloud_state().await.map_err(|e| req.err(e))?;
     let registered = admin.and_then(|a| a.email);
@@ -225,8 +220,6 @@ pub async fn recovery_form(State(app): State<Arc<App>>, req: Req) -> Result<Resp
 #[derive(Deserialize)]
 pub struct RecoveryForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     code: String,
     #[serde(default)]
     password: String,
@@ -240,9 +233,6 @@ pub async fn recovery(
     req: Req,
     Form(f): Form<RecoveryForm>,
 ) -> Result<Response> {
-    if !req.csrf_ok(&f.csrf) {
-        return Ok(req.csrf_failed());
-    }
     let lang = req.lang;
     let outcome = recovery::submit(&app, &f.code, &f.password, &f.confirm, req.client.clone())
         .await
