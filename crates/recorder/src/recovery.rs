@@ -164,10 +164,11 @@ pub async fn submit(
     };
     let refused = match outcome {
         Ok(accepted) => {
-            let pw = new_password.to_owned();
-            let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
+            // Bounded to the cores; when too busy the code is not used up and can be tried again.
+            let hash = (app.hasher)
+                .hash(new_password.to_owned())
                 .await
-                .map_err(|_| StoreError::Corrupt("password hash task"))?;
+                .map_err(|_| StoreError::Corrupt("password hashing busy or failed"))?;
             let entry = Event::RecoverySucceeded
                 .entry(now)
                 .user(ADMIN_USER)

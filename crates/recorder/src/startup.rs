@@ -53,6 +53,8 @@ pub struct App {
     /// Lets one security code be checked at a time, so that parallel guesses cannot pass the
     /// attempt limit between its check and the failure being counted.
     pub recovery_gate: tokio::sync::Mutex<()>,
+    /// Runs argon2id, bounded to the cores.
+    pub hasher: rekey_web::password::Hasher,
     activated: AtomicBool,
 }
 
@@ -138,6 +140,7 @@ impl Application {
             identity,
             cloud,
             recovery_gate: tokio::sync::Mutex::new(()),
+            hasher: rekey_web::password::Hasher::per_core(),
             activated: AtomicBool::new(false),
         });
         if enabled {

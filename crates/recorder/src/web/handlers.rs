@@ -10,7 +10,7 @@ use axum_extra::extract::cookie::Cookie;
 use rekey_proto::{Email, RegisterCode, RegistrationQr};
 use rekey_web::i18n::{Arg, LANG_COOKIE};
 use rekey_web::limit::{self, Key, Limit};
-use rekey_web::password;
+use rekey_web::password::{self, HashError};
 use rekey_web::{CsrfToken, Lang, random_token};
 use serde::Deserialize;
 
@@ -44,20 +44,14 @@ fn notice(lang: Lang, n: &Notice) -> Option<String> {
     Some(lang.t(key))
 }
 
-/// Hashes a password off the async threads (argon2id takes a moment).
-async fn hash(password: &str) -> String {
-    let pw = password.to_owned();
-    match tokio::task::spawn_blocking(move || password::hash(&pw)).await {
-        Ok(h) => h,
-        Err(_) => password::hash(password),
-    }
+/// Hashes a password in turn (argon2id, bounded to the cores).
+async fn hash(app: &App, password: &str) -> Result<String, HashError> {
+    app.hasher.hash(password.to_owned()).await
 }
 
-async fn verify(password: &str, phc: &str) -> bool {
-    let (pw, phc) = (password.to_owned(), phc.to_owned());
-    tokio::task::spawn_blocking(move || password::verify(&pw, &phc))
-        .await
-        .unwrap_or(false)
+/// Verifies a password in turn.
+async fn verify(app: &App, password: &str, phc: &str) -> Result<bool, HashError> {
+    app.hasher.verify(password.to_owned(), phc.to_owned()).await
 }
 
 pub(super) fn password_message(lang: Lang, e: password::PasswordError) -> String {
@@ -152,7 +146,10 @@ pub async fn activate(
         }
     };
     if let (None, Ok(email)) = (&error, &email) {
-        let hash = hash(&f.password).await;
+        let hash = match hash(&app, &f.password).await {
+            Ok(h) => h,
+            Err(_) => return Ok(req.busy()),
+        };
         let now = app.config.clock.now();
         let entry = Event::Activated
             .entry(now)
@@ -243,7 +240,14 @@ pub async fn login(
                 .as_ref()
                 .map_or(password::dummy_hash(), |u| u.password_hash.as_str())
                 .to_owned();
-            let ok = verify(&f.password, &phc).await && user.is_some();
+            let ok = match verify(&app, &f.password, &phc).await {
+                Ok(ok) => ok && user.is_some(),
+                Err(_) => {
+                    // Nothing was checked (too busy): the attempt is given back.
+                    slot.refund(&app.store).await.map_err(|e| req.err(e))?;
+                    return Ok(req.busy());
+                }
+            };
             match user {
                 Some(user) if ok => {
                     slot.succeeded(&app.store).await.map_err(|e| req.err(e))?;
@@ -447,7 +451,10 @@ pub async fn add_user(
         let m = password_message(req.lang, e);
         return users_page(&app, req, None, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let hash = hash(&f.password).await;
+    let hash = match hash(&app, &f.password).await {
+        Ok(h) => h,
+        Err(_) => return Ok(req.busy()),
+    };
     let by = req.user().map(|s| s.user.name.clone()).unwrap_or_default();
     let entry = Event::UserAdded
         .entry(app.config.clock.now())

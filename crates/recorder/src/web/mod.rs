@@ -315,6 +315,17 @@ impl Req {
         self.page_status(status, &page)
     }
 
+    /// "Busy, try again in a moment" (503 with Retry-After): password hashing had no free turn.
+    fn busy(self) -> Response {
+        let m = self.lang.t("error-busy");
+        let mut res = self.message(StatusCode::SERVICE_UNAVAILABLE, "rec-error-title", m);
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("2"),
+        );
+        res
+    }
+
     /// Redirect to the login screen when not logged in.
     fn login_required(&self) -> Option<Response> {
         self.user()
