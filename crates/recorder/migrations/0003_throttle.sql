@@ -12,3 +12,6 @@ INSERT INTO throttle (throttle_key, failures, window_start, locked_until)
     SELECT 'login-' || key, failures, first_at, locked_until FROM login_failures;
 
 DROP TABLE login_failures;
+
+-- "Forgot password?" requests are counted in `throttle` too ("forgot-all", "forgot-addr:…").
+DROP TABLE forgot_requests;

@@ -150,9 +150,44 @@ fn parse_node(s: &str) -> Option<IpAddr> {
     IpAddr::from_str(inner).ok()
 }
 
+/// A client address as per-address limits count it: an IPv4 address, or the /64 network of an
+/// IPv6 address (one subscriber usually holds a whole /64). IPv4-mapped IPv6 addresses count as
+/// IPv4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AddressKey(IpAddr);
+
+impl AddressKey {
+    /// The key of `ip`.
+    pub fn of(ip: IpAddr) -> Self {
+        match canonical(ip) {
+            IpAddr::V6(v6) => {
+                let bits = u128::from(v6) & !((1u128 << 64) - 1);
+                Self(IpAddr::V6(std::net::Ipv6Addr::from(bits)))
+            }
+            v4 => Self(v4),
+        }
+    }
+}
+
+impl fmt::Display for AddressKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => write!(f, "{v4}"),
+            IpAddr::V6(v6) => write!(f, "{v6}/64"),
+        }
+    }
+}
+
 /// The client's address of a request, as [`client_address`] worked it out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    /// The key per-address limits count this client under.
+    pub fn key(&self) -> AddressKey {
+        AddressKey::of(self.0)
+    }
+}
 
 impl fmt::Display for ClientIp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -245,6 +280,18 @@ mod tests {
         assert_eq!(t.client_of(ip("127.0.0.1"), &h), ip("2001:db8::1"));
         let h = headers(&[("forwarded", "for=192.0.2.60, for=_hidden")]);
         assert_eq!(t.client_of(ip("127.0.0.1"), &h), ip("127.0.0.1"));
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64_network() {
+        let a = AddressKey::of(ip("2001:db8:1:2:aaaa::1"));
+        assert_eq!(a, AddressKey::of(ip("2001:db8:1:2:ffff::9")));
+        assert_ne!(a, AddressKey::of(ip("2001:db8:1:3::1")));
+        assert_eq!(a.to_string(), "2001:db8:1:2::/64");
+        assert_eq!(
+            AddressKey::of(ip("::ffff:10.0.0.1")).to_string(),
+            "10.0.0.1"
+        );
     }
 
     #[test]

@@ -16,8 +16,6 @@
 //! A [`Guard`] holds a handshake's place and gives it back when dropped.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt;
-use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
@@ -32,35 +30,7 @@ pub const FAILURES_TOTAL: u32 = 10_000;
 /// over its budget (it is slowed, never refused), so the table cannot be flooded to escape it.
 pub const TRACKED_ADDRESSES: usize = 65_536;
 
-/// A client address as the gateway's limits count it: an IPv4 address, or the /64 network of an
-/// IPv6 address (one subscriber usually holds a whole /64).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AddressKey(IpAddr);
-
-impl AddressKey {
-    /// The key of a peer address (IPv4-mapped IPv6 addresses count as IPv4).
-    pub fn of(ip: IpAddr) -> Self {
-        match ip {
-            IpAddr::V4(v4) => Self(IpAddr::V4(v4)),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => Self(IpAddr::V4(v4)),
-                None => {
-                    let bits = u128::from(v6) & !((1u128 << 64) - 1);
-                    Self(IpAddr::V6(Ipv6Addr::from(bits)))
-                }
-            },
-        }
-    }
-}
-
-impl fmt::Display for AddressKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            IpAddr::V4(v4) => write!(f, "{v4}"),
-            IpAddr::V6(v6) => write!(f, "{v6}/64"),
-        }
-    }
-}
+pub use rekey_web::client::AddressKey;
 
 /// Failures counted in a fixed window.
 #[derive(Debug, Clone, Copy, Default)]

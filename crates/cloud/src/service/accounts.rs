@@ -73,7 +73,7 @@ fn check_agreement(agreed: bool, version: Option<&str>) -> AppResult<()> {
 /// Reserves one of the client address's code requests. The caller settles it: a request that
 /// sent nothing (a cool-down refused it) gives the slot back.
 pub(crate) async fn limit_codes(state: &AppState, client: Client) -> AppResult<Reserved> {
-    let key = Key::counting_every_attempt(format!("codes-ip:{}", client.ip), CODES_PER_ADDRESS);
+    let key = Key::counting_every_attempt(format!("codes-ip:{}", client.key()), CODES_PER_ADDRESS);
     match state.store.reserve(vec![key], state.now()).await? {
         Ok(slot) => Ok(slot),
         Err(refused) => Err(Problem::wait("error-rate-limited", refused.retry_after).into()),
@@ -102,7 +102,7 @@ pub(crate) async fn settle_code_request<T>(
 
 /// Bounds the typed codes (and the password hashing behind them) per client address.
 pub(crate) async fn limit_verifications(state: &AppState, client: Client) -> AppResult<()> {
-    let key = format!("verify-ip:{}", client.ip);
+    let key = format!("verify-ip:{}", client.key());
     if let Some(wait) = state
         .store
         .take_slot(&key, VERIFICATIONS_PER_ADDRESS, state.now())
@@ -407,7 +407,7 @@ pub async fn login(
     };
     let keys = vec![
         Key::cleared_on_success(account_key, LOGIN_PER_ACCOUNT),
-        Key::refunded_on_success(format!("login-ip:{}", client.ip), LOGIN_PER_ADDRESS),
+        Key::refunded_on_success(format!("login-ip:{}", client.key()), LOGIN_PER_ADDRESS),
     ];
     let slot = match state.store.reserve(keys, now).await? {
         Ok(slot) => slot,

@@ -16,8 +16,15 @@ use crate::state::AppState;
 /// Who is asking: the client's address, for rate limits.
 #[derive(Debug, Clone, Copy)]
 pub struct Client {
-    /// The peer address of the HTTP connection.
+    /// The client's address (behind a trusted proxy, the one it names).
     pub ip: IpAddr,
+}
+
+impl Client {
+    /// The key per-address limits count this client under (an IPv6 client by its /64).
+    pub fn key(&self) -> rekey_web::client::AddressKey {
+        rekey_web::client::AddressKey::of(self.ip)
+    }
 }
 
 /// Hashes a password in turn ([`rekey_web::password::Hasher`]: bounded to the cores).

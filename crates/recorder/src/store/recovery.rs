@@ -5,9 +5,10 @@
 //! (docs/protocol.md §8), so a stranger pressing "Forgot password?" cannot spoil the code the
 //! owner's phone already got. The request limits bound how many can be live at once.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 use rekey_proto::{CHALLENGE_NONCE_LEN, Challenge, Email};
+use rekey_web::limit::{self, Limit};
 use sqlx::Row;
 
 use super::{AuditEntry, RecoveryLock, Store, StoreError, StoreResult, audit_in, u32_of};
@@ -76,15 +77,8 @@ pub struct Challenges {
 /// IPv4 one).
 fn client_key(client: &str) -> String {
     match client.parse::<IpAddr>() {
-        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-            Some(v4) => format!("addr:{v4}"),
-            None => {
-                let s = v6.segments();
-                let prefix = Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
-                format!("addr:{prefix}/64")
-            }
-        },
-        _ => format!("addr:{client}"),
+        Ok(ip) => format!("addr:{}", rekey_web::client::AddressKey::of(ip)),
+        Err(_) => format!("addr:{client}"),
     }
 }
 
@@ -116,29 +110,45 @@ impl Store {
     ) -> StoreResult<Result<(), Refused>> {
         let now = audit.at;
         let mut tx = self.write().await?;
-        sqlx::query("DELETE FROM forgot_requests WHERE window_start <= ?")
-            .bind(now.saturating_sub(limits.window_secs))
-            .execute(&mut *tx)
-            .await?;
-        let mut keys = vec![("all".to_owned(), limits.overall, ForgotLimit::Overall)];
+        // Windows that ended are forgotten, so a flood from many addresses leaves no rows.
+        sqlx::query(
+            "DELETE FROM throttle WHERE throttle_key LIKE 'forgot-%' \
+             AND window_start + ? <= ? AND locked_until <= ?",
+        )
+        .bind(limits.window_secs)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let mut keys = vec![(
+            "forgot-all".to_owned(),
+            limits.overall,
+            ForgotLimit::Overall,
+        )];
         if let Some(client) = &audit.client {
-            keys.push((client_key(client), limits.per_client, ForgotLimit::Client));
+            let key = format!("forgot-{}", client_key(client));
+            keys.push((key, limits.per_client, ForgotLimit::Client));
         }
+        // The attempt limit's own statements (rekey_web::limit), inside this transaction: a
+        // refusal rolls back what the other key counted, so it counts for nothing.
         let mut refused: Option<Refused> = None;
-        for (key, limit, by) in &keys {
-            let row =
-                sqlx::query("SELECT window_start, requests FROM forgot_requests WHERE key = ?")
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some(row) = row else { continue };
-            let requests: i64 = row.try_get("requests")?;
-            if requests < i64::from(*limit) {
+        for (key, max, by) in &keys {
+            let limit = Limit::per_window(i64::from(*max), limits.window_secs);
+            let counted: Option<i64> = sqlx::query_scalar(limit::sql::RESERVE)
+                .bind(key)
+                .bind(now)
+                .bind(limit.max)
+                .bind(limit.window_secs)
+                .bind(limit.lock_secs)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if counted.is_some() {
                 continue;
             }
-            let until = row
-                .try_get::<i64, _>("window_start")?
-                .saturating_add(limits.window_secs);
+            let until: i64 = sqlx::query_scalar(limit::sql::LOCKED_UNTIL)
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await?;
             refused = Some(match refused {
                 // The overall limit is named first: it is the one that refuses everyone.
                 Some(r) => Refused {
@@ -149,6 +159,7 @@ impl Store {
             });
         }
         if let Some(r) = refused {
+            tx.rollback().await?;
             // One folded entry per client for its own limit; the overall limit's refusals are
             // folded for all clients together, so that many addresses make one entry, not many.
             let entry = AuditEntry {
@@ -160,19 +171,10 @@ impl Store {
                 detail: Some(r.by.code().to_owned()),
                 ..audit.clone()
             };
+            let mut tx = self.write().await?;
             audit_in(&mut tx, self.audit, &entry).await?;
             tx.commit().await?;
             return Ok(Err(r));
-        }
-        for (key, _, _) in &keys {
-            sqlx::query(
-                "INSERT INTO forgot_requests (key, window_start, requests) VALUES (?, ?, 1) \
-                 ON CONFLICT(key) DO UPDATE SET requests = requests + 1",
-            )
-            .bind(key)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
         }
         sqlx::query("UPDATE challenges SET state = 'replaced' WHERE state = 'pending'")
             .execute(&mut *tx)

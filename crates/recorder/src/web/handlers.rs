@@ -8,6 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::Cookie;
 use rekey_proto::{Email, RegisterCode, RegistrationQr};
+use rekey_web::client::AddressKey;
 use rekey_web::i18n::{Arg, LANG_COOKIE};
 use rekey_web::limit::{self, Key, Limit};
 use rekey_web::password::{self, HashError};
@@ -206,7 +207,10 @@ fn login_keys(limits: &Limits, username: &str, client: Option<&str>) -> Vec<Key>
         limit(limits.login_max_failures_per_user),
     )];
     if let Some(c) = client {
-        let addr = format!("login-addr:{c}");
+        let key = c
+            .parse()
+            .map_or_else(|_| c.to_owned(), |ip| AddressKey::of(ip).to_string());
+        let addr = format!("login-addr:{key}");
         keys.push(Key::refunded_on_success(
             addr,
             limit(limits.login_max_failures_per_client),
