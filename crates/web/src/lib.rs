@@ -11,6 +11,7 @@
 
 pub mod client;
 mod clock;
+pub mod cookies;
 pub mod csrf;
 pub mod headers;
 pub mod i18n;

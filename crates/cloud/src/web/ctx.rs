@@ -5,8 +5,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use rekey_web::client::ClientIp;
+use rekey_web::cookies::{CookiePolicy, SameSite};
 use rekey_web::{CsrfToken, Lang};
 
 use crate::error::{AppError, Problem};
@@ -210,13 +211,12 @@ impl rekey_web::csrf::guard::CsrfApp for AppState {
     }
 }
 
-/// A cookie with the attributes every Rekey cookie has: HttpOnly, SameSite=Lax (so that a QR
-/// link opened from the camera app still carries the session), Secure behind https.
+/// A cookie as the portal sets them ([`rekey_web::cookies`]): HttpOnly, SameSite=Lax (so that a
+/// QR link opened from the camera app still carries the session), Secure behind https.
 pub fn cookie(state: &AppState, name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.config.secure_cookies())
-        .build()
+    CookiePolicy {
+        same_site: SameSite::Lax,
+        secure: state.config.secure_cookies(),
+    }
+    .cookie(name, value)
 }

@@ -26,8 +26,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use rekey_web::client::ClientIp;
+use rekey_web::cookies::{CookiePolicy, SameSite};
 use rekey_web::csrf::guard::{CsrfApp, FreshToken};
 use rekey_web::i18n::LANG_COOKIE;
 use rekey_web::{CsrfToken, Lang};
@@ -249,13 +250,14 @@ impl FromRequestParts<Arc<App>> for Req {
     }
 }
 
-/// Builds a cookie as the recorder sets them: HttpOnly, SameSite=Strict, whole site.
+/// A cookie as the recorder sets them ([`rekey_web::cookies`]): HttpOnly, SameSite=Strict,
+/// whole site.
 fn cookie(name: &'static str, value: String) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .path("/")
-        .build()
+    CookiePolicy {
+        same_site: SameSite::Strict,
+        secure: false,
+    }
+    .cookie(name, value)
 }
 
 impl Req {
