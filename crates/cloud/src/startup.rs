@@ -46,6 +46,10 @@ impl Application {
             .await
             .context("cannot seal the mail queued before this version")?;
         store
+            .fold_email_keys()
+            .await
+            .context("cannot recompute the e-mail keys")?;
+        store
             .disconnect_all()
             .await
             .context("cannot reset presence")?;

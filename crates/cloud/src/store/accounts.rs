@@ -228,3 +228,57 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Recomputes every account's e-mail key with today's folding ([`email_key`]), once: the
+    /// migration that changed the folding leaves a `fold-email-keys` task, removed when done.
+    /// Two accounts whose addresses now fold alike (look-alikes signed up before) keep the first
+    /// one's key and log the other, which then logs in by user name only until an operator
+    /// looks at it.
+    pub async fn fold_email_keys(&self) -> Result<(), StoreError> {
+        let pool = &self.db.pool;
+        let pending = sqlx::query("SELECT 1 FROM housekeeping WHERE task = 'fold-email-keys'")
+            .fetch_optional(pool)
+            .await?;
+        if pending.is_none() {
+            return Ok(());
+        }
+        let rows = sqlx::query("SELECT id, email, email_key FROM accounts ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+        let mut folded = 0usize;
+        for row in &rows {
+            let id: i64 = row.try_get("id")?;
+            let stored: String = row.try_get("email_key")?;
+            let Ok(email) = Email::parse(&row.try_get::<String, _>("email")?) else {
+                continue;
+            };
+            let key = email_key(&email);
+            if key == stored {
+                continue;
+            }
+            let updated = sqlx::query("UPDATE accounts SET email_key = $1 WHERE id = $2")
+                .bind(&key)
+                .bind(id)
+                .execute(pool)
+                .await;
+            match updated {
+                Ok(_) => folded += 1,
+                Err(e) if is_unique_violation(&e) => {
+                    tracing::warn!(
+                        account_id = id,
+                        "two accounts' addresses fold alike; kept the older one's key"
+                    );
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        sqlx::query("DELETE FROM housekeeping WHERE task = 'fold-email-keys'")
+            .execute(pool)
+            .await?;
+        if folded > 0 {
+            tracing::info!(folded, "recomputed e-mail keys with NFKC case folding");
+        }
+        Ok(())
+    }
+}

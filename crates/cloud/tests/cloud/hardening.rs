@@ -273,3 +273,30 @@ pub async fn forms_from_another_site_are_refused(app: TestApp) {
             .is_some()
     );
 }
+
+/// Accounts made when addresses were only lower-cased get their keys folded at the next start,
+/// so the folded form of their address finds them.
+pub async fn earlier_email_keys_are_folded_at_the_next_start(app: TestApp) {
+    app.signup_pc("kate2", "kate2@example.net", PW).await;
+    // An address in fullwidth letters, as an earlier version stored it: lower case only.
+    let address = "ＫＡＴＥ2@example.com";
+    let pool = &app.state.store.db.pool;
+    sqlx::query("UPDATE accounts SET email = $1, email_key = $2 WHERE username = 'kate2'")
+        .bind(address)
+        .bind(address.to_lowercase())
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO housekeeping (task) VALUES ('fold-email-keys')")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(api_login(&app, "kate2@example.com", PW).await.0, 401);
+    let app = app.restart().await;
+    assert_eq!(api_login(&app, "kate2@example.com", PW).await.0, 200);
+    let left = sqlx::query("SELECT task FROM housekeeping")
+        .fetch_all(&app.state.store.db.pool)
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "the task is done once");
+}

@@ -80,5 +80,6 @@ on_both_backends!(
     cool_down_refusals_cost_no_code_request,
     the_language_changes_the_account_only_by_a_form_post,
     forms_from_another_site_are_refused,
+    earlier_email_keys_are_folded_at_the_next_start,
     delivered_codes_and_temporary_passwords_are_not_at_rest,
 );
