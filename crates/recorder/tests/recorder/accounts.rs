@@ -274,3 +274,38 @@ async fn forms_from_another_site_are_refused() {
     assert_eq!(post(rec.url.clone()).await.expect("POST").status(), 303);
     assert!(rec.app.store.is_activated().await.expect("store"));
 }
+
+/// The recorder's pages carry the same security headers as the cloud's, CSP included, and a
+/// client that sends half a request head is cut off when its time is up.
+#[tokio::test]
+async fn pages_have_a_content_security_policy_and_slow_clients_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let cloud = TestCloud::start().await;
+    let rec = crate::support::spawn_recorder_with(&cloud, |c| {
+        c.serve.header_read = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let r = reqwest::get(format!("{}/activate", rec.url))
+        .await
+        .expect("GET");
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert_eq!(csp, rekey_web::headers::CONTENT_SECURITY_POLICY);
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    let addr = rec.url.trim_start_matches("http://");
+    let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(b"GET /activate HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let mut buf = [0u8; 256];
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            match slow.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the half-sent request was cut off");
+}
