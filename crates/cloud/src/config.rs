@@ -352,7 +352,7 @@ pub fn keygen(dir: &Path) -> anyhow::Result<String> {
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::files::create_private_dir(dir)?;
+        rekey_web::files::create_private_dir(dir)?;
     }
     let tmp = path.with_extension("tmp");
     // A leftover temporary file would keep its mode: start from a new one.
@@ -396,7 +396,7 @@ impl Args {
             .data_dir
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("rekey-cloud-data"));
-        crate::files::own_private_dir(&data_dir)
+        rekey_web::files::own_private_dir(&data_dir)
             .with_context(|| format!("cannot create data directory {}", data_dir.display()))?;
         let database_url = self
             .database_url

@@ -98,16 +98,16 @@ fn private_sqlite_files(url: &str) -> anyhow::Result<()> {
         return Ok(());
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::files::create_private_dir(dir)
+        rekey_web::files::create_private_dir(dir)
             .with_context(|| format!("cannot create the directory {}", dir.display()))?;
     }
-    crate::files::create_private_file(path)
+    rekey_web::files::create_private_file(path)
         .with_context(|| format!("cannot create the database file {}", path.display()))?;
     for suffix in ["-wal", "-shm", "-journal"] {
         let mut side = name.to_os_string();
         side.push(suffix);
         let side = std::path::PathBuf::from(side);
-        crate::files::tighten(&side)
+        rekey_web::files::tighten(&side)
             .with_context(|| format!("cannot make {} private", side.display()))?;
     }
     Ok(())

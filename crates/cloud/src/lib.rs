@@ -13,7 +13,6 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
-pub mod files;
 pub mod gateway;
 pub mod mail;
 pub mod service;

@@ -79,11 +79,11 @@ impl Mailer {
 /// Makes the outbox directory private (0700), and its files (0600) if an earlier version left
 /// them readable to others.
 fn private_outbox(dir: &Path) -> std::io::Result<()> {
-    crate::files::own_private_dir(dir)?;
+    rekey_web::files::own_private_dir(dir)?;
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         if entry.file_type()?.is_file() {
-            crate::files::tighten(&entry.path())?;
+            rekey_web::files::tighten(&entry.path())?;
         }
     }
     Ok(())

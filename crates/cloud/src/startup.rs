@@ -35,7 +35,7 @@ impl Application {
 
     /// [`Application::build`] with another clock (tests).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        crate::files::own_private_dir(&config.data_dir).with_context(|| {
+        rekey_web::files::own_private_dir(&config.data_dir).with_context(|| {
             format!("cannot create data directory {}", config.data_dir.display())
         })?;
         let db = Db::connect(config.database_url.expose()).await?;

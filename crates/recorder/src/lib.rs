@@ -14,7 +14,6 @@ pub mod agent;
 pub mod audit;
 pub mod clock;
 pub mod config;
-pub mod files;
 pub mod qr;
 pub mod recovery;
 pub mod startup;

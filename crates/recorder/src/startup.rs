@@ -106,7 +106,7 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartupError> {
         install_crypto_provider();
         // The data directory holds the device and recovery keys: private to this user.
-        crate::files::own_private_dir(&config.data_dir).map_err(|source| {
+        rekey_web::files::own_private_dir(&config.data_dir).map_err(|source| {
             StartupError::DataDir {
                 path: config.data_dir.display().to_string(),
                 source,

@@ -163,9 +163,9 @@ impl Store {
     /// recovery keys) are overwritten with zeros in the file.
     pub async fn open(dir: &Path, audit: AuditPolicy) -> StoreResult<Self> {
         let path = dir.join(DB_FILE);
-        crate::files::create_private_file(&path).map_err(StoreError::File)?;
+        rekey_web::files::create_private_file(&path).map_err(StoreError::File)?;
         for suffix in ["-wal", "-shm", "-journal"] {
-            crate::files::tighten(&dir.join(format!("{DB_FILE}{suffix}")))
+            rekey_web::files::tighten(&dir.join(format!("{DB_FILE}{suffix}")))
                 .map_err(StoreError::File)?;
         }
         let options = SqliteConnectOptions::new()

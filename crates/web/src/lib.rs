@@ -13,6 +13,7 @@ pub mod client;
 mod clock;
 pub mod cookies;
 pub mod csrf;
+pub mod files;
 pub mod headers;
 pub mod i18n;
 pub mod limit;

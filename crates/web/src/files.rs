@@ -1,8 +1,9 @@
-//! Files only the cloud's own user may read. The data directory holds the SQLite database
-//! (with its `-wal` and `-shm`), generated keys and, on a local system, the outbox of mails
-//! with codes in them: directories are made 0700 and files 0600 when they are created (on
-//! Unix), and ones an earlier version or an operator left readable to others are tightened at
-//! start.
+//! Files only the application's own user may read. Both applications' data directories hold
+//! secrets (the cloud's SQLite database with its `-wal` and `-shm`, generated keys and, on a local
+//! system, the outbox of mails with codes in them; the recorder's state database with its device
+//! key, recovery key, password hashes and audit log): directories are made 0700 and files 0600
+//! when they are created (on Unix), and ones an earlier version or an operator left readable to
+//! others are tightened at start.
 
 use std::io;
 use std::path::Path;
@@ -17,7 +18,7 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Makes `dir` as [`create_private_dir`] does, and takes group and other permissions away from
-/// it if it existed with them: for the cloud's own directories (data directory, outbox).
+/// it if it existed with them: for the application's own directories (data directory, outbox).
 pub fn own_private_dir(dir: &Path) -> io::Result<()> {
     create_private_dir(dir)?;
     tighten(dir)
@@ -44,7 +45,7 @@ pub fn tighten(path: &Path) -> io::Result<()> {
                 path = %path.display(),
                 from = format!("{mode:o}"),
                 to = format!("{private:o}"),
-                "made a data file private to the cloud's user"
+                "made a data file private to the service's user"
             );
         }
     }
