@@ -31,6 +31,9 @@ impl Email {
             return Err(EmailError::Length);
         }
         let (local, domain) = s.split_once('@').ok_or(EmailError::Shape)?;
+        // Checked after folding: lower-casing can lengthen the domain or leave a combining mark
+        // (`İ` becomes `i̇`), and the stored address must parse again.
+        let domain = domain.to_lowercase();
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.starts_with('.')
@@ -51,7 +54,11 @@ impl Email {
         if !local_ok || !domain_ok {
             return Err(EmailError::Shape);
         }
-        Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+        let address = format!("{local}@{domain}");
+        if address.len() > EMAIL_MAX_LEN {
+            return Err(EmailError::Length);
+        }
+        Ok(Self(address))
     }
 
     /// The key the address is compared under: [folded](crate::text::fold) (NFKC and lower

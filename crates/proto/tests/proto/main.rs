@@ -2,6 +2,7 @@
 //! and one test per way a temporary password can fail.
 
 mod errors;
+mod fuzzed;
 mod handshake;
 mod properties;
 mod support;
