@@ -3,6 +3,7 @@
 //! [`AppError`](crate::error::AppError) the caller shows in the user's language.
 
 pub mod accounts;
+pub(crate) mod attempts;
 pub mod devices;
 pub mod recovery;
 

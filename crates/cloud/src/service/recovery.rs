@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use super::Client;
-use super::accounts::{limit_codes, parse_code, send_code, settle_code_request};
+use super::accounts::{parse_code, send_code};
+use super::attempts::{limit_codes, settle_code_request};
 use crate::domain::EmailCode;
 use crate::error::{AppError, AppResult, Problem};
 use crate::mail::MailKind;
