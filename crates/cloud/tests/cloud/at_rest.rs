@@ -223,16 +223,7 @@ pub async fn delivered_codes_and_temporary_passwords_are_not_at_rest(app: TestAp
         .post("/forgot", "/forgot", &[("email", "kiku@example.com")])
         .await;
     assert!(page.contains("/forgot/reset"), "{page}");
-    eventually(20, "the first attempt fails and is recorded", || async {
-        app.state
-            .store
-            .recent_mail(5)
-            .await
-            .unwrap()
-            .iter()
-            .any(|m| m.attempts == 1 && m.last_error.is_some())
-    })
-    .await;
+    app.first_delivery_failed().await;
     app.clock.advance(11);
     app.state.mail_wake.notify_one();
     let reset = app.smtp.nth_for("kiku@example.com", before + 1).await;

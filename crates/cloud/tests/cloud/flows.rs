@@ -825,16 +825,7 @@ pub async fn undeliverable_mail_is_retried(app: TestApp) {
         )
         .await;
     assert_eq!(status, 202, "the request succeeds: the mail is queued");
-    eventually(20, "the first attempt fails and is recorded", || async {
-        app.state
-            .store
-            .recent_mail(5)
-            .await
-            .unwrap()
-            .iter()
-            .any(|m| m.attempts == 1 && m.last_error.is_some())
-    })
-    .await;
+    app.first_delivery_failed().await;
     assert_eq!(app.smtp.count_for("retry@example.com"), 0);
     // The retry is due after 10 s of the cloud's clock.
     app.clock.advance(11);

@@ -288,6 +288,20 @@ impl TestApp {
         assert_eq!((status, location.as_str()), (303, "/devices"), "{body}");
     }
 
+    /// Waits until a delivery attempt failed and was recorded (the SMTP server refused it).
+    pub async fn first_delivery_failed(&self) {
+        eventually(20, "the first attempt fails and is recorded", || async {
+            self.state
+                .store
+                .recent_mail(5)
+                .await
+                .unwrap()
+                .iter()
+                .any(|m| m.attempts == 1 && m.last_error.is_some())
+        })
+        .await;
+    }
+
     /// JSON API call with an optional token; returns (status, JSON).
     pub async fn api(
         &self,
