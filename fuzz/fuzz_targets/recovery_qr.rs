@@ -8,18 +8,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rekey_fuzz::{text, vector_base, vector_key};
-use rekey_proto::{CloudBase, QrError, RecoveryQr};
+use rekey_fuzz::{base_and_url, text, vector_key};
+use rekey_proto::{QrError, RecoveryQr};
 
 fuzz_target!(|data: &[u8]| {
     let input = text(data);
-    let (base, url) = match input.split_once('\n') {
-        Some((base, url)) => (
-            CloudBase::parse(base).unwrap_or_else(|_| vector_base()),
-            url,
-        ),
-        None => (vector_base(), &*input),
-    };
+    let (base, url) = base_and_url(&input);
     let Ok(qr) = RecoveryQr::parse(url) else {
         return;
     };

@@ -91,3 +91,15 @@ pub static PARTIES: LazyLock<Parties> = LazyLock::new(|| {
         cloud_ephemeral,
     }
 });
+
+/// Splits a QR target's input: `BASE\nURL` varies the cloud base URL the code is written under
+/// (the vectors' base when `BASE` does not parse), a lone `URL` uses the vectors' base.
+pub fn base_and_url(input: &str) -> (CloudBase, &str) {
+    match input.split_once('\n') {
+        Some((base, url)) => (
+            CloudBase::parse(base).unwrap_or_else(|_| vector_base()),
+            url,
+        ),
+        None => (vector_base(), input),
+    }
+}

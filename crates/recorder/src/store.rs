@@ -484,22 +484,8 @@ impl AttemptStore for Store {
     type Error = StoreError;
 
     async fn reserve_one(&self, key: &str, limit: Limit, now: i64) -> StoreResult<Slot> {
-        let counted: Option<i64> = sqlx::query_scalar(limit::sql::RESERVE)
-            .bind(key)
-            .bind(now)
-            .bind(limit.max)
-            .bind(limit.window_secs)
-            .bind(limit.lock_secs)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some(n) = counted {
-            return Ok(Slot::Counted(n));
-        }
-        let until: Option<i64> = sqlx::query_scalar(limit::sql::LOCKED_UNTIL)
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(Slot::Locked(until.map_or(1, |u| (u - now).max(1))))
+        let mut conn = self.pool.acquire().await?;
+        reserve_in(&mut conn, key, limit, now).await
     }
 
     async fn refund_one(&self, key: &str, limit: Limit) -> StoreResult<()> {
@@ -518,4 +504,30 @@ impl AttemptStore for Store {
             .await?;
         Ok(())
     }
+}
+
+/// Runs the shared reservation ([`limit::sql::RESERVE`]) on `conn`, a pooled connection or an
+/// open transaction, and says when a locked key may try again.
+pub(crate) async fn reserve_in(
+    conn: &mut sqlx::SqliteConnection,
+    key: &str,
+    limit: Limit,
+    now: i64,
+) -> StoreResult<Slot> {
+    let counted: Option<i64> = sqlx::query_scalar(limit::sql::RESERVE)
+        .bind(key)
+        .bind(now)
+        .bind(limit.max)
+        .bind(limit.window_secs)
+        .bind(limit.lock_secs)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(n) = counted {
+        return Ok(Slot::Counted(n));
+    }
+    let until: Option<i64> = sqlx::query_scalar(limit::sql::LOCKED_UNTIL)
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(Slot::Locked(until.map_or(1, |u| (u - now).max(1))))
 }

@@ -183,25 +183,18 @@ impl TestApp {
     }
 
     /// Stops the server and starts a new one on the same data (database, keys); the port changes.
-    pub async fn restart(mut self) -> TestApp {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(server) = self.server.take() {
-            server.abort();
-            let _ = server.await;
-        }
-        self.state.store.db.pool.close().await;
-        let mut config = self.config.clone();
+    pub async fn restart(self) -> TestApp {
+        let stopped = self.stop().await;
+        let mut config = stopped.config.clone();
         config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         let mut app = start(
             config,
-            self.clock.clone(),
-            self.smtp.clone(),
-            self.data_dir.clone(),
+            stopped.clock.clone(),
+            stopped.smtp.clone(),
+            stopped.data_dir.clone(),
         )
         .await;
-        app.http = self.http.clone();
+        app.http = stopped.http.clone();
         app
     }
 

@@ -8,10 +8,12 @@
 use std::net::IpAddr;
 
 use rekey_proto::{CHALLENGE_NONCE_LEN, Challenge, Email};
-use rekey_web::limit::{self, Limit};
+use rekey_web::limit::{Limit, Slot};
 use sqlx::Row;
 
-use super::{AuditEntry, RecoveryLock, Store, StoreError, StoreResult, audit_in, u32_of};
+use super::{
+    AuditEntry, RecoveryLock, Store, StoreError, StoreResult, audit_in, reserve_in, u32_of,
+};
 use crate::audit::Event;
 
 /// How many expired, replaced or used challenges are remembered (to say why their codes fail).
@@ -134,21 +136,10 @@ impl Store {
         let mut refused: Option<Refused> = None;
         for (key, max, by) in &keys {
             let limit = Limit::per_window(i64::from(*max), limits.window_secs);
-            let counted: Option<i64> = sqlx::query_scalar(limit::sql::RESERVE)
-                .bind(key)
-                .bind(now)
-                .bind(limit.max)
-                .bind(limit.window_secs)
-                .bind(limit.lock_secs)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if counted.is_some() {
+            let Slot::Locked(wait) = reserve_in(&mut tx, key, limit, now).await? else {
                 continue;
-            }
-            let until: i64 = sqlx::query_scalar(limit::sql::LOCKED_UNTIL)
-                .bind(key)
-                .fetch_one(&mut *tx)
-                .await?;
+            };
+            let until = now + wait;
             refused = Some(match refused {
                 // The overall limit is named first: it is the one that refuses everyone.
                 Some(r) => Refused {
