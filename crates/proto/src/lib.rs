@@ -16,6 +16,7 @@ pub mod gateway;
 mod identity;
 mod keys;
 mod qr;
+pub mod reconnect;
 mod register_code;
 mod serial;
 pub mod symbols;
