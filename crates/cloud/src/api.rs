@@ -137,8 +137,8 @@ fn account_json(a: &Account) -> Value {
     })
 }
 
-fn device_json(state: &AppState, d: &Device) -> Value {
-    let online = d.online(state.now(), state.config.heartbeat_secs);
+fn device_json(d: &Device) -> Value {
+    let online = d.online();
     json!({
         "serial": d.serial.as_str(),
         "name": d.name,
@@ -344,7 +344,7 @@ async fn list_devices(State(state): State<AppState>, caller: Caller) -> ApiResul
         .devices_of(a.id)
         .await
         .map_err(|e| caller.fail(e))?;
-    let list: Vec<Value> = list.iter().map(|d| device_json(&state, d)).collect();
+    let list: Vec<Value> = list.iter().map(|d| device_json(d)).collect();
     Ok(Json(json!({ "devices": list })).into_response())
 }
 
@@ -364,7 +364,7 @@ async fn add_device(
     let d = devices::add(&state, &a, &b.register_code, &b.name)
         .await
         .map_err(|e| caller.fail(e))?;
-    Ok((StatusCode::CREATED, Json(device_json(&state, &d))).into_response())
+    Ok((StatusCode::CREATED, Json(device_json(&d))).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -382,7 +382,7 @@ async fn rename_device(
     let d = devices::rename(&state, &a, &serial, &b.name)
         .await
         .map_err(|e| caller.fail(e))?;
-    Ok(Json(device_json(&state, &d)).into_response())
+    Ok(Json(device_json(&d)).into_response())
 }
 
 async fn remove_device(

@@ -5,6 +5,11 @@ use clap::Parser;
 use rekey_cloud::config::{Args, Command};
 use rekey_cloud::startup::Application;
 
+/// mimalloc returns freed memory to the system, so the memory of a fleet of gateway
+/// connections that closed is given back (glibc's allocator keeps most of it).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

@@ -14,7 +14,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::gateway::{self, Hub};
+use crate::gateway::{self, Hub, Presence};
 use crate::mail::{self, Mailer};
 use crate::state::{AppState, Inner};
 use crate::store::Store;
@@ -58,6 +58,8 @@ impl Application {
             .mail_from
             .parse()
             .context("invalid mail From: address")?;
+        let hub = Hub::default();
+        let presence = Presence::start(store.clone(), hub.clone());
         let state = AppState::new(Inner {
             signing_key: config.signing_key(),
             master_key,
@@ -65,7 +67,8 @@ impl Application {
             store: store.clone(),
             clock: clock.clone(),
             mail_wake: Arc::new(Notify::new()),
-            hub: Hub::default(),
+            hub,
+            presence,
             hasher: rekey_web::password::Hasher::per_core(),
             config,
         });
@@ -130,7 +133,7 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let config = &self.state.config;
-        rekey_web::serve::serve(
+        let served = rekey_web::serve::serve(
             self.listener,
             self.router,
             config.serve,
@@ -138,6 +141,8 @@ impl Application {
             shutdown,
         )
         .await
-        .context("server failed")
+        .context("server failed");
+        self.state.close_gateway().await;
+        served
     }
 }

@@ -8,7 +8,7 @@ use rekey_web::Clock;
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::gateway::Hub;
+use crate::gateway::{Hub, Presence};
 use crate::store::Store;
 
 /// Cheap to clone: everything lives behind one `Arc`.
@@ -28,6 +28,8 @@ pub struct Inner {
     pub mail_wake: Arc<Notify>,
     /// Open gateway connections.
     pub hub: Hub,
+    /// Writes the gateway's presence changes in batches.
+    pub presence: Presence,
     /// Signs gateway handshakes.
     pub signing_key: CloudSigningKey,
     /// Seals recovery keys at rest.
@@ -47,6 +49,13 @@ impl AppState {
     /// Now, as Unix seconds.
     pub fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// Closes every gateway connection (the recorders reconnect after their back-off) and
+    /// writes the presence changes pending.
+    pub async fn close_gateway(&self) {
+        self.hub.close_all();
+        self.presence.flush().await;
     }
 }
 

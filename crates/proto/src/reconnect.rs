@@ -57,7 +57,13 @@ mod tests {
     #[test]
     fn delays_double_up_to_the_maximum_and_stay_within_the_jitter() {
         let b = Backoff::RECORDER;
-        for (failures, base_ms) in [(0, 1_000), (1, 2_000), (2, 4_000), (6, 60_000), (40, 60_000)] {
+        for (failures, base_ms) in [
+            (0, 1_000),
+            (1, 2_000),
+            (2, 4_000),
+            (6, 60_000),
+            (40, 60_000),
+        ] {
             for random in [0, 1, 12_345, u32::MAX / 2, u32::MAX] {
                 let d = b.delay(failures, random).as_millis();
                 assert!(
@@ -73,6 +79,9 @@ mod tests {
         let b = Backoff::RECORDER;
         assert_eq!(b.delay(0, 0), Duration::from_millis(500));
         assert_eq!(b.delay(0, 1_000_000), Duration::from_millis(1_500));
-        assert_eq!(jittered(Duration::from_secs(3), 0, 777), Duration::from_secs(3));
+        assert_eq!(
+            jittered(Duration::from_secs(3), 0, 777),
+            Duration::from_secs(3)
+        );
     }
 }

@@ -14,6 +14,7 @@ use futures_util::{SinkExt, StreamExt};
 use rekey_proto::gateway::{
     B64, Binding, CloudMessage, DeviceMessage, GATEWAY_PROTOCOL, RefusalReason,
 };
+use rekey_proto::reconnect::Backoff;
 use rekey_proto::{EphemeralSecret, Handshake, RegisterCode, SessionKey, Side};
 use rekey_web::random_array;
 use tokio::net::TcpStream;
@@ -233,22 +234,16 @@ impl Cloud {
     }
 }
 
-/// `d` moved randomly by up to `percent` either way.
-fn jittered(d: Duration, percent: u32) -> Duration {
-    let percent = u64::from(percent.min(100));
-    let r = u64::from(u32::from_be_bytes(random_array::<4>()));
-    // A factor in [100 − p, 100 + p] percent, in millionths.
-    let low = (100 - percent) * 10_000;
-    let span = 2 * percent * 10_000 + 1;
-    let factor = low + r % span;
-    let nanos = d.as_nanos().saturating_mul(u128::from(factor)) / 1_000_000;
-    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
-}
-
 /// The agent's loop: connect, run a session, wait the back-off, again; until stopped.
 async fn run(ctx: Arc<Context>, mut stop: watch::Receiver<bool>) {
     let settings = ctx.config.agent;
-    let mut backoff = settings.backoff_initial;
+    let backoff = Backoff {
+        initial: settings.backoff_initial,
+        max: settings.backoff_max,
+        jitter_percent: settings.jitter_percent,
+    };
+    // Failed attempts in a row since the last welcome.
+    let mut failures = 0u32;
     loop {
         if *stop.borrow_and_update() {
             return;
@@ -266,10 +261,10 @@ async fn run(ctx: Arc<Context>, mut stop: watch::Receiver<bool>) {
             }
         }
         if welcomed {
-            backoff = settings.backoff_initial;
+            failures = 0;
         }
-        let delay = jittered(backoff, settings.jitter_percent);
-        backoff = (backoff * 2).min(settings.backoff_max);
+        let delay = backoff.delay(failures, u32::from_be_bytes(random_array()));
+        failures = failures.saturating_add(1);
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
             _ = stop.changed() => return,
@@ -456,7 +451,9 @@ async fn connected(
     est: &Established,
 ) -> Result<(), AgentError> {
     let mut ticker = tokio::time::interval_at(Instant::now() + est.heartbeat, est.heartbeat);
-    let silence = est.heartbeat * 3;
+    // The cloud answers every heartbeat: two periods without a frame mean the connection is
+    // dead (a cloud that vanished without closing it).
+    let silence = est.heartbeat * 2;
     let mut deadline = Instant::now() + silence;
     loop {
         tokio::select! {
@@ -508,22 +505,5 @@ async fn connected(
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_stays_within_twenty_percent() {
-        for _ in 0..1000 {
-            let d = jittered(Duration::from_secs(10), 20);
-            assert!(
-                d >= Duration::from_secs(8) && d <= Duration::from_secs(12),
-                "{d:?}"
-            );
-        }
-        assert_eq!(jittered(Duration::from_secs(3), 0), Duration::from_secs(3));
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rekey_proto::reconnect::Backoff;
 use rekey_proto::{CloudBase, CloudPublicKey, Serial};
 use rekey_web::client::{TrustedProxies, TrustedProxyError};
 use rekey_web::serve::ServeLimits;
@@ -71,7 +72,7 @@ pub struct Args {
     #[arg(long, env = "REKEY_RECORDER_UTC_OFFSET", default_value = "+09:00")]
     pub utc_offset: String,
 
-    /// First reconnection delay in milliseconds (doubles up to --backoff-max-ms, ±20 % jitter).
+    /// First reconnection delay in milliseconds (doubles up to --backoff-max-ms, ±50 % jitter).
     #[arg(
         long,
         env = "REKEY_RECORDER_BACKOFF_INITIAL_MS",
@@ -129,7 +130,7 @@ pub struct AgentSettings {
     pub backoff_initial: Duration,
     /// Longest reconnection delay (protocol: 60 s).
     pub backoff_max: Duration,
-    /// Jitter in percent either way (protocol: 20).
+    /// Jitter in percent either way (protocol: 50).
     pub jitter_percent: u32,
     /// Heartbeat period when the cloud's `welcome` says 0.
     pub heartbeat_secs: u32,
@@ -140,9 +141,9 @@ pub struct AgentSettings {
 impl Default for AgentSettings {
     fn default() -> Self {
         Self {
-            backoff_initial: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(60),
-            jitter_percent: 20,
+            backoff_initial: Backoff::RECORDER.initial,
+            backoff_max: Backoff::RECORDER.max,
+            jitter_percent: Backoff::RECORDER.jitter_percent,
             heartbeat_secs: 20,
             handshake_timeout: Duration::from_secs(15),
         }

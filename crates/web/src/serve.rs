@@ -199,3 +199,23 @@ pub async fn serve(
     let _ = open_rx.recv().await;
     Ok(())
 }
+
+/// The TCP connection of a request that [`serve`] upgraded (a WebSocket, say), with the bytes
+/// the client sent after the request that the HTTP layer had already read. Taking the bare
+/// socket frees everything the HTTP layer held for the connection, so that a long-lived
+/// upgraded connection costs only what its protocol keeps.
+///
+/// # Errors
+///
+/// The upgrade failed (the client went away), or the request was not served by [`serve`].
+pub async fn upgraded_tcp(
+    on_upgrade: hyper::upgrade::OnUpgrade,
+) -> std::io::Result<(tokio::net::TcpStream, hyper::body::Bytes)> {
+    let upgraded = on_upgrade.await.map_err(std::io::Error::other)?;
+    match upgraded.downcast::<TokioIo<tokio::net::TcpStream>>() {
+        Ok(parts) => Ok((parts.io.into_inner(), parts.read_buf)),
+        Err(_) => Err(std::io::Error::other(
+            "the upgraded connection is not a TCP stream served by rekey_web::serve",
+        )),
+    }
+}

@@ -1,10 +1,15 @@
-//! The gateway's in-memory state: open recorder connections (so the portal can push to them)
-//! and the admission of handshakes in progress. Nothing here must survive a restart.
+//! The gateway's in-memory state: open recorder connections (so the portal can push to them and
+//! presence can be flushed from them) and the admission of handshakes in progress. Nothing here
+//! must survive a restart.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::mpsc;
+use rekey_proto::Serial;
+use tokio::sync::Notify;
 
 use super::admission::{AddressKey, Admission};
 
@@ -15,54 +20,281 @@ pub enum Push {
     Refresh,
 }
 
+/// [`Link::flags`]: the binding or key changed.
+const REFRESH: u8 = 1;
+/// [`Link::flags`]: a newer connection of the same recorder took over.
+const REPLACED: u8 = 2;
+/// [`Link::flags`]: the cloud is shutting down.
+const GOING_AWAY: u8 = 4;
+
+/// One open recorder connection as the rest of the cloud sees it: how to wake it, and what it
+/// heard last. Its task holds one `Arc`, the hub the other.
 #[derive(Debug)]
-struct Entry {
-    connection: u64,
-    tx: mpsc::UnboundedSender<Push>,
+pub struct Link {
+    serial: Serial,
+    /// The device row, once read (0 before).
+    device_id: AtomicI64,
+    /// [`REFRESH`] and [`REPLACED`], set before `wake` is notified.
+    flags: AtomicU8,
+    wake: Notify,
+    /// When a frame last arrived, Unix seconds.
+    last_seen: AtomicI64,
+    /// The `last_seen_at` last written for this connection, Unix seconds.
+    flushed: AtomicI64,
 }
 
-/// The open connections, by device row id, and the handshakes in progress.
+/// What woke a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Woken {
+    /// Send the current binding and key.
+    pub refresh: bool,
+    /// Close: a newer connection of the recorder took over.
+    pub replaced: bool,
+    /// Close: the cloud is shutting down (the recorder reconnects after its back-off).
+    pub going_away: bool,
+}
+
+impl Link {
+    /// A link for a recorder that just proved its key, heard at `now`.
+    pub fn new(serial: Serial, now: i64) -> Arc<Self> {
+        Arc::new(Self {
+            serial,
+            device_id: AtomicI64::new(0),
+            flags: AtomicU8::new(0),
+            wake: Notify::new(),
+            last_seen: AtomicI64::new(now),
+            flushed: AtomicI64::new(now),
+        })
+    }
+
+    /// The recorder's serial.
+    pub fn serial(&self) -> &Serial {
+        &self.serial
+    }
+
+    /// Records the device row once it is known.
+    pub fn set_device_id(&self, id: i64) {
+        self.device_id.store(id, Ordering::Relaxed);
+    }
+
+    /// Records that a frame arrived at `now`.
+    pub fn heard(&self, now: i64) {
+        self.last_seen.store(now, Ordering::Relaxed);
+    }
+
+    /// When a frame last arrived, Unix seconds.
+    pub fn last_heard(&self) -> i64 {
+        self.last_seen.load(Ordering::Relaxed)
+    }
+
+    /// Waits until the connection is woken, and says why. Cancel-safe: a wake that arrives while
+    /// nobody waits is kept for the next call.
+    pub async fn woken(&self) -> Woken {
+        loop {
+            let flags = self.flags.swap(0, Ordering::AcqRel);
+            if flags != 0 {
+                return Woken {
+                    refresh: flags & REFRESH != 0,
+                    replaced: flags & REPLACED != 0,
+                    going_away: flags & GOING_AWAY != 0,
+                };
+            }
+            self.wake.notified().await;
+        }
+    }
+
+    fn wake_with(&self, flag: u8) {
+        self.flags.fetch_or(flag, Ordering::AcqRel);
+        self.wake.notify_one();
+    }
+}
+
+/// A link in the hub's set, found by its serial.
+#[derive(Debug)]
+struct Entry(Arc<Link>);
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.serial == other.0.serial
+    }
+}
+impl Eq for Entry {}
+impl Hash for Entry {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.serial.as_str().hash(state);
+    }
+}
+impl Borrow<str> for Entry {
+    fn borrow(&self) -> &str {
+        self.0.serial.as_str()
+    }
+}
+
+/// The open connections, by serial, and the handshakes in progress.
 #[derive(Debug, Clone, Default)]
 pub struct Hub {
-    inner: Arc<Mutex<(u64, HashMap<i64, Entry>)>>,
+    links: Arc<Mutex<Links>>,
     pub(super) admission: Admission,
 }
 
+#[derive(Debug, Default)]
+struct Links {
+    set: HashSet<Entry>,
+    /// Pushes made so far, to any recorder.
+    pushes: u64,
+    /// Set by [`Hub::close_all`]: no connection is registered any more.
+    closing: bool,
+}
+
+/// A device whose `last_seen_at` is due to be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    /// The device row.
+    pub device_id: i64,
+    /// When it was last heard, Unix seconds.
+    pub at: i64,
+}
+
 impl Hub {
-    pub(super) fn register(&self, device_id: i64) -> (u64, mpsc::UnboundedReceiver<Push>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        g.0 += 1;
-        let connection = g.0;
-        // A newer connection replaces an older one; dropping the old sender ends its loop.
-        g.1.insert(device_id, Entry { connection, tx });
-        (connection, rx)
+    fn lock(&self) -> MutexGuard<'_, Links> {
+        self.links.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Forgets a connection; `true` if it was still the device's current one.
-    pub(super) fn unregister(&self, device_id: i64, connection: u64) -> bool {
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if g.1
-            .get(&device_id)
-            .is_some_and(|e| e.connection == connection)
+    /// Makes `link` the recorder's current connection; an older one is told to close. `false`
+    /// (and nothing registered) once the cloud is shutting down.
+    pub(super) fn register(&self, link: &Arc<Link>) -> bool {
+        let mut links = self.lock();
+        if links.closing {
+            return false;
+        }
+        if let Some(Entry(old)) = links.set.replace(Entry(link.clone())) {
+            old.wake_with(REPLACED);
+        }
+        true
+    }
+
+    /// Tells every open connection to close (the cloud is shutting down) and registers no new
+    /// ones.
+    pub fn close_all(&self) {
+        let mut links = self.lock();
+        links.closing = true;
+        for Entry(link) in links.set.drain() {
+            link.wake_with(GOING_AWAY);
+        }
+    }
+
+    /// Forgets a connection; `true` if it was still the recorder's current one.
+    pub(super) fn unregister(&self, link: &Arc<Link>) -> bool {
+        let mut links = self.lock();
+        if links
+            .set
+            .get(link.serial.as_str())
+            .is_some_and(|Entry(current)| Arc::ptr_eq(current, link))
         {
-            g.1.remove(&device_id);
+            links.set.remove(link.serial.as_str());
             true
         } else {
             false
         }
     }
 
-    /// Tells the device's connection, if one is open, to send its current state.
-    pub fn push(&self, device_id: i64, push: Push) {
-        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(e) = g.1.get(&device_id) {
-            let _ = e.tx.send(push);
+    /// Tells the recorder's connection, if one is open here, to send its current state.
+    pub fn push(&self, serial: &Serial, push: Push) {
+        let Push::Refresh = push;
+        let mut links = self.lock();
+        links.pushes += 1;
+        if let Some(Entry(link)) = links.set.get(serial.as_str()) {
+            link.wake_with(REFRESH);
         }
+    }
+
+    /// How many pushes were made so far (to any recorder). A connection that read the
+    /// database before it registered compares this before and after, and reads again if a push
+    /// could have come in between.
+    pub(super) fn pushes(&self) -> u64 {
+        self.lock().pushes
+    }
+
+    /// Open connections.
+    pub fn connections(&self) -> usize {
+        self.lock().set.len()
+    }
+
+    /// The connections last heard at least `period` seconds after their `last_seen_at` was
+    /// last written; each is counted as written.
+    pub(super) fn due_last_seen(&self, period: i64) -> Vec<Seen> {
+        let links = self.lock();
+        let mut due = Vec::new();
+        for Entry(link) in links.set.iter() {
+            let device_id = link.device_id.load(Ordering::Relaxed);
+            let at = link.last_seen.load(Ordering::Relaxed);
+            if device_id != 0 && at - link.flushed.load(Ordering::Relaxed) >= period {
+                link.flushed.store(at, Ordering::Relaxed);
+                due.push(Seen { device_id, at });
+            }
+        }
+        due
     }
 
     /// Gateway handshakes in progress (not yet proven): (from `ip`'s address, overall).
     pub fn handshakes_in_progress(&self, ip: std::net::IpAddr) -> (usize, usize) {
         self.admission.in_progress(AddressKey::of(ip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serial(s: &str) -> Serial {
+        Serial::parse(s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_push_wakes_the_current_connection_and_a_newer_one_replaces_it() {
+        let hub = Hub::default();
+        let first = Link::new(serial("RKHUB000001"), 0);
+        assert!(hub.register(&first));
+        hub.push(&serial("RKHUB000001"), Push::Refresh);
+        hub.push(&serial("RKHUB000002"), Push::Refresh);
+        assert_eq!(
+            first.woken().await,
+            Woken {
+                refresh: true,
+                ..Woken::default()
+            }
+        );
+        let second = Link::new(serial("RKHUB000001"), 0);
+        assert!(hub.register(&second));
+        assert!(first.woken().await.replaced);
+        assert!(!hub.unregister(&first), "no longer the current one");
+        assert_eq!(hub.connections(), 1);
+        hub.close_all();
+        assert!(second.woken().await.going_away);
+        assert!(!hub.register(&Link::new(serial("RKHUB000004"), 0)));
+        assert_eq!(hub.connections(), 0);
+    }
+
+    #[test]
+    fn last_seen_is_due_once_per_period() {
+        let hub = Hub::default();
+        let link = Link::new(serial("RKHUB000003"), 1_000);
+        assert!(hub.register(&link));
+        link.heard(1_200);
+        assert!(
+            hub.due_last_seen(300).is_empty(),
+            "no device row yet, and not due"
+        );
+        link.set_device_id(7);
+        link.heard(1_300);
+        assert_eq!(
+            hub.due_last_seen(300),
+            vec![Seen {
+                device_id: 7,
+                at: 1_300
+            }]
+        );
+        link.heard(1_400);
+        assert!(hub.due_last_seen(300).is_empty(), "written 100 s ago");
     }
 }

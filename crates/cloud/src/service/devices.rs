@@ -122,7 +122,7 @@ pub async fn add(state: &AppState, account: &Account, code: &str, name: &str) ->
     add_key(state, &mut tx, &device, epoch).await?;
     tx.commit().await?;
     tracing::info!(serial = %device.serial, account_id = account.id, "device bound");
-    state.hub.push(device.id, Push::Refresh);
+    state.hub.push(&device.serial, Push::Refresh);
     let device = state
         .store
         .device_by_serial(&device.serial)
@@ -171,6 +171,6 @@ pub async fn remove(state: &AppState, account: &Account, serial: &str) -> AppRes
         return Err(not_found.status(axum::http::StatusCode::NOT_FOUND).into());
     }
     tracing::info!(serial = %device.serial, account_id = account.id, "device removed");
-    state.hub.push(device.id, Push::Refresh);
+    state.hub.push(&device.serial, Push::Refresh);
     Ok(())
 }

@@ -19,7 +19,8 @@ pub struct Device {
     pub enrolled_at: i64,
     /// Whether a gateway connection is open.
     pub connected: bool,
-    /// Last frame received, Unix seconds.
+    /// Last frame received, Unix seconds: written when the connection opens and closes, and
+    /// at least every five minutes while it is open.
     pub last_seen_at: i64,
     /// Recorder clock minus cloud clock, seconds, as last reported.
     pub drift_secs: i64,
@@ -36,10 +37,11 @@ pub struct Device {
 }
 
 impl Device {
-    /// Whether the device counts as online at `now`: connected, and heard from within three
-    /// heartbeat periods.
-    pub fn online(&self, now: i64, heartbeat_secs: u32) -> bool {
-        self.connected && now - self.last_seen_at <= 3 * i64::from(heartbeat_secs)
+    /// Whether the device counts as online: a gateway connection is open. The gateway closes
+    /// a connection that stays silent ([`crate::gateway::silence_limit`]) and writes the change
+    /// within a second (docs/protocol.md §9).
+    pub fn online(&self) -> bool {
+        self.connected
     }
 }
 

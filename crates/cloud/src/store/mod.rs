@@ -7,6 +7,7 @@ pub mod codes;
 pub mod devices;
 pub mod issued;
 pub mod mail;
+pub mod presence;
 pub mod sealed;
 pub mod sessions;
 pub mod throttle;
@@ -66,7 +67,12 @@ impl Store {
 
     /// A keyed hash (hex) of a short secret for storage and lookup.
     pub fn lookup_hash(&self, domain: &[u8], parts: &[&[u8]]) -> String {
-        hex(&keyed_digest(&self.lookup_key, domain, parts))
+        hex(&self.lookup_digest(domain, parts))
+    }
+
+    /// The keyed digest behind [`Store::lookup_hash`], for values derived from it.
+    pub fn lookup_digest(&self, domain: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+        keyed_digest(&self.lookup_key, domain, parts)
     }
 }
 

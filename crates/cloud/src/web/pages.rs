@@ -833,7 +833,6 @@ async fn devices_page(state: &AppState, c: Ctx, code: String, name: String) -> R
     let Some(account) = c.account.clone() else {
         return Redirect::to("/login").into_response();
     };
-    let now = state.now();
     let list = match state.store.devices_of(account.id).await {
         Ok(l) => l,
         Err(e) => return page_error(lang, e.into()),
@@ -841,7 +840,7 @@ async fn devices_page(state: &AppState, c: Ctx, code: String, name: String) -> R
     let devices = list
         .into_iter()
         .map(|d| {
-            let online = d.online(now, state.config.heartbeat_secs);
+            let online = d.online();
             DeviceRow {
                 serial: d.serial.as_str().to_string(),
                 name: d.name.clone().unwrap_or_default(),

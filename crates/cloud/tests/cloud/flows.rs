@@ -19,7 +19,9 @@ fn grouped(code: &str) -> String {
     format!("{}-{}-{}", &code[0..4], &code[4..8], &code[8..12])
 }
 
+/// "My Cloud Devices", once the presence changes handed over so far are written.
 async fn devices_page(app: &TestApp) -> String {
+    app.state.presence.flush().await;
     let (status, body) = app.get("/devices").await;
     assert_eq!(status, 200, "{body}");
     body
@@ -198,6 +200,7 @@ pub async fn phone_signup_through_the_api_then_add_device(app: TestApp) {
     );
 
     let rec = device::connect(&app.base, "NVR0002", &device_key(2)).await;
+    app.state.presence.flush().await;
     let (status, d) = app
         .api(
             "POST",

@@ -113,7 +113,10 @@ async fn closed_within(socket: &mut Socket, limit: Duration) -> Option<RefusalRe
     }
 }
 
+/// Whether the database says the recorder is online, once the presence changes handed over so
+/// far are written.
 async fn is_online(app: &TestApp, serial: &str) -> bool {
+    app.state.presence.flush().await;
     app.state
         .store
         .device_by_serial(&serial.parse().unwrap())
@@ -123,6 +126,7 @@ async fn is_online(app: &TestApp, serial: &str) -> bool {
 }
 
 async fn online_count(app: &TestApp) -> i64 {
+    app.state.presence.flush().await;
     sqlx::query("SELECT COUNT(*) AS n FROM devices WHERE connected <> 0")
         .fetch_one(&app.state.store.db.pool)
         .await

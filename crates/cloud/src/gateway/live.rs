@@ -1,0 +1,197 @@
+//! A welcomed recorder's connection: heartbeats answered from memory, pushes from the portal,
+//! and the silence deadline. It runs in a task of its own whose state is [`Live`] plus the few
+//! futures it waits on, so an idle connection costs what docs/performance.md lists; work that
+//! needs the database (a push, a confirmed key, a raised sequence number) runs in a boxed
+//! future that exists only while it runs.
+
+use std::sync::Arc;
+
+use rekey_proto::SessionKey;
+use rekey_proto::gateway::{Binding, CloudMessage, DeviceMessage};
+use tokio::time::Instant;
+use tungstenite::protocol::frame::coding::CloseCode;
+
+use super::hub::Link;
+use super::presence::DRIFT_STEP;
+use super::session::{binding_of, deliver_key};
+use super::socket::{Incoming, Socket};
+use super::{RefusalReason, refuse, send, silence_limit};
+use crate::state::AppState;
+
+/// What a live connection keeps.
+pub(super) struct Live {
+    pub state: AppState,
+    pub socket: Socket,
+    pub link: Arc<Link>,
+    pub session: SessionKey,
+    pub device_id: i64,
+    /// The recovery key epoch the recorder holds or was sent.
+    pub sent_epoch: u32,
+    /// The binding last sent.
+    pub binding: Binding,
+    /// The drift last written.
+    pub written_drift: i64,
+    /// The `last_used_seq` last written.
+    pub written_seq: i64,
+}
+
+/// A recorder's message after the welcome, reduced to what handling it needs.
+enum Message {
+    Heartbeat { drift: i64, seq: i64 },
+    KeyStored(u32),
+    Disabled,
+}
+
+/// Why a live connection ended.
+enum End {
+    /// The peer closed, or turned the cloud off.
+    Closed,
+    /// A newer connection of the recorder took over, or the cloud is shutting down.
+    Replaced,
+}
+
+impl Live {
+    /// Serves the connection until it ends, then records the recorder offline (unless a newer
+    /// connection of it took over).
+    pub async fn run(mut self) {
+        let result = self.serve().await;
+        let serial = self.link.serial().clone();
+        if let Err(e) = &result {
+            tracing::info!(serial = %serial, error = format!("{e:#}"), "gateway connection ended");
+        }
+        if self.state.hub.unregister(&self.link) {
+            self.state
+                .presence
+                .offline(self.device_id, self.link.last_heard());
+            tracing::info!(serial = %serial, "gateway: recorder offline");
+        } else if matches!(result, Ok(End::Replaced)) {
+            tracing::debug!(serial = %serial, "gateway: connection replaced");
+        }
+    }
+
+    async fn serve(&mut self) -> anyhow::Result<End> {
+        let silence = silence_limit(self.state.config.heartbeat_secs);
+        let deadline = tokio::time::sleep(silence);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                biased;
+                woken = self.link.woken() => {
+                    if woken.replaced || woken.going_away {
+                        self.socket.close(CloseCode::Away).await;
+                        return Ok(End::Replaced);
+                    }
+                    if woken.refresh {
+                        Box::pin(self.refresh()).await?;
+                    }
+                }
+                readable = self.socket.readable() => {
+                    readable?;
+                    loop {
+                        match self.socket.read_now().await? {
+                            None => break,
+                            Some(Incoming::Text(text)) => {
+                                deadline.as_mut().reset(Instant::now() + silence);
+                                if let Some(end) = self.on_message(&text).await? {
+                                    return Ok(end);
+                                }
+                            }
+                            Some(Incoming::Binary) => {
+                                return Err(refuse(&mut self.socket, RefusalReason::ProtocolViolation).await);
+                            }
+                            Some(Incoming::Closed) => return Ok(End::Closed),
+                        }
+                    }
+                }
+                () = &mut deadline => {
+                    self.socket.close(CloseCode::Away).await;
+                    anyhow::bail!("nothing heard for {silence:?}");
+                }
+            }
+        }
+    }
+
+    /// Handles one message; `Some` when it ends the connection.
+    async fn on_message(&mut self, text: &[u8]) -> anyhow::Result<Option<End>> {
+        let now = self.state.now();
+        // Only what is needed is kept across the awaits below, not the parsed message.
+        let message = match serde_json::from_slice::<DeviceMessage>(text) {
+            Ok(DeviceMessage::Heartbeat {
+                recorder_time,
+                last_used_seq,
+            }) => Message::Heartbeat {
+                drift: recorder_time.saturating_sub(now),
+                seq: i64::from(last_used_seq),
+            },
+            Ok(DeviceMessage::KeyStored { epoch }) => Message::KeyStored(epoch),
+            Ok(DeviceMessage::Disabled) => Message::Disabled,
+            _ => return Err(refuse(&mut self.socket, RefusalReason::ProtocolViolation).await),
+        };
+        self.link.heard(now);
+        match message {
+            Message::Heartbeat { drift, seq } => {
+                if (drift - self.written_drift).abs() >= DRIFT_STEP {
+                    self.state.presence.drift(self.device_id, drift);
+                    self.written_drift = drift;
+                }
+                if seq > self.written_seq {
+                    // Rare (a temporary password was used) and needed by the next code issued.
+                    Box::pin(self.state.store.raise_last_used_seq(self.device_id, seq)).await?;
+                    self.written_seq = seq;
+                }
+                send(
+                    &mut self.socket,
+                    &CloudMessage::HeartbeatAck { cloud_time: now },
+                )
+                .await?;
+            }
+            Message::KeyStored(epoch) => {
+                let confirm = self
+                    .state
+                    .store
+                    .confirm_recovery_key(self.device_id, epoch, now);
+                if Box::pin(confirm).await? {
+                    tracing::info!(serial = %self.link.serial(), epoch, "gateway: recovery key confirmed");
+                }
+            }
+            Message::Disabled => {
+                tracing::info!(serial = %self.link.serial(), "gateway: cloud disabled on the recorder");
+                self.socket.close(CloseCode::Normal).await;
+                return Ok(Some(End::Closed));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A push: sends the binding if it changed (an unbound recorder is always told, so it shows
+    /// its code again) and the newest key if the recorder lacks it.
+    async fn refresh(&mut self) -> anyhow::Result<()> {
+        let serial = self.link.serial().clone();
+        let Some(device) = self.state.store.gateway_device(&serial).await? else {
+            anyhow::bail!("the device was deleted");
+        };
+        let binding = binding_of(&self.state, &serial, &device).await?;
+        if binding != self.binding || matches!(binding, Binding::Unbound { .. }) {
+            send(
+                &mut self.socket,
+                &CloudMessage::Binding {
+                    binding: binding.clone(),
+                },
+            )
+            .await?;
+            self.binding = binding;
+        }
+        if let Some(newest) = &device.newest_key {
+            deliver_key(
+                &self.state,
+                &mut self.socket,
+                &serial,
+                &self.session,
+                newest,
+                &mut self.sent_epoch,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,128 @@
+//! What the gateway reads and writes of a recorder: one read when it connects (the device, its
+//! newest recovery key and its register code's hash, in one round trip), and presence changes
+//! written in batches (online/offline, drift, `last_seen_at`), never one write per heartbeat.
+
+use rekey_proto::Serial;
+use sqlx::Row;
+
+use super::devices::StoredKey;
+use super::{Store, StoreError};
+
+/// A recorder as the gateway needs it when it connects.
+#[derive(Debug, Clone)]
+pub struct GatewayDevice {
+    /// Row id.
+    pub id: i64,
+    /// Its Ed25519 public key, base64url.
+    pub device_key: String,
+    /// The account it is bound to.
+    pub account_id: Option<i64>,
+    /// Recorder clock minus cloud clock as last written, seconds.
+    pub drift_secs: i64,
+    /// The highest sequence number the recorder reported as used.
+    pub last_used_seq: i64,
+    /// The keyed hash of its current register code.
+    pub register_code_hash: Option<String>,
+    /// Its newest recovery key.
+    pub newest_key: Option<StoredKey>,
+}
+
+/// A presence change of one device, merged with others before it is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PresenceRow {
+    /// The device row.
+    pub device_id: i64,
+    /// Connected or not, if that changed.
+    pub connected: Option<bool>,
+    /// Heard at, Unix seconds, if to be written.
+    pub last_seen_at: Option<i64>,
+    /// Its clock drift, if that changed.
+    pub drift_secs: Option<i64>,
+}
+
+/// Rows per statement (four parameters each; well inside both dialects' limits).
+const ROWS_PER_STATEMENT: usize = 256;
+
+impl Store {
+    /// The device with this serial, its newest recovery key and its register code's hash.
+    pub async fn gateway_device(
+        &self,
+        serial: &Serial,
+    ) -> Result<Option<GatewayDevice>, StoreError> {
+        let row = sqlx::query(
+            "SELECT d.id, d.device_key, d.account_id, d.drift_secs, d.last_used_seq,
+                    d.register_code_hash, k.epoch, k.sealed, k.confirmed_at
+             FROM devices d
+             LEFT JOIN recovery_keys k ON k.device_id = d.id
+                  AND k.epoch = (SELECT MAX(epoch) FROM recovery_keys WHERE device_id = d.id)
+             WHERE d.serial = $1",
+        )
+        .bind(serial.as_str())
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let newest_key = match r.try_get::<Option<i64>, _>("epoch")? {
+            Some(epoch) => Some(StoredKey {
+                epoch: u32::try_from(epoch).unwrap_or(0),
+                sealed: r.try_get("sealed")?,
+                confirmed_at: r.try_get("confirmed_at")?,
+            }),
+            None => None,
+        };
+        Ok(Some(GatewayDevice {
+            id: r.try_get("id")?,
+            device_key: r.try_get("device_key")?,
+            account_id: r.try_get("account_id")?,
+            drift_secs: r.try_get("drift_secs")?,
+            last_used_seq: r.try_get("last_used_seq")?,
+            register_code_hash: r.try_get("register_code_hash")?,
+            newest_key,
+        }))
+    }
+
+    /// Writes presence changes, in one transaction: only the fields each row names change.
+    pub async fn write_presence(&self, rows: &[PresenceRow]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.pool.begin().await?;
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let mut sql = String::from(
+                "UPDATE devices SET
+                   connected = COALESCE(v.column2, devices.connected),
+                   last_seen_at = COALESCE(v.column3, devices.last_seen_at),
+                   drift_secs = COALESCE(v.column4, devices.drift_secs)
+                 FROM (VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let p = 4 * i;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4));
+            }
+            sql.push_str(") AS v WHERE devices.id = v.column1");
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for row in chunk {
+                query = query
+                    .bind(row.device_id)
+                    .bind(row.connected.map(i64::from))
+                    .bind(row.last_seen_at)
+                    .bind(row.drift_secs);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Raises the sequence number the recorder reported as used (never lowers it).
+    pub async fn raise_last_used_seq(&self, device_id: i64, seq: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE devices SET last_used_seq = $1 WHERE id = $2 AND last_used_seq < $1")
+            .bind(seq)
+            .bind(device_id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+}
