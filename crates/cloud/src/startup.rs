@@ -59,7 +59,11 @@ impl Application {
             .parse()
             .context("invalid mail From: address")?;
         let hub = Hub::default();
-        let presence = Presence::start(store.clone(), hub.clone());
+        let presence = Presence::start(
+            store.clone(),
+            hub.clone(),
+            gateway::silence_limit(config.heartbeat_secs),
+        );
         let state = AppState::new(Inner {
             signing_key: config.signing_key(),
             master_key,

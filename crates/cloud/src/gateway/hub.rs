@@ -5,11 +5,13 @@
 use std::borrow::Borrow;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use rekey_proto::Serial;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use super::admission::{AddressKey, Admission};
 
@@ -26,6 +28,8 @@ const REFRESH: u8 = 1;
 const REPLACED: u8 = 2;
 /// [`Link::flags`]: the cloud is shutting down.
 const GOING_AWAY: u8 = 4;
+/// [`Link::flags`]: nothing was heard for longer than the silence limit.
+const SILENT: u8 = 8;
 
 /// One open recorder connection as the rest of the cloud sees it: how to wake it, and what it
 /// heard last. Its task holds one `Arc`, the hub the other.
@@ -37,8 +41,10 @@ pub struct Link {
     /// [`REFRESH`] and [`REPLACED`], set before `wake` is notified.
     flags: AtomicU8,
     wake: Notify,
-    /// When a frame last arrived, Unix seconds.
+    /// When a frame last arrived, Unix seconds (the cloud's clock, for `last_seen_at`).
     last_seen: AtomicI64,
+    /// When a frame last arrived, milliseconds of the hub's monotonic clock (for silence).
+    heard_at: AtomicU64,
     /// The `last_seen_at` last written for this connection, Unix seconds.
     flushed: AtomicI64,
 }
@@ -52,17 +58,21 @@ pub struct Woken {
     pub replaced: bool,
     /// Close: the cloud is shutting down (the recorder reconnects after its back-off).
     pub going_away: bool,
+    /// Close: nothing was heard for longer than the silence limit.
+    pub silent: bool,
 }
 
 impl Link {
-    /// A link for a recorder that just proved its key, heard at `now`.
-    pub fn new(serial: Serial, now: i64) -> Arc<Self> {
+    /// A link for a recorder that just proved its key, heard at `now` (Unix seconds) and
+    /// `ticks` ([`Hub::ticks`]).
+    pub fn new(serial: Serial, now: i64, ticks: u64) -> Arc<Self> {
         Arc::new(Self {
             serial,
             device_id: AtomicI64::new(0),
             flags: AtomicU8::new(0),
             wake: Notify::new(),
             last_seen: AtomicI64::new(now),
+            heard_at: AtomicU64::new(ticks),
             flushed: AtomicI64::new(now),
         })
     }
@@ -77,9 +87,10 @@ impl Link {
         self.device_id.store(id, Ordering::Relaxed);
     }
 
-    /// Records that a frame arrived at `now`.
-    pub fn heard(&self, now: i64) {
+    /// Records that a frame arrived at `now` (Unix seconds) and `ticks` ([`Hub::ticks`]).
+    pub fn heard(&self, now: i64, ticks: u64) {
         self.last_seen.store(now, Ordering::Relaxed);
+        self.heard_at.store(ticks, Ordering::Relaxed);
     }
 
     /// When a frame last arrived, Unix seconds.
@@ -97,6 +108,7 @@ impl Link {
                     refresh: flags & REFRESH != 0,
                     replaced: flags & REPLACED != 0,
                     going_away: flags & GOING_AWAY != 0,
+                    silent: flags & SILENT != 0,
                 };
             }
             self.wake.notified().await;
@@ -131,10 +143,22 @@ impl Borrow<str> for Entry {
 }
 
 /// The open connections, by serial, and the handshakes in progress.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Hub {
     links: Arc<Mutex<Links>>,
     pub(super) admission: Admission,
+    /// The origin of [`Hub::ticks`].
+    started: Instant,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self {
+            links: Arc::default(),
+            admission: Admission::default(),
+            started: Instant::now(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -156,6 +180,23 @@ pub struct Seen {
 }
 
 impl Hub {
+    /// Milliseconds since the hub was made, on the monotonic clock.
+    pub fn ticks(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Tells every connection silent for longer than `limit` to close. One pass over the
+    /// connections replaces a timer per connection.
+    pub(super) fn close_silent(&self, limit: Duration) {
+        let limit = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX);
+        let now = self.ticks();
+        for Entry(link) in self.lock().set.iter() {
+            if now.saturating_sub(link.heard_at.load(Ordering::Relaxed)) > limit {
+                link.wake_with(SILENT);
+            }
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Links> {
         self.links.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -253,7 +294,7 @@ mod tests {
     #[tokio::test]
     async fn a_push_wakes_the_current_connection_and_a_newer_one_replaces_it() {
         let hub = Hub::default();
-        let first = Link::new(serial("RKHUB000001"), 0);
+        let first = Link::new(serial("RKHUB000001"), 0, 0);
         assert!(hub.register(&first));
         hub.push(&serial("RKHUB000001"), Push::Refresh);
         hub.push(&serial("RKHUB000002"), Push::Refresh);
@@ -264,29 +305,43 @@ mod tests {
                 ..Woken::default()
             }
         );
-        let second = Link::new(serial("RKHUB000001"), 0);
+        let second = Link::new(serial("RKHUB000001"), 0, 0);
         assert!(hub.register(&second));
         assert!(first.woken().await.replaced);
         assert!(!hub.unregister(&first), "no longer the current one");
         assert_eq!(hub.connections(), 1);
         hub.close_all();
         assert!(second.woken().await.going_away);
-        assert!(!hub.register(&Link::new(serial("RKHUB000004"), 0)));
+        assert!(!hub.register(&Link::new(serial("RKHUB000004"), 0, 0)));
         assert_eq!(hub.connections(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn silent_connections_are_told_to_close() {
+        let hub = Hub::default();
+        let quiet = Link::new(serial("RKHUB000005"), 0, hub.ticks());
+        let chatty = Link::new(serial("RKHUB000006"), 0, hub.ticks());
+        assert!(hub.register(&quiet) && hub.register(&chatty));
+        tokio::time::advance(Duration::from_secs(20)).await;
+        chatty.heard(20, hub.ticks());
+        tokio::time::advance(Duration::from_secs(6)).await;
+        hub.close_silent(Duration::from_secs(25));
+        assert!(quiet.woken().await.silent);
+        assert_eq!(chatty.flags.load(Ordering::Relaxed), 0, "heard 6 s ago");
     }
 
     #[test]
     fn last_seen_is_due_once_per_period() {
         let hub = Hub::default();
-        let link = Link::new(serial("RKHUB000003"), 1_000);
+        let link = Link::new(serial("RKHUB000003"), 1_000, 0);
         assert!(hub.register(&link));
-        link.heard(1_200);
+        link.heard(1_200, 0);
         assert!(
             hub.due_last_seen(300).is_empty(),
             "no device row yet, and not due"
         );
         link.set_device_id(7);
-        link.heard(1_300);
+        link.heard(1_300, 0);
         assert_eq!(
             hub.due_last_seen(300),
             vec![Seen {
@@ -294,7 +349,7 @@ mod tests {
                 at: 1_300
             }]
         );
-        link.heard(1_400);
+        link.heard(1_400, 0);
         assert!(hub.due_last_seen(300).is_empty(), "written 100 s ago");
     }
 }

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use rekey_proto::SessionKey;
 use rekey_proto::gateway::{Binding, CloudMessage, DeviceMessage};
-use tokio::time::Instant;
 use tungstenite::protocol::frame::coding::CloseCode;
 
 use super::hub::Link;
@@ -70,16 +69,18 @@ impl Live {
     }
 
     async fn serve(&mut self) -> anyhow::Result<End> {
-        let silence = silence_limit(self.state.config.heartbeat_secs);
-        let deadline = tokio::time::sleep(silence);
-        tokio::pin!(deadline);
         loop {
             tokio::select! {
                 biased;
                 woken = self.link.woken() => {
                     if woken.replaced || woken.going_away {
-                        self.socket.close(CloseCode::Away).await;
+                        Box::pin(self.socket.close(CloseCode::Away)).await;
                         return Ok(End::Replaced);
+                    }
+                    if woken.silent {
+                        Box::pin(self.socket.close(CloseCode::Away)).await;
+                        let silence = silence_limit(self.state.config.heartbeat_secs);
+                        anyhow::bail!("nothing heard for {silence:?}");
                     }
                     if woken.refresh {
                         Box::pin(self.refresh()).await?;
@@ -91,21 +92,16 @@ impl Live {
                         match self.socket.read_now().await? {
                             None => break,
                             Some(Incoming::Text(text)) => {
-                                deadline.as_mut().reset(Instant::now() + silence);
                                 if let Some(end) = self.on_message(&text).await? {
                                     return Ok(end);
                                 }
                             }
                             Some(Incoming::Binary) => {
-                                return Err(refuse(&mut self.socket, RefusalReason::ProtocolViolation).await);
+                                return Err(Box::pin(refuse(&mut self.socket, RefusalReason::ProtocolViolation)).await);
                             }
                             Some(Incoming::Closed) => return Ok(End::Closed),
                         }
                     }
-                }
-                () = &mut deadline => {
-                    self.socket.close(CloseCode::Away).await;
-                    anyhow::bail!("nothing heard for {silence:?}");
                 }
             }
         }
@@ -125,9 +121,13 @@ impl Live {
             },
             Ok(DeviceMessage::KeyStored { epoch }) => Message::KeyStored(epoch),
             Ok(DeviceMessage::Disabled) => Message::Disabled,
-            _ => return Err(refuse(&mut self.socket, RefusalReason::ProtocolViolation).await),
+            _ => {
+                return Err(
+                    Box::pin(refuse(&mut self.socket, RefusalReason::ProtocolViolation)).await,
+                );
+            }
         };
-        self.link.heard(now);
+        self.link.heard(now, self.state.hub.ticks());
         match message {
             Message::Heartbeat { drift, seq } => {
                 if (drift - self.written_drift).abs() >= DRIFT_STEP {
@@ -156,7 +156,7 @@ impl Live {
             }
             Message::Disabled => {
                 tracing::info!(serial = %self.link.serial(), "gateway: cloud disabled on the recorder");
-                self.socket.close(CloseCode::Normal).await;
+                Box::pin(self.socket.close(CloseCode::Normal)).await;
                 return Ok(Some(End::Closed));
             }
         }
@@ -193,5 +193,28 @@ impl Live {
             .await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+
+    use super::*;
+
+    fn future_size<F: Future>(_: fn(Live) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// The live task's state is what every idle connection keeps (docs/performance.md): the
+    /// [`Live`] fields plus the futures `serve` waits on. Work that needs more (the database)
+    /// is boxed while it runs.
+    #[test]
+    fn a_live_connection_keeps_under_a_kilobyte() {
+        let live = std::mem::size_of::<Live>();
+        let task = future_size(Live::run);
+        eprintln!("Live: {live} bytes; the live task's future: {task} bytes");
+        assert!(live <= 256, "Live grew to {live} bytes");
+        assert!(task <= 1024, "the live task's future grew to {task} bytes");
     }
 }

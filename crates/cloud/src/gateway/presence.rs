@@ -31,6 +31,8 @@ pub const LAST_SEEN_PERIOD: i64 = 300;
 const LAST_SEEN_SCAN: Duration = Duration::from_secs(30);
 /// A clock drift written is rewritten once the recorder's drift moved this many seconds.
 pub const DRIFT_STEP: i64 = 2;
+/// How often silent connections are looked for (a late close costs at most this).
+const SILENCE_SWEEP: Duration = Duration::from_secs(1);
 /// How long to wait before retrying a failed write.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -57,10 +59,11 @@ impl std::fmt::Debug for Message {
 
 impl Presence {
     /// Starts the writer task for `store`; it also writes the due `last_seen_at` of `hub`'s
-    /// connections. It ends when every handle is dropped, after writing what is pending.
-    pub fn start(store: Store, hub: Hub) -> Self {
+    /// connections, and once a second tells those silent for longer than `silence` to close.
+    /// It ends when every handle is dropped, after writing what is pending.
+    pub fn start(store: Store, hub: Hub, silence: Duration) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(store, hub, rx));
+        tokio::spawn(run(store, hub, silence, rx));
         Self { tx }
     }
 
@@ -119,13 +122,16 @@ fn merge(pending: &mut HashMap<i64, PresenceRow>, row: PresenceRow) {
     entry.drift_secs = row.drift_secs.or(entry.drift_secs);
 }
 
-async fn run(store: Store, hub: Hub, mut rx: mpsc::UnboundedReceiver<Message>) {
+async fn run(store: Store, hub: Hub, silence: Duration, mut rx: mpsc::UnboundedReceiver<Message>) {
     let mut pending: HashMap<i64, PresenceRow> = HashMap::new();
     let mut due: Option<Instant> = None;
     let mut scan = tokio::time::interval(LAST_SEEN_SCAN);
     scan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sweep = tokio::time::interval(SILENCE_SWEEP);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = sweep.tick() => hub.close_silent(silence),
             message = rx.recv() => match message {
                 Some(Message::Row(row)) => {
                     merge(&mut pending, row);

@@ -200,7 +200,7 @@ async fn welcome(
     };
     // Only a recorder that proved the enrolled key takes the serial's place in the hub (and
     // closes an older connection of it).
-    let link = Link::new(serial.clone(), now);
+    let link = Link::new(serial.clone(), now, state.hub.ticks());
     if !state.hub.register(&link) {
         socket.close(CloseCode::Away).await;
         return Ok(());

@@ -287,6 +287,9 @@ impl Socket {
         }
     }
 
+    /// Writes one frame: at once when the kernel takes it (the usual case for a few hundred
+    /// bytes), else in a boxed future that waits for room, so that a connection's task does
+    /// not carry the waiting state while idle.
     async fn write_frame(&mut self, opcode: OpCode, payload: &[u8]) -> io::Result<()> {
         let head = FrameHeader {
             opcode,
@@ -297,7 +300,15 @@ impl Socket {
         head.format(len, &mut frame)
             .map_err(|_| io::Error::other("frame header"))?;
         frame.extend_from_slice(payload);
-        self.stream.write_all(&frame).await
+        let written = match self.stream.try_write(&frame) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+            Err(e) => return Err(e),
+        };
+        if written < frame.len() {
+            Box::pin(self.stream.write_all(&frame[written..])).await?;
+        }
+        Ok(())
     }
 }
 
