@@ -2,7 +2,6 @@
 //! connection and, when it ends, reconnects after the recorder's back-off
 //! (`rekey_proto::reconnect::Backoff::RECORDER`; `failures` resets after a welcome).
 
-use std::future::Future;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -153,19 +152,14 @@ impl Fleet {
 
 /// Resolves when the session begun at `generation` must end: the fleet was closed, told to
 /// reconnect, or dropped.
-fn stop_signal(
-    control: &mut watch::Receiver<Control>,
-    generation: u64,
-) -> impl Future<Output = ()> + '_ {
-    async move {
-        loop {
-            if control.changed().await.is_err() {
-                return;
-            }
-            let c = *control.borrow_and_update();
-            if c.closed || c.generation != generation {
-                return;
-            }
+async fn stop_signal(control: &mut watch::Receiver<Control>, generation: u64) {
+    loop {
+        if control.changed().await.is_err() {
+            return;
+        }
+        let c = *control.borrow_and_update();
+        if c.closed || c.generation != generation {
+            return;
         }
     }
 }

@@ -327,13 +327,13 @@ pub async fn hold(
             item = tokio::time::timeout_at(deadline, est.ws.next()) => {
                 let Ok(item) = item else { return Err(ErrorKind::Silence) };
                 deadline = Instant::now() + silence;
-                if let Frame::Message(m) = frame(item)? {
-                    if handle(est, recorder, m).await? {
-                        stats.acks.fetch_add(1, Ordering::Relaxed);
-                        if !*acked {
-                            *acked = true;
-                            stats.acked.fetch_add(1, Ordering::Relaxed);
-                        }
+                if let Frame::Message(m) = frame(item)?
+                    && handle(est, recorder, m).await?
+                {
+                    stats.acks.fetch_add(1, Ordering::Relaxed);
+                    if !*acked {
+                        *acked = true;
+                        stats.acked.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             }
@@ -355,11 +355,11 @@ pub async fn heartbeat_round(
         let item = tokio::time::timeout_at(deadline, est.ws.next())
             .await
             .map_err(|_| ErrorKind::Silence)?;
-        if let Frame::Message(m) = frame(item)? {
-            if handle(est, recorder, m).await? {
-                stats.acks.fetch_add(1, Ordering::Relaxed);
-                return Ok(sent);
-            }
+        if let Frame::Message(m) = frame(item)?
+            && handle(est, recorder, m).await?
+        {
+            stats.acks.fetch_add(1, Ordering::Relaxed);
+            return Ok(sent);
         }
     }
 }

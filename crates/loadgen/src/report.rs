@@ -160,6 +160,8 @@ pub enum Unit {
     Percent,
     /// A plain number.
     Number,
+    /// A count of bytes.
+    Bytes,
 }
 
 /// `value` in `unit`, e.g. `1.9 KiB`.
@@ -171,6 +173,7 @@ pub fn format_value(value: f64, unit: Unit) -> String {
         Unit::Millis => format!("{:.3} ms", value * 1e3),
         Unit::Secs => format!("{value:.2} s"),
         Unit::Percent => format!("{:.2} %", value * 100.0),
+        Unit::Bytes => format!("{value:.0} B"),
         Unit::Number => {
             if value == value.trunc() && value.abs() < 1e15 {
                 format!("{value:.0}")
@@ -428,14 +431,14 @@ pub fn rows(
             "  PostgreSQL WAL bytes per heartbeat",
             per_hb(c, |w| w.wal_bytes),
             None,
-            Unit::Number,
+            Unit::Bytes,
         ));
     }
     rows.push(Row::new(
         "disk write bytes per heartbeat (/proc/PID/io write_bytes)",
         per_hb(c, |w| Some(w.write_bytes)),
         per_hb(m, |w| Some(w.write_bytes)),
-        Unit::Number,
+        Unit::Bytes,
     ));
     let cr = c.cpu_per_reconnect();
     let mut row = Row::new(
@@ -500,7 +503,7 @@ pub fn rows(
         "closed connection: offline (broker: closed) after",
         c.closed_secs,
         m.closed_secs,
-        Unit::Secs,
+        Unit::Millis,
     )
     .goal(
         &format!("≤ {} s", goals.closed_secs),
@@ -585,6 +588,7 @@ mod tests {
         assert_eq!(format_value(1.234, Unit::Secs), "1.23 s");
         assert_eq!(format_value(0.125, Unit::Percent), "12.50 %");
         assert_eq!(format_value(3.0, Unit::Number), "3");
+        assert_eq!(format_value(4285.44, Unit::Bytes), "4285 B");
         assert_eq!(format_value(0.5, Unit::Number), "0.5000");
         assert_eq!(format_ratio(Some(3.0), Some(2.0)), "1.50×");
         assert_eq!(format_ratio(Some(3.0), Some(0.0)), "—");

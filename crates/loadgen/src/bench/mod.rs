@@ -230,17 +230,17 @@ pub async fn run(mut opts: BenchOptions) -> anyhow::Result<bool> {
         anyhow::Ok(())
     }
     .await;
-    if let (Some(server), Some((_, name))) = (&opts.database_url, &postgres) {
-        if let Err(e) = CloudDb::drop_postgres(server, name).await {
-            eprintln!("warning: {e:#}");
-        }
+    if let (Some(server), Some((_, name))) = (&opts.database_url, &postgres)
+        && let Err(e) = CloudDb::drop_postgres(server, name).await
+    {
+        eprintln!("warning: {e:#}");
     }
     outcome?;
     if opts.keep_work_dir {
         let kept = work.keep();
         eprintln!("work directory kept: {}", kept.display());
     }
-    Ok(report(&opts, cloud.as_ref(), mosquitto.as_ref())?)
+    report(&opts, cloud.as_ref(), mosquitto.as_ref())
 }
 
 /// Prints the table (and writes the JSON); `false` when a check failed.
@@ -270,30 +270,29 @@ fn report(
             failures.push(format!("{}: {n} clients never welcomed ({wait})", r.name));
         }
     }
-    if opts.smoke {
-        if let Some(c) = cloud {
-            if let Some(&(n, per)) = c.rss_per_connection().last() {
-                if per > SMOKE_RSS_PER_CONNECTION {
-                    failures.push(format!(
-                        "rekey-cloud: {:.1} KiB of RSS per idle connection at {n} \
-                         (smoke limit {:.0} KiB)",
-                        per / 1024.0,
-                        SMOKE_RSS_PER_CONNECTION / 1024.0
-                    ));
-                }
-            }
-            if let Some(w) = &c.window {
-                let writes = w.commits.or(w.tuples).unwrap_or(0);
-                if w.heartbeats > 0
-                    && writes as f64 > SMOKE_COMMITS_PER_HEARTBEAT * w.heartbeats as f64
-                {
-                    failures.push(format!(
-                        "rekey-cloud: {writes} database writes during the heartbeat window for \
-                         {} heartbeats (smoke limit {} %)",
-                        w.heartbeats,
-                        SMOKE_COMMITS_PER_HEARTBEAT * 100.0
-                    ));
-                }
+    if opts.smoke
+        && let Some(c) = cloud
+    {
+        if let Some(&(n, per)) = c.rss_per_connection().last()
+            && per > SMOKE_RSS_PER_CONNECTION
+        {
+            failures.push(format!(
+                "rekey-cloud: {:.1} KiB of RSS per idle connection at {n} \
+                 (smoke limit {:.0} KiB)",
+                per / 1024.0,
+                SMOKE_RSS_PER_CONNECTION / 1024.0
+            ));
+        }
+        if let Some(w) = &c.window {
+            let writes = w.commits.or(w.tuples).unwrap_or(0);
+            if w.heartbeats > 0 && writes as f64 > SMOKE_COMMITS_PER_HEARTBEAT * w.heartbeats as f64
+            {
+                failures.push(format!(
+                    "rekey-cloud: {writes} database writes during the heartbeat window for \
+                     {} heartbeats (smoke limit {} %)",
+                    w.heartbeats,
+                    SMOKE_COMMITS_PER_HEARTBEAT * 100.0
+                ));
             }
         }
     }
@@ -753,13 +752,13 @@ async fn heartbeat_window(
     while start.elapsed() < length {
         tokio::time::sleep(Duration::from_millis(100)).await;
         server.child.check_running()?;
-        if let Some(db) = &mut server.db {
-            if let Some(dv) = db.data_version().await? {
-                if last_dv.is_some_and(|l| l != dv) {
-                    dv_changes += 1;
-                }
-                last_dv = Some(dv);
+        if let Some(db) = &mut server.db
+            && let Some(dv) = db.data_version().await?
+        {
+            if last_dv.is_some_and(|l| l != dv) {
+                dv_changes += 1;
             }
+            last_dv = Some(dv);
         }
     }
     let cpu1 = cpu_secs(pid)?;
