@@ -204,7 +204,7 @@ pub async fn run(mut opts: BenchOptions) -> anyhow::Result<bool> {
     let mut postgres: Option<(String, String)> = None;
     let mut cloud = None;
     let mut mosquitto = None;
-    let outcome = async {
+    let measured = async {
         for kind in opts.servers.clone() {
             match kind {
                 ServerKind::Cloud => {
@@ -228,8 +228,13 @@ pub async fn run(mut opts: BenchOptions) -> anyhow::Result<bool> {
             }
         }
         anyhow::Ok(())
-    }
-    .await;
+    };
+    // On a signal the measurement is dropped, and with it every server's guard: no server
+    // outlives the run.
+    let outcome = tokio::select! {
+        r = measured => r,
+        signal = interrupted() => Err(anyhow!("interrupted by {signal}; the servers were stopped")),
+    };
     if let (Some(server), Some((_, name))) = (&opts.database_url, &postgres)
         && let Err(e) = CloudDb::drop_postgres(server, name).await
     {
@@ -241,6 +246,22 @@ pub async fn run(mut opts: BenchOptions) -> anyhow::Result<bool> {
         eprintln!("work directory kept: {}", kept.display());
     }
     report(&opts, cloud.as_ref(), mosquitto.as_ref())
+}
+
+/// Resolves with the name of the first of SIGINT, SIGTERM and SIGHUP to arrive.
+async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+        _ = hup.recv() => "SIGHUP",
+    }
 }
 
 /// Prints the table (and writes the JSON); `false` when a check failed.
