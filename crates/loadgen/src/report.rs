@@ -75,6 +75,8 @@ pub struct ServerResults {
     pub errors: Vec<String>,
     /// Clients that never got welcomed in a wait, with the wait's name.
     pub never_welcomed: Vec<(String, u64)>,
+    /// The fleet's errors by kind over the whole run (refusals, timeouts, connections lost).
+    pub client_errors: String,
 }
 
 impl ServerResults {
@@ -571,6 +573,7 @@ pub fn server_json(r: &ServerResults) -> Value {
         "closed_offline_secs": r.closed_secs,
         "rss_after_close_bytes": r.rss_closed,
         "errors": r.errors,
+        "client_errors": r.client_errors,
         "never_welcomed": r.never_welcomed.iter().map(|(w, n)| json!({"wait": w, "clients": n})).collect::<Vec<_>>(),
     })
 }

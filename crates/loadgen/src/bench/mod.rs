@@ -282,6 +282,15 @@ fn report(
     );
     println!();
     print!("{}", report::format_table(&rows));
+    println!();
+    for r in [cloud, mosquitto].into_iter().flatten() {
+        if !r.client_errors.is_empty() {
+            println!(
+                "{} clients' errors over the run: {}",
+                r.name, r.client_errors
+            );
+        }
+    }
     let mut failures = Vec::new();
     for r in [cloud, mosquitto].into_iter().flatten() {
         for e in &r.errors {
@@ -528,8 +537,22 @@ fn cpu_secs(pid: u32) -> anyhow::Result<f64> {
     Ok(procfs::cpu_ticks(pid)? as f64 / procfs::ticks_per_second() as f64)
 }
 
-/// Every step on one server, in order; each fills its part of `results`.
+/// Every step on one server, in order; each fills its part of `results`, and the fleet's
+/// errors are recorded however it ends.
 async fn measure(
+    opts: &BenchOptions,
+    clock: &Clock,
+    server: &mut Server,
+    fleet: Fleet,
+    results: &mut ServerResults,
+) -> anyhow::Result<()> {
+    let stats = fleet.stats().clone();
+    let r = steps(opts, clock, server, fleet, results).await;
+    results.client_errors = stats.snapshot().errors_text();
+    r
+}
+
+async fn steps(
     opts: &BenchOptions,
     clock: &Clock,
     server: &mut Server,
