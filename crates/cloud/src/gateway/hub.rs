@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rekey_proto::Serial;
-use tokio::sync::Notify;
+use std::task::{Context, Poll, Waker};
+
 use tokio::time::Instant;
 
 use super::admission::{AddressKey, Admission};
@@ -38,9 +39,10 @@ pub struct Link {
     serial: Serial,
     /// The device row, once read (0 before).
     device_id: AtomicI64,
-    /// [`REFRESH`] and [`REPLACED`], set before `wake` is notified.
+    /// [`REFRESH`], [`REPLACED`], [`GOING_AWAY`], [`SILENT`], set before `waker` is woken.
     flags: AtomicU8,
-    wake: Notify,
+    /// The connection's task, while it waits.
+    waker: Mutex<Option<Waker>>,
     /// When a frame last arrived, Unix seconds (the cloud's clock, for `last_seen_at`).
     last_seen: AtomicI64,
     /// When a frame last arrived, milliseconds of the hub's monotonic clock (for silence).
@@ -70,7 +72,7 @@ impl Link {
             serial,
             device_id: AtomicI64::new(0),
             flags: AtomicU8::new(0),
-            wake: Notify::new(),
+            waker: Mutex::new(None),
             last_seen: AtomicI64::new(now),
             heard_at: AtomicU64::new(ticks),
             flushed: AtomicI64::new(now),
@@ -98,26 +100,47 @@ impl Link {
         self.last_seen.load(Ordering::Relaxed)
     }
 
-    /// Waits until the connection is woken, and says why. Cancel-safe: a wake that arrives while
-    /// nobody waits is kept for the next call.
-    pub async fn woken(&self) -> Woken {
-        loop {
-            let flags = self.flags.swap(0, Ordering::AcqRel);
-            if flags != 0 {
-                return Woken {
-                    refresh: flags & REFRESH != 0,
-                    replaced: flags & REPLACED != 0,
-                    going_away: flags & GOING_AWAY != 0,
-                    silent: flags & SILENT != 0,
-                };
-            }
-            self.wake.notified().await;
+    fn take_flags(&self) -> Option<Woken> {
+        let flags = self.flags.swap(0, Ordering::AcqRel);
+        (flags != 0).then_some(Woken {
+            refresh: flags & REFRESH != 0,
+            replaced: flags & REPLACED != 0,
+            going_away: flags & GOING_AWAY != 0,
+            silent: flags & SILENT != 0,
+        })
+    }
+
+    /// Ready with the reasons once the connection was woken; a wake that came while nobody
+    /// waited is kept for the next poll.
+    pub fn poll_woken(&self, cx: &mut Context<'_>) -> Poll<Woken> {
+        if let Some(woken) = self.take_flags() {
+            return Poll::Ready(woken);
         }
+        {
+            let mut waker = self.waker.lock().unwrap_or_else(|p| p.into_inner());
+            match waker.as_ref() {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => *waker = Some(cx.waker().clone()),
+            }
+        }
+        // A wake between the first look and the registration is seen here.
+        match self.take_flags() {
+            Some(woken) => Poll::Ready(woken),
+            None => Poll::Pending,
+        }
+    }
+
+    /// Waits until the connection is woken, and says why.
+    pub async fn woken(&self) -> Woken {
+        std::future::poll_fn(|cx| self.poll_woken(cx)).await
     }
 
     fn wake_with(&self, flag: u8) {
         self.flags.fetch_or(flag, Ordering::AcqRel);
-        self.wake.notify_one();
+        let waker = self.waker.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 }
 

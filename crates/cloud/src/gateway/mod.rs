@@ -42,8 +42,6 @@ use socket::Socket;
 
 use crate::state::AppState;
 
-/// The largest frame or message a recorder may send (its frames are a few hundred bytes).
-const MAX_FRAME: usize = 16 * 1024;
 /// How long an address over its failure budget waits before the cloud signs its challenge
 /// (at most half the handshake timeout).
 const SLOW_DOWN: Duration = Duration::from_secs(1);
@@ -96,7 +94,7 @@ pub async fn handler(
             }
         };
         let _ = stream.set_nodelay(true);
-        let socket = Socket::new(stream, &early, MAX_FRAME);
+        let socket = Socket::new(stream, &early);
         if let Err(e) = session::run(state, socket, address, ticket, deadline).await {
             tracing::info!(error = format!("{e:#}"), "gateway connection ended");
         }

@@ -31,6 +31,9 @@ pub const LAST_SEEN_PERIOD: i64 = 300;
 const LAST_SEEN_SCAN: Duration = Duration::from_secs(30);
 /// A clock drift written is rewritten once the recorder's drift moved this many seconds.
 pub const DRIFT_STEP: i64 = 2;
+/// How often the writer logs how many recorders are connected (when any came or went): one
+/// line a minute instead of one per connection.
+const SUMMARY: Duration = Duration::from_secs(60);
 /// How often silent connections are looked for (a late close costs at most this).
 const SILENCE_SWEEP: Duration = Duration::from_secs(1);
 /// How long to wait before retrying a failed write.
@@ -129,11 +132,31 @@ async fn run(store: Store, hub: Hub, silence: Duration, mut rx: mpsc::UnboundedR
     scan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut sweep = tokio::time::interval(SILENCE_SWEEP);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut summary = tokio::time::interval(SUMMARY);
+    summary.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Connections opened and closed since the last summary line.
+    let (mut opened, mut closed) = (0u64, 0u64);
     loop {
         tokio::select! {
             _ = sweep.tick() => hub.close_silent(silence),
+            _ = summary.tick() => {
+                if opened + closed > 0 {
+                    tracing::info!(
+                        connected = hub.connections(),
+                        opened,
+                        closed,
+                        "gateway: recorders connected (connections opened and closed in the last minute)"
+                    );
+                    (opened, closed) = (0, 0);
+                }
+            }
             message = rx.recv() => match message {
                 Some(Message::Row(row)) => {
+                    match row.connected {
+                        Some(true) => opened += 1,
+                        Some(false) => closed += 1,
+                        None => {}
+                    }
                     merge(&mut pending, row);
                     due.get_or_insert_with(|| Instant::now() + BATCH_DELAY);
                 }

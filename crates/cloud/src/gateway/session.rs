@@ -260,7 +260,7 @@ async fn welcome(
             return Err(e);
         }
     };
-    tracing::info!(serial = %serial, "gateway: recorder online");
+    tracing::debug!(serial = %serial, "gateway: recorder online");
     let live = Live {
         state,
         socket,

@@ -13,6 +13,7 @@
 //! socket, its pushes and its deadline together.
 
 use std::io::{self, Cursor};
+use std::task::{Context, Poll};
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use tokio::io::AsyncWriteExt;
@@ -22,6 +23,8 @@ use tungstenite::protocol::frame::coding::{CloseCode, Control, Data, OpCode};
 
 /// How much one read takes from the kernel at most (recorder frames are a few hundred bytes).
 const READ_CHUNK: usize = 2048;
+/// The largest frame or message a recorder may send (its frames are a few hundred bytes).
+pub const MAX_MESSAGE: usize = 16 * 1024;
 
 /// Why a connection's WebSocket failed; each maps to the close code the peer is sent.
 #[derive(Debug, thiserror::Error)]
@@ -86,35 +89,60 @@ pub fn accept_key(headers: &HeaderMap) -> Option<HeaderValue> {
 #[derive(Debug)]
 pub struct Socket {
     stream: TcpStream,
-    /// Received bytes not yet forming a whole frame (empty, unallocated, when idle).
-    inbox: Vec<u8>,
-    /// The fragments of a text message still being received.
-    fragments: Option<Vec<u8>>,
-    /// The largest frame or message accepted.
-    max_message: usize,
+    /// What is being received, only while something is (`None`, unallocated, when idle).
+    partial: Option<Box<Partial>>,
     /// Set once the peer's stream ended or a close was exchanged.
     closed: bool,
 }
 
+/// Bytes received but not yet handed out.
+#[derive(Debug, Default)]
+struct Partial {
+    /// Received bytes not yet forming a whole frame.
+    inbox: Vec<u8>,
+    /// The fragments of a text message still being received.
+    fragments: Option<Vec<u8>>,
+}
+
 impl Socket {
     /// A WebSocket on `stream`, whose first bytes (read before the upgrade) are `early`.
-    pub fn new(stream: TcpStream, early: &[u8], max_message: usize) -> Self {
-        Self {
+    /// Frames and messages larger than [`MAX_MESSAGE`] are refused.
+    pub fn new(stream: TcpStream, early: &[u8]) -> Self {
+        let mut socket = Self {
             stream,
-            inbox: early.to_vec(),
-            fragments: None,
-            max_message,
+            partial: None,
             closed: false,
+        };
+        if !early.is_empty() {
+            socket.partial_mut().inbox.extend_from_slice(early);
         }
+        socket
+    }
+
+    fn partial_mut(&mut self) -> &mut Partial {
+        self.partial.get_or_insert_with(Box::default)
+    }
+
+    /// Whether received bytes wait to be decoded.
+    fn has_inbox(&self) -> bool {
+        self.partial.as_ref().is_some_and(|p| !p.inbox.is_empty())
     }
 
     /// Waits until the peer sent something (or closed). Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
-        if !self.inbox.is_empty() {
+        if self.has_inbox() {
             // A whole frame may be waiting already.
             return Ok(());
         }
         self.stream.readable().await
+    }
+
+    /// [`Socket::readable`] as a poll, for a hand-written future.
+    pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.has_inbox() {
+            return Poll::Ready(Ok(()));
+        }
+        self.stream.poll_read_ready(cx)
     }
 
     /// The next message that has arrived, answering pings and closes on the way; `None` when
@@ -171,7 +199,7 @@ impl Socket {
                 Ok(true)
             }
             Ok(n) => {
-                self.inbox.extend_from_slice(&chunk[..n]);
+                self.partial_mut().inbox.extend_from_slice(&chunk[..n]);
                 Ok(true)
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
@@ -179,84 +207,17 @@ impl Socket {
         }
     }
 
-    /// Takes one whole frame off the inbox.
+    /// Takes one whole frame off what was received.
     fn decode(&mut self) -> Result<Option<Frame>, WsError> {
-        if self.inbox.is_empty() {
-            return Ok(None);
-        }
-        let mut cursor = Cursor::new(&self.inbox[..]);
-        let Some((head, len)) = FrameHeader::parse(&mut cursor)
-            .map_err(|_| WsError::Protocol("malformed frame header"))?
-        else {
+        let Some(partial) = self.partial.as_deref_mut() else {
             return Ok(None);
         };
-        if head.rsv1 || head.rsv2 || head.rsv3 {
-            return Err(WsError::Protocol("reserved bits set"));
-        }
-        let Some(mask) = head.mask else {
-            return Err(WsError::Protocol("unmasked client frame"));
-        };
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
-        if len > self.max_message {
-            return Err(WsError::TooBig(self.max_message));
-        }
-        let start = usize::try_from(cursor.position()).unwrap_or(usize::MAX);
-        let Some(end) = start.checked_add(len).filter(|&e| e <= self.inbox.len()) else {
-            return Ok(None);
-        };
-        let mut payload = self.inbox[start..end].to_vec();
-        unmask(&mut payload, mask);
-        self.inbox.drain(..end);
-        if self.inbox.is_empty() {
+        let frame = partial.decode();
+        if partial.inbox.is_empty() && partial.fragments.is_none() {
             // Give the memory back: an idle connection holds no buffer.
-            self.inbox = Vec::new();
+            self.partial = None;
         }
-        match head.opcode {
-            OpCode::Control(control) => {
-                if !head.is_final || payload.len() > 125 {
-                    return Err(WsError::Protocol("fragmented or long control frame"));
-                }
-                match control {
-                    Control::Ping => Ok(Some(Frame::Ping(payload))),
-                    Control::Pong => Ok(Some(Frame::Pong)),
-                    Control::Close => Ok(Some(Frame::Close(close_code(&payload)?))),
-                    Control::Reserved(_) => Err(WsError::Protocol("reserved control opcode")),
-                }
-            }
-            OpCode::Data(Data::Text) => {
-                if self.fragments.is_some() {
-                    return Err(WsError::Protocol("a new message inside a fragmented one"));
-                }
-                if head.is_final {
-                    Ok(Some(Frame::Message(text(payload)?)))
-                } else {
-                    self.fragments = Some(payload);
-                    Ok(Some(Frame::Pong)) // nothing to hand out yet
-                }
-            }
-            OpCode::Data(Data::Continue) => {
-                let Some(mut message) = self.fragments.take() else {
-                    return Err(WsError::Protocol("a continuation frame outside a message"));
-                };
-                if message.len() + payload.len() > self.max_message {
-                    return Err(WsError::TooBig(self.max_message));
-                }
-                message.extend_from_slice(&payload);
-                if head.is_final {
-                    Ok(Some(Frame::Message(text(message)?)))
-                } else {
-                    self.fragments = Some(message);
-                    Ok(Some(Frame::Pong))
-                }
-            }
-            OpCode::Data(Data::Binary) => {
-                if self.fragments.is_some() {
-                    return Err(WsError::Protocol("a new message inside a fragmented one"));
-                }
-                Ok(Some(Frame::Message(Incoming::Binary)))
-            }
-            OpCode::Data(Data::Reserved(_)) => Err(WsError::Protocol("reserved data opcode")),
-        }
+        frame
     }
 
     /// Sends one text message.
@@ -309,6 +270,84 @@ impl Socket {
             Box::pin(self.stream.write_all(&frame[written..])).await?;
         }
         Ok(())
+    }
+}
+
+impl Partial {
+    /// Takes one whole frame off the inbox.
+    fn decode(&mut self) -> Result<Option<Frame>, WsError> {
+        if self.inbox.is_empty() {
+            return Ok(None);
+        }
+        let mut cursor = Cursor::new(&self.inbox[..]);
+        let Some((head, len)) = FrameHeader::parse(&mut cursor)
+            .map_err(|_| WsError::Protocol("malformed frame header"))?
+        else {
+            return Ok(None);
+        };
+        if head.rsv1 || head.rsv2 || head.rsv3 {
+            return Err(WsError::Protocol("reserved bits set"));
+        }
+        let Some(mask) = head.mask else {
+            return Err(WsError::Protocol("unmasked client frame"));
+        };
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if len > MAX_MESSAGE {
+            return Err(WsError::TooBig(MAX_MESSAGE));
+        }
+        let start = usize::try_from(cursor.position()).unwrap_or(usize::MAX);
+        let Some(end) = start.checked_add(len).filter(|&e| e <= self.inbox.len()) else {
+            return Ok(None);
+        };
+        let mut payload = self.inbox[start..end].to_vec();
+        unmask(&mut payload, mask);
+        self.inbox.drain(..end);
+        match head.opcode {
+            OpCode::Control(control) => {
+                if !head.is_final || payload.len() > 125 {
+                    return Err(WsError::Protocol("fragmented or long control frame"));
+                }
+                match control {
+                    Control::Ping => Ok(Some(Frame::Ping(payload))),
+                    Control::Pong => Ok(Some(Frame::Pong)),
+                    Control::Close => Ok(Some(Frame::Close(close_code(&payload)?))),
+                    Control::Reserved(_) => Err(WsError::Protocol("reserved control opcode")),
+                }
+            }
+            OpCode::Data(Data::Text) => {
+                if self.fragments.is_some() {
+                    return Err(WsError::Protocol("a new message inside a fragmented one"));
+                }
+                if head.is_final {
+                    Ok(Some(Frame::Message(text(payload)?)))
+                } else {
+                    self.fragments = Some(payload);
+                    Ok(Some(Frame::Pong)) // nothing to hand out yet
+                }
+            }
+            OpCode::Data(Data::Continue) => {
+                let Some(mut message) = self.fragments.take() else {
+                    return Err(WsError::Protocol("a continuation frame outside a message"));
+                };
+                if message.len() + payload.len() > MAX_MESSAGE {
+                    return Err(WsError::TooBig(MAX_MESSAGE));
+                }
+                message.extend_from_slice(&payload);
+                if head.is_final {
+                    Ok(Some(Frame::Message(text(message)?)))
+                } else {
+                    self.fragments = Some(message);
+                    Ok(Some(Frame::Pong))
+                }
+            }
+            OpCode::Data(Data::Binary) => {
+                if self.fragments.is_some() {
+                    return Err(WsError::Protocol("a new message inside a fragmented one"));
+                }
+                Ok(Some(Frame::Message(Incoming::Binary)))
+            }
+            OpCode::Data(Data::Reserved(_)) => Err(WsError::Protocol("reserved data opcode")),
+        }
     }
 }
 
