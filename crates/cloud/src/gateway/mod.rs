@@ -18,6 +18,7 @@
 //! ([`socket`]), so nothing of the HTTP connection stays behind.
 
 mod admission;
+mod event_loop;
 mod hub;
 mod live;
 pub mod presence;
@@ -36,6 +37,7 @@ use tokio::time::Instant;
 use tungstenite::protocol::frame::coding::CloseCode;
 
 pub use admission::AddressKey;
+pub use event_loop::EventLoop;
 pub use hub::{Hub, Push};
 pub use presence::Presence;
 use socket::Socket;
