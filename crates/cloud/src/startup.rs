@@ -73,8 +73,6 @@ impl Application {
             mail_wake: Arc::new(Notify::new()),
             hub,
             presence,
-            gateway_loop: gateway::EventLoop::start()
-                .context("cannot start the gateway's event loop")?,
             hasher: rekey_web::password::Hasher::per_core(),
             config,
         });

@@ -8,7 +8,7 @@ use rekey_web::Clock;
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::gateway::{EventLoop, Hub, Presence};
+use crate::gateway::{Hub, Presence};
 use crate::store::Store;
 
 /// Cheap to clone: everything lives behind one `Arc`.
@@ -30,8 +30,6 @@ pub struct Inner {
     pub hub: Hub,
     /// Writes the gateway's presence changes in batches.
     pub presence: Presence,
-    /// The thread live gateway connections run on.
-    pub gateway_loop: EventLoop,
     /// Signs gateway handshakes.
     pub signing_key: CloudSigningKey,
     /// Seals recovery keys at rest.
@@ -57,9 +55,6 @@ impl AppState {
     /// writes the presence changes pending.
     pub async fn close_gateway(&self) {
         self.hub.close_all();
-        self.gateway_loop
-            .stop(std::time::Duration::from_secs(2))
-            .await;
         self.presence.flush().await;
     }
 }

@@ -18,7 +18,6 @@
 //! ([`socket`]), so nothing of the HTTP connection stays behind.
 
 mod admission;
-mod event_loop;
 mod hub;
 mod live;
 pub mod presence;
@@ -37,7 +36,6 @@ use tokio::time::Instant;
 use tungstenite::protocol::frame::coding::CloseCode;
 
 pub use admission::AddressKey;
-pub use event_loop::EventLoop;
 pub use hub::{Hub, Push};
 pub use presence::Presence;
 use socket::Socket;

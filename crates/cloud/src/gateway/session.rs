@@ -261,17 +261,8 @@ async fn welcome(
         }
     };
     tracing::debug!(serial = %serial, "gateway: recorder online");
-    let socket = match socket.map_stream(|s| state.gateway_loop.adopt(s)) {
-        Ok(socket) => socket,
-        Err(e) => {
-            if state.hub.unregister(&link) {
-                state.presence.offline(device.id, now);
-            }
-            return Err(e.into());
-        }
-    };
     let live = Live {
-        state: state.clone(),
+        state,
         socket,
         link,
         session,
@@ -281,9 +272,8 @@ async fn welcome(
         written_drift: device.drift_secs,
         written_seq: device.last_used_seq,
     };
-    // The live phase runs in a task of its own, whose state is only what it keeps, on the
-    // gateway's event loop.
-    state.gateway_loop.spawn(live.run());
+    // The live phase runs in a task of its own, whose state is only what it keeps.
+    tokio::spawn(live.run());
     Ok(())
 }
 

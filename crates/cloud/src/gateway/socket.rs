@@ -119,17 +119,6 @@ impl Socket {
         socket
     }
 
-    /// The same WebSocket with its stream passed through `f` (moved to another runtime, say).
-    pub fn map_stream(
-        self,
-        f: impl FnOnce(TcpStream) -> io::Result<TcpStream>,
-    ) -> io::Result<Self> {
-        Ok(Self {
-            stream: f(self.stream)?,
-            ..self
-        })
-    }
-
     fn partial_mut(&mut self) -> &mut Partial {
         self.partial.get_or_insert_with(Box::default)
     }
