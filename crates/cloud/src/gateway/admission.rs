@@ -8,7 +8,9 @@
 //!   recorder finishes its handshake within a round trip, so it is never the oldest for long;
 //!   connections that hold a slot without finishing are the ones that go;
 //! - failed handshakes (timeouts, bad signatures, protocol violations, unknown or other keys,
-//!   dropped ones) are counted per address and overall in a window. An address over its
+//!   dropped ones that had been in progress for two seconds or more) are counted per address
+//!   and overall in a window; a younger one dropped was shed under load (a fleet reconnecting
+//!   at once) and does not count. An address over its
 //!   budget, or every address while the overall budget is spent, is *slowed*: the cloud waits
 //!   before it signs a challenge for it. Nothing here refuses a handshake, so a recorder that
 //!   proves its enrolled key is always welcomed, whatever else came from its address.

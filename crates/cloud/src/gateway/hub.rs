@@ -131,6 +131,7 @@ impl Link {
     }
 
     /// Waits until the connection is woken, and says why.
+    #[cfg(test)]
     pub async fn woken(&self) -> Woken {
         std::future::poll_fn(|cx| self.poll_woken(cx)).await
     }

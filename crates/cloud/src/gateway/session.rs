@@ -20,6 +20,10 @@ use crate::store::devices::{EnrolError, StoredKey};
 use crate::store::presence::GatewayDevice;
 use crate::store::throttle::Limit;
 
+/// How long a handshake may have been in progress and still count as shed under load, not as
+/// a failure, when a newer one pushes it out (a recorder answers within a round trip).
+const SHED_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Why a handshake ended before a verified proof.
 #[derive(Debug)]
 enum Failed {
@@ -77,7 +81,13 @@ pub(super) async fn run(
     match proven {
         Ok(proven) => welcome(state, socket, address, proven).await,
         Err(failed) => {
-            state.hub.admission.record_failure(address, state.now());
+            // A handshake pushed out young was shed under load (a fleet reconnecting at once),
+            // not held by a misbehaving client: it does not count against its address.
+            let began = deadline - state.config.gateway.handshake_timeout;
+            let shed = matches!(failed, Failed::PushedOut) && began.elapsed() < SHED_GRACE;
+            if !shed {
+                state.hub.admission.record_failure(address, state.now());
+            }
             match failed {
                 Failed::Closed => Ok(()),
                 Failed::TimedOut => {

@@ -16,7 +16,9 @@ use std::io::{self, Cursor};
 use std::task::{Context, Poll};
 
 use axum::http::{HeaderMap, HeaderValue, header};
-use tokio::io::AsyncWriteExt;
+use std::pin::Pin;
+
+use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tungstenite::protocol::frame::FrameHeader;
 use tungstenite::protocol::frame::coding::{CloseCode, Control, Data, OpCode};
@@ -179,7 +181,7 @@ impl Socket {
                     return Err(e);
                 }
             }
-            match self.fill() {
+            match std::future::poll_fn(|cx| Poll::Ready(self.fill(cx))).await {
                 Ok(true) => continue,
                 Ok(false) => return Ok(None),
                 Err(e) => {
@@ -191,19 +193,24 @@ impl Socket {
     }
 
     /// Reads what the kernel holds (one chunk) into the inbox; `false` when nothing was there.
-    fn fill(&mut self) -> io::Result<bool> {
+    ///
+    /// A read that does not fill the chunk tells the runtime that the socket is drained, so the
+    /// next call costs no system call until more arrives.
+    fn fill(&mut self, cx: &mut Context<'_>) -> io::Result<bool> {
         let mut chunk = [0u8; READ_CHUNK];
-        match self.stream.try_read(&mut chunk) {
-            Ok(0) => {
+        let mut buf = ReadBuf::new(&mut chunk);
+        match Pin::new(&mut self.stream).poll_read(cx, &mut buf) {
+            Poll::Ready(Ok(())) if buf.filled().is_empty() => {
                 self.closed = true;
                 Ok(true)
             }
-            Ok(n) => {
+            Poll::Ready(Ok(())) => {
+                let n = buf.filled().len();
                 self.partial_mut().inbox.extend_from_slice(&chunk[..n]);
                 Ok(true)
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
-            Err(e) => Err(e),
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Pending => Ok(false),
         }
     }
 

@@ -174,6 +174,8 @@ impl TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        // Recorders are told to reconnect, as by a cloud shutting down.
+        self.state.close_gateway().await;
         if let Some(server) = self.server.take() {
             server.abort();
             let _ = server.await;
