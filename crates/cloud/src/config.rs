@@ -72,7 +72,7 @@ impl Default for GatewayLimits {
         Self {
             handshake_timeout: Duration::from_secs(10),
             handshakes_per_address: 1024,
-            handshakes_total: 4096,
+            handshakes_total: 16_384,
             failures_per_address: 100,
             enrolments_per_address: 20,
         }
@@ -232,7 +232,7 @@ pub struct Args {
     #[arg(long, env = "REKEY_CLOUD_GATEWAY_HANDSHAKES_PER_ADDRESS")]
     pub gateway_handshakes_per_address: Option<usize>,
     /// Gateway handshakes in progress overall; a newer one drops the oldest past it
-    /// [default: 4096].
+    /// [default: 16384].
     #[arg(long, env = "REKEY_CLOUD_GATEWAY_HANDSHAKES_TOTAL")]
     pub gateway_handshakes_total: Option<usize>,
     /// Failed gateway handshakes from one address in ten minutes before its further handshakes

@@ -374,7 +374,7 @@ fn the_gateway_limits_are_settings() {
         GatewayLimits {
             handshake_timeout: Duration::from_secs(10),
             handshakes_per_address: 1024,
-            handshakes_total: 4096,
+            handshakes_total: 16_384,
             failures_per_address: 100,
             enrolments_per_address: 20,
         }
