@@ -5,10 +5,11 @@ use clap::Parser;
 use rekey_cloud::config::{Args, Command};
 use rekey_cloud::startup::Application;
 
-/// mimalloc returns freed memory to the system, so the memory of a fleet of gateway
-/// connections that closed is given back (glibc's allocator keeps most of it).
+/// jemalloc with its background thread returns freed memory to the system within seconds, even
+/// while the process is idle, so the memory of a fleet of gateway connections that closed is
+/// given back (glibc's allocator keeps most of it).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
