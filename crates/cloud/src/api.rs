@@ -344,7 +344,7 @@ async fn list_devices(State(state): State<AppState>, caller: Caller) -> ApiResul
         .devices_of(a.id)
         .await
         .map_err(|e| caller.fail(e))?;
-    let list: Vec<Value> = list.iter().map(|d| device_json(d)).collect();
+    let list: Vec<Value> = list.iter().map(device_json).collect();
     Ok(Json(json!({ "devices": list })).into_response())
 }
 

@@ -179,8 +179,8 @@ async fn handshake(
     })
 }
 
-/// 4. Enrolment and `welcome`, then the live phase. A known recorder costs one database read
-/// here; a write only when something changed (its register code, a key it confirmed).
+/// Enrolment and `welcome` (step 4), then the live phase. A known recorder costs one database
+/// read here; a write only when something changed (its register code, a key it confirmed).
 async fn welcome(
     state: AppState,
     mut socket: Socket,
