@@ -402,7 +402,10 @@ fn the_gateway_limits_are_settings() {
         }
     );
     assert!(parse(&["--gateway-handshake-timeout-secs", "0"]).is_err());
-    assert!(parse(&["--gateway-handshakes-per-address", "5000"]).is_err());
+    assert!(
+        parse(&["--gateway-handshakes-per-address", "20000"]).is_err(),
+        "more per address than overall"
+    );
 }
 
 macro_rules! on_both_backends {
