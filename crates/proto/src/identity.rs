@@ -48,8 +48,11 @@ macro_rules! ed25519_pair {
         pub struct $secret(SigningKey);
 
         $(#[$pdoc])*
+        ///
+        /// Kept decompressed: the point is checked once, when parsed, and every signature
+        /// verified under it reuses it.
         #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $public([u8; 32]);
+        pub struct $public(VerifyingKey);
 
         impl $secret {
             /// The key for a 32-byte seed from a cryptographically secure random source.
@@ -64,7 +67,7 @@ macro_rules! ed25519_pair {
 
             /// The public half.
             pub fn public(&self) -> $public {
-                $public(self.0.verifying_key().to_bytes())
+                $public(self.0.verifying_key())
             }
 
             fn sign(&self, message: &[u8]) -> [u8; 64] {
@@ -91,25 +94,26 @@ macro_rules! ed25519_pair {
 
             /// Wraps 32 bytes after checking they are a valid point.
             pub fn from_bytes(bytes: [u8; 32]) -> Result<Self, IdentityError> {
-                VerifyingKey::from_bytes(&bytes).map_err(|_| IdentityError::Malformed($what))?;
-                Ok(Self(bytes))
+                VerifyingKey::from_bytes(&bytes)
+                    .map(Self)
+                    .map_err(|_| IdentityError::Malformed($what))
             }
 
             /// The raw bytes.
             pub fn as_bytes(&self) -> &[u8; 32] {
-                &self.0
+                self.0.as_bytes()
             }
 
             fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
-                VerifyingKey::from_bytes(&self.0)
-                    .and_then(|k| k.verify_strict(message, &Signature::from_bytes(signature)))
+                self.0
+                    .verify_strict(message, &Signature::from_bytes(signature))
                     .is_ok()
             }
         }
 
         impl fmt::Display for $public {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&URL_SAFE_NO_PAD.encode(self.0))
+                f.write_str(&URL_SAFE_NO_PAD.encode(self.as_bytes()))
             }
         }
 
