@@ -31,6 +31,13 @@ pub struct Db {
     pub backend: Backend,
 }
 
+/// What every SQLite connection runs first. The page cache is 1 MiB per connection (SQLite's
+/// default is 2 MiB): the file's pages stay in the operating system's cache anyway, and the
+/// pool's caches are memory the cloud holds for good once a fleet's rows were read
+/// (docs/performance.md, "RSS after every connection closed").
+const SQLITE_SESSION: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+     PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON; PRAGMA cache_size = -1024;";
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -60,8 +67,7 @@ impl Db {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;")
-                            .await?;
+                        conn.execute(SQLITE_SESSION).await?;
                     }
                     Ok(())
                 })

@@ -5,9 +5,10 @@ use clap::Parser;
 use rekey_cloud::config::{Args, Command};
 use rekey_cloud::startup::Application;
 
-/// jemalloc with its background thread returns freed memory to the system within seconds, even
-/// while the process is idle, so the memory of a fleet of gateway connections that closed is
-/// given back (glibc's allocator keeps most of it).
+/// jemalloc with its background thread returns freed memory to the system a second after its
+/// last use (`dirty_decay_ms`, set in .cargo/config.toml), even while the process is idle, so
+/// the memory of a fleet of gateway connections that closed is given back (glibc's allocator
+/// keeps most of it).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -102,7 +102,11 @@ impl Store {
                 sql.push_str(&format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4));
             }
             sql.push_str(") AS v WHERE devices.id = v.column1");
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            // A statement's text depends on its number of rows: only the full-size one is kept
+            // prepared on the connection. Keeping one per batch size would fill every pooled
+            // connection's statement cache with large statements used once.
+            let mut query =
+                sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() == ROWS_PER_STATEMENT);
             for row in chunk {
                 query = query
                     .bind(row.device_id)
