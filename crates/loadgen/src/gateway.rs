@@ -1,7 +1,8 @@
 //! A simulated recorder on the cloud's device gateway (docs/protocol.md §3, §9), doing what the
 //! recorder's agent does: `hello`, the cloud's `challenge` verified under the pinned cloud key,
 //! `proof`, `welcome`; recovery keys opened with the session key and confirmed (`key_stored`),
-//! their epoch sent in the next `hello`; a heartbeat every `heartbeat_secs` of the welcome.
+//! their epoch sent in the next `hello`; a heartbeat every `heartbeat_secs` of the welcome (the
+//! first after a random part of it, [`crate::net::heartbeat_ticker`]).
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -212,6 +213,7 @@ async fn handshake(
     let ephemeral = EphemeralSecret::from_bytes(net::random_array());
     let device_nonce: [u8; 32] = net::random_array();
     let device_key = recorder.key.public();
+    let device_ephemeral = ephemeral.public();
     send(
         ws,
         &DeviceMessage::Hello {
@@ -219,7 +221,7 @@ async fn handshake(
             serial: recorder.serial.clone(),
             device_key,
             device_nonce: B64(device_nonce),
-            device_ephemeral: B64(ephemeral.public()),
+            device_ephemeral: B64(device_ephemeral),
             key_epoch: recorder.key_epoch,
         },
     )
@@ -237,7 +239,7 @@ async fn handshake(
         serial: recorder.serial.clone(),
         device_key,
         device_nonce,
-        device_ephemeral: ephemeral.public(),
+        device_ephemeral,
         cloud_key: target.cloud_key,
         cloud_nonce: cloud_nonce.0,
         cloud_ephemeral: cloud_ephemeral.0,
@@ -316,8 +318,7 @@ pub async fn hold(
     mut stop: Pin<&mut impl Future<Output = ()>>,
 ) -> Result<(), ErrorKind> {
     let period = est.heartbeat;
-    let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticker = crate::net::heartbeat_ticker(period);
     let silence = period * 3;
     let mut deadline = Instant::now() + silence;
     loop {

@@ -1,6 +1,6 @@
 //! The reference fleet: MQTT 3.1.1 clients of the same shape against Mosquitto. CONNECT (clean
-//! session, keepalive = the heartbeat interval), CONNACK, then a PINGREQ every interval,
-//! answered by PINGRESP. Only those packets (and DISCONNECT) exist here, hand-written.
+//! session, keepalive = the heartbeat interval), CONNACK, then a PINGREQ every interval (the
+//! first after a random part of it, as for the recorders), answered by PINGRESP. Only those packets (and DISCONNECT) exist here, hand-written.
 
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -226,8 +226,7 @@ pub async fn hold(
     mut stop: Pin<&mut impl Future<Output = ()>>,
 ) -> Result<(), ErrorKind> {
     let period = est.keepalive;
-    let mut ticker = tokio::time::interval_at(Instant::now() + period, period);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticker = crate::net::heartbeat_ticker(period);
     let silence = period * 3;
     let mut deadline = Instant::now() + silence;
     loop {

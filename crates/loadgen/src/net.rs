@@ -3,6 +3,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -49,6 +50,18 @@ pub async fn connect(addr: SocketAddr, source: Option<Ipv4Addr>) -> Result<TcpSt
     })?;
     let _ = stream.set_nodelay(true);
     Ok(stream)
+}
+
+/// A client's heartbeat ticker: every `period`, the first after a uniformly random part of
+/// one. A fleet whose devices connected at independent times beats evenly spread over the
+/// period; starting every client's period at its welcome instead would give each server a
+/// different stream (bursts where it completes handshakes fast, as Mosquitto does with 15,000
+/// CONNECTs in about a second), so the two sides of a run would not see the same load.
+pub fn heartbeat_ticker(period: Duration) -> tokio::time::Interval {
+    let phase = period.mul_f64(f64::from(random_u32()) / (f64::from(u32::MAX) + 1.0));
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + phase, period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker
 }
 
 /// A uniformly random `u32` for the back-off's jitter.

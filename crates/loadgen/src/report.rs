@@ -71,6 +71,9 @@ pub struct ServerResults {
     pub closed_secs: Option<f64>,
     /// RSS after every client closed, after it settled.
     pub rss_closed: Option<u64>,
+    /// The cloud's cryptography for one handshake, timed by the driver on the same machine
+    /// (the floor of a reconnect's CPU).
+    pub handshake_crypto_secs: Option<f64>,
     /// What went wrong (a step that could not finish).
     pub errors: Vec<String>,
     /// Clients that never got welcomed in a wait, with the wait's name.
@@ -456,6 +459,14 @@ pub fn rows(
     row.cloud_note = timed_out(c, cr, "reconnect");
     row.mosquitto_note = timed_out(m, m.cpu_per_reconnect(), "reconnect");
     rows.push(row);
+    if c.handshake_crypto_secs.is_some() {
+        rows.push(Row::new(
+            "  of which the handshake's cryptography (Ed25519 sign and verify, X25519 key and agreement; timed alone on this machine in this run)",
+            c.handshake_crypto_secs,
+            None,
+            Unit::Millis,
+        ));
+    }
     let storm = |r: &ServerResults| r.reconnect.as_ref().map(|s| s.secs);
     rows.push(Row::new(
         "reconnect storm: every client dropped until all back",
@@ -572,6 +583,7 @@ pub fn server_json(r: &ServerResults) -> Value {
         "silent_offline_secs": r.silent_secs,
         "closed_offline_secs": r.closed_secs,
         "rss_after_close_bytes": r.rss_closed,
+        "handshake_crypto_secs": r.handshake_crypto_secs,
         "errors": r.errors,
         "client_errors": r.client_errors,
         "never_welcomed": r.never_welcomed.iter().map(|(w, n)| json!({"wait": w, "clients": n})).collect::<Vec<_>>(),

@@ -6,6 +6,7 @@
 //! Every wait is on a condition (a counter reaching N, a port accepting, a value stable over
 //! consecutive reads) with a generous limit; only the measurement windows are timed.
 
+mod crypto;
 mod db;
 mod servers;
 
@@ -361,6 +362,16 @@ async fn bench_cloud(
     postgres: &mut Option<(String, String)>,
 ) -> anyhow::Result<()> {
     let top = *opts.counts.last().expect("counts checked");
+    // Before the cloud starts, so that nothing else runs beside it.
+    let crypto = tokio::task::spawn_blocking(crypto::cloud_handshake_secs).await??;
+    clock.log(
+        "rekey-cloud",
+        &format!(
+            "the cloud's cryptography per handshake, timed here: {:.3} ms",
+            crypto * 1e3
+        ),
+    );
+    results.handshake_crypto_secs = Some(crypto);
     let data_dir = work.join("cloud-data");
     let database_url = match &opts.database_url {
         Some(server) => {
