@@ -14,7 +14,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::db::Db;
-use crate::gateway::{self, Hub, Presence};
+use crate::gateway::{self, DeviceReader, Hub, Presence};
 use crate::mail::{self, Mailer};
 use crate::state::{AppState, Inner};
 use crate::store::Store;
@@ -73,6 +73,7 @@ impl Application {
             mail_wake: Arc::new(Notify::new()),
             hub,
             presence,
+            device_reader: DeviceReader::start(store.clone()),
             hasher: rekey_web::password::Hasher::per_core(),
             config,
         });

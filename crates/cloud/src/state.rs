@@ -8,7 +8,7 @@ use rekey_web::Clock;
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::gateway::{Hub, Presence};
+use crate::gateway::{DeviceReader, Hub, Presence};
 use crate::store::Store;
 
 /// Cheap to clone: everything lives behind one `Arc`.
@@ -30,6 +30,8 @@ pub struct Inner {
     pub hub: Hub,
     /// Writes the gateway's presence changes in batches.
     pub presence: Presence,
+    /// Reads the devices of recorders being welcomed, many in one statement.
+    pub device_reader: DeviceReader,
     /// Signs gateway handshakes.
     pub signing_key: CloudSigningKey,
     /// Seals recovery keys at rest.

@@ -8,7 +8,8 @@
 //!    unauthenticated. It runs under a whole-handshake deadline and holds a place counted by
 //!    [`admission`] (per address and overall), and its failure is counted against its address.
 //! 2. **Welcome** ([`session::welcome`]): one database read (device, newest key, register code
-//!    hash) for a known recorder, enrolment for a new one, then `welcome` and the key.
+//!    hash) for a known recorder, shared with the others being welcomed at the same moment
+//!    ([`reader`]), enrolment for a new one, then `welcome` and the key.
 //! 3. **Live** ([`live`]): a small task of its own holding only the socket, the session key and
 //!    a few numbers; heartbeats are answered from memory and presence changes go to
 //!    [`presence`], so an idle connection costs about a kilobyte and a heartbeat no database
@@ -21,6 +22,7 @@ mod admission;
 mod hub;
 mod live;
 pub mod presence;
+mod reader;
 mod session;
 mod socket;
 
@@ -38,6 +40,7 @@ use tungstenite::protocol::frame::coding::CloseCode;
 pub use admission::AddressKey;
 pub use hub::{Hub, Push};
 pub use presence::Presence;
+pub use reader::DeviceReader;
 use socket::Socket;
 
 use crate::state::AppState;
@@ -93,7 +96,7 @@ pub async fn handler(
                 return;
             }
         };
-        let _ = stream.set_nodelay(true);
+        // `serve` set TCP_NODELAY when it accepted the connection.
         let socket = Socket::new(stream, &early);
         if let Err(e) = session::run(state, socket, address, ticket, deadline).await {
             tracing::info!(error = format!("{e:#}"), "gateway connection ended");

@@ -196,7 +196,7 @@ async fn welcome(
     let now = state.now();
     let device_key = device_key.to_string();
     let pushes = state.hub.pushes();
-    let mut device = match state.store.gateway_device(&serial).await? {
+    let mut device = match state.device_reader.read(&serial).await? {
         Some(d) if d.device_key != device_key => {
             tracing::warn!(serial = %serial, %address, "gateway: serial enrolled with another device key");
             state.hub.admission.record_failure(address, now);

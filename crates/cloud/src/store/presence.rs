@@ -42,6 +42,8 @@ pub struct PresenceRow {
 
 /// Rows per statement (four parameters each; well inside both dialects' limits).
 const ROWS_PER_STATEMENT: usize = 256;
+/// Serials [`Store::gateway_devices`] reads in one statement at most.
+pub const MAX_SERIALS_PER_READ: usize = 64;
 
 impl Store {
     /// The device with this serial, its newest recovery key and its register code's hash.
@@ -49,35 +51,70 @@ impl Store {
         &self,
         serial: &Serial,
     ) -> Result<Option<GatewayDevice>, StoreError> {
-        let row = sqlx::query(
-            "SELECT d.id, d.device_key, d.account_id, d.drift_secs, d.last_used_seq,
+        let mut found = self.gateway_devices(std::slice::from_ref(serial)).await?;
+        Ok(found.pop().map(|(_, device)| device))
+    }
+
+    /// [`Self::gateway_device`] of up to [`MAX_SERIALS_PER_READ`] serials in one statement:
+    /// the devices found, each with its serial, in no particular order.
+    ///
+    /// The statement's text depends on its number of parameters, so the serials are padded
+    /// (repeating the last) to the next power of two: a pooled connection keeps at most seven
+    /// such statements prepared.
+    pub async fn gateway_devices(
+        &self,
+        serials: &[Serial],
+    ) -> Result<Vec<(String, GatewayDevice)>, StoreError> {
+        let Some(last) = serials.last() else {
+            return Ok(Vec::new());
+        };
+        assert!(
+            serials.len() <= MAX_SERIALS_PER_READ,
+            "at most {MAX_SERIALS_PER_READ} serials per read"
+        );
+        let params = serials.len().next_power_of_two();
+        let mut sql = String::from(
+            "SELECT d.serial, d.id, d.device_key, d.account_id, d.drift_secs, d.last_used_seq,
                     d.register_code_hash, k.epoch, k.sealed, k.confirmed_at
              FROM devices d
              LEFT JOIN recovery_keys k ON k.device_id = d.id
                   AND k.epoch = (SELECT MAX(epoch) FROM recovery_keys WHERE device_id = d.id)
-             WHERE d.serial = $1",
-        )
-        .bind(serial.as_str())
-        .fetch_optional(&self.db.pool)
-        .await?;
-        let Some(r) = row else { return Ok(None) };
-        let newest_key = match r.try_get::<Option<i64>, _>("epoch")? {
-            Some(epoch) => Some(StoredKey {
-                epoch: u32::try_from(epoch).unwrap_or(0),
-                sealed: r.try_get("sealed")?,
-                confirmed_at: r.try_get("confirmed_at")?,
-            }),
-            None => None,
-        };
-        Ok(Some(GatewayDevice {
-            id: r.try_get("id")?,
-            device_key: r.try_get("device_key")?,
-            account_id: r.try_get("account_id")?,
-            drift_secs: r.try_get("drift_secs")?,
-            last_used_seq: r.try_get("last_used_seq")?,
-            register_code_hash: r.try_get("register_code_hash")?,
-            newest_key,
-        }))
+             WHERE d.serial IN (",
+        );
+        for i in 1..=params {
+            if i > 1 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${i}"));
+        }
+        sql.push(')');
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for i in 0..params {
+            query = query.bind(serials.get(i).unwrap_or(last).as_str());
+        }
+        let rows = query.fetch_all(&self.db.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let newest_key = match r.try_get::<Option<i64>, _>("epoch")? {
+                    Some(epoch) => Some(StoredKey {
+                        epoch: u32::try_from(epoch).unwrap_or(0),
+                        sealed: r.try_get("sealed")?,
+                        confirmed_at: r.try_get("confirmed_at")?,
+                    }),
+                    None => None,
+                };
+                let device = GatewayDevice {
+                    id: r.try_get("id")?,
+                    device_key: r.try_get("device_key")?,
+                    account_id: r.try_get("account_id")?,
+                    drift_secs: r.try_get("drift_secs")?,
+                    last_used_seq: r.try_get("last_used_seq")?,
+                    register_code_hash: r.try_get("register_code_hash")?,
+                    newest_key,
+                };
+                Ok((r.try_get("serial")?, device))
+            })
+            .collect()
     }
 
     /// Writes presence changes, in one transaction: only the fields each row names change.

@@ -1,6 +1,7 @@
 //! The gateway's limits on unauthenticated work (docs/protocol.md §3, "Handshake limits"): what
 //! others do from a recorder's address never keeps a recorder that proves its key offline, and
-//! a handshake that never proves is closed by its deadline.
+//! a handshake that never proves is closed by its deadline. Also the welcome's device read,
+//! shared by the recorders welcomed at the same moment.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
@@ -408,6 +409,67 @@ fn the_gateway_limits_are_settings() {
     );
 }
 
+/// Recorders welcomed at the same moment are read together: each gets its own device, a serial
+/// asked for twice gets it twice, an unknown serial none, and more readers than fit in one
+/// statement are all answered.
+pub async fn devices_read_together_each_get_their_own(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |_| {}).await else {
+        return;
+    };
+    let store = &app.state.store;
+    let mut enrolled = Vec::new();
+    for n in 0..150u16 {
+        let serial = Serial::parse(&format!("NVRREAD{n:03}")).expect("serial");
+        let device_key = key(n).public().to_string();
+        let (device, _) = store
+            .enrol_device(&serial, &device_key, app.clock.now())
+            .await
+            .expect("enrolled");
+        enrolled.push((serial, device_key, device.id));
+    }
+    let unknown = Serial::parse("NVRNOBODY1").expect("serial");
+
+    // Direct: a padded statement with a duplicate and an unknown serial.
+    let asked = [
+        enrolled[3].0.clone(),
+        unknown.clone(),
+        enrolled[3].0.clone(),
+        enrolled[7].0.clone(),
+        enrolled[9].0.clone(),
+    ];
+    let mut found = store.gateway_devices(&asked).await.expect("read");
+    found.sort_by_key(|(_, d)| d.id);
+    let ids: Vec<i64> = found.iter().map(|(_, d)| d.id).collect();
+    assert_eq!(ids, [enrolled[3].2, enrolled[7].2, enrolled[9].2]);
+    for (serial, device) in &found {
+        let (_, device_key, _) = enrolled
+            .iter()
+            .find(|(s, _, _)| s.as_str() == serial)
+            .expect("an enrolled serial");
+        assert_eq!(&device.device_key, device_key);
+    }
+
+    // Through the reader, all at once: every enrolled serial (one of them twice) and the
+    // unknown one.
+    let reader = &app.state.device_reader;
+    let asked: Vec<&Serial> = enrolled
+        .iter()
+        .map(|(s, _, _)| s)
+        .chain([&enrolled[42].0, &unknown])
+        .collect();
+    let reads = futures_util::future::join_all(asked.iter().map(|s| reader.read(s))).await;
+    for (serial, read) in asked.iter().zip(reads) {
+        let read = read.expect("read");
+        match enrolled.iter().find(|(s, _, _)| s == *serial) {
+            Some((_, device_key, id)) => {
+                let device = read.unwrap_or_else(|| panic!("{serial} was enrolled"));
+                assert_eq!((&device.device_key, device.id), (device_key, *id));
+            }
+            None => assert!(read.is_none(), "{serial} was never enrolled"),
+        }
+    }
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -430,6 +492,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    devices_read_together_each_get_their_own,
     a_flood_from_its_address_does_not_keep_a_recorder_offline,
     a_thousand_recorders_behind_one_address_come_online_after_a_restart,
     a_handshake_that_never_proves_is_closed_by_its_deadline,
