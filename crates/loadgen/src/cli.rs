@@ -18,7 +18,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Holds a fleet of simulated recorders on a cloud's gateway until Ctrl-C.
+    /// Holds a fleet of simulated recorders on a cloud's gateway until Ctrl-C (SIGUSR1: every
+    /// device reconnects).
     Gateway(GatewayArgs),
     /// Holds a fleet of MQTT clients of the same shape on a broker until Ctrl-C.
     Mqtt(MqttArgs),

@@ -296,11 +296,15 @@ async fn device(
     }
 }
 
-/// Prints a status line every `every` until the process is interrupted.
+/// Prints a status line every `every` until the process is interrupted. `SIGUSR1` makes every
+/// device drop its connection and reconnect (a reconnect storm of known devices, to measure or
+/// profile the server under one).
 pub async fn run_until_interrupted(fleet: &Fleet, every: Duration) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
     let mut previous = fleet.snapshot();
     let mut at = tokio::time::Instant::now();
     let mut ticker = tokio::time::interval(every);
+    let mut storm = signal(SignalKind::user_defined1()).context("cannot wait for SIGUSR1")?;
     ticker.tick().await;
     loop {
         tokio::select! {
@@ -308,6 +312,10 @@ pub async fn run_until_interrupted(fleet: &Fleet, every: Duration) -> anyhow::Re
                 r.context("cannot wait for Ctrl-C")?;
                 eprintln!("interrupted: closing {} connections", fleet.snapshot().open);
                 return Ok(());
+            }
+            _ = storm.recv() => {
+                eprintln!("SIGUSR1: every device reconnects");
+                fleet.reconnect_all();
             }
             _ = ticker.tick() => {
                 let now = tokio::time::Instant::now();
