@@ -6,9 +6,10 @@ use rekey_cloud::config::{Args, Command};
 use rekey_cloud::startup::Application;
 
 /// jemalloc with its background thread returns freed memory to the system a second after its
-/// last use (`dirty_decay_ms`, set in .cargo/config.toml), even while the process is idle, so
-/// the memory of a fleet of gateway connections that closed is given back (glibc's allocator
-/// keeps most of it).
+/// last use (`dirty_decay_ms`; the settings are in .cargo/config.toml), even while the process
+/// is idle, so the memory of a fleet of gateway connections that closed is given back (glibc's
+/// allocator keeps most of it). It replaces `malloc` for the whole process, so SQLite's page
+/// caches and aws-lc's keys are given back the same way.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -2,9 +2,11 @@
 //! idle client could stretch, and caps on connections, so that a few thousand half-open
 //! connections cannot take the server away from everyone else.
 //!
-//! - **Headers:** a request's head must arrive within [`ServeLimits::header_read`]; the clock
-//!   also runs while a kept-alive connection waits for its next request, so it is the idle
-//!   keep-alive timeout too.
+//! - **Headers:** a request's head must arrive within [`ServeLimits::header_read`] of the
+//!   accept (a connection that sends nothing is closed then); the clock also runs while a
+//!   kept-alive connection waits for its next request, so it is the idle keep-alive timeout
+//!   too. The HTTP layer starts on a connection (and takes its buffers) only once its first
+//!   bytes arrived.
 //! - **Body:** a request's body must arrive within [`ServeLimits::body_read`].
 //! - **Connections:** at most [`ServeLimits::max_connections`] at once (beyond that the server
 //!   stops accepting until one closes), and at most [`ServeLimits::max_connections_per_address`]
@@ -170,10 +172,27 @@ pub async fn serve(
         let open = open_tx.clone();
         tokio::spawn(async move {
             let _held = (permit, slot, open);
+            // Hyper takes 16 KiB of buffers for a connection when it starts on it. Started
+            // only once the request's first bytes are there, it usually reads, answers and
+            // (for the gateway) hands the upgraded socket on in one go; otherwise a burst of
+            // thousands of connections (a fleet reconnecting) would each hold those buffers
+            // while waiting for their turn.
+            let accepted = tokio::time::Instant::now();
+            let first_bytes = tokio::select! {
+                r = tokio::time::timeout(limits.header_read, stream.readable()) => r,
+                _ = stopping.changed() => return,
+            };
+            if !matches!(first_bytes, Ok(Ok(()))) {
+                tracing::debug!(%peer, "connection closed: no request within the header timeout");
+                return;
+            }
+            // The head's deadline counts from the accept (at least a second once bytes came).
+            let head = limits
+                .header_read
+                .saturating_sub(accepted.elapsed())
+                .max(Duration::from_secs(1));
             let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_read);
+            builder.timer(TokioTimer::new()).header_read_timeout(head);
             let conn = builder
                 .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
                 .with_upgrades();

@@ -98,6 +98,9 @@ pub async fn handler(
         };
         // `serve` set TCP_NODELAY when it accepted the connection.
         let socket = Socket::new(stream, &early);
+        // `early` shares the HTTP layer's 8 KiB read buffer: freed now, not after the
+        // handshake, so that a storm's thousands of handshakes in progress do not hold one each.
+        drop(early);
         if let Err(e) = session::run(state, socket, address, ticket, deadline).await {
             tracing::info!(error = format!("{e:#}"), "gateway connection ended");
         }

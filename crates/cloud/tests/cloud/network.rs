@@ -122,6 +122,19 @@ async fn a_partial_header_is_closed_within_its_timeout() {
     wait_for_close(&mut idle, Duration::from_secs(10)).await;
 }
 
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed_within_the_header_timeout() {
+    let app = sqlite_app(|c| c.serve.header_read = Duration::from_secs(1)).await;
+    let addr: SocketAddr = app
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("addr");
+    let mut silent = TcpStream::connect(addr).await.expect("connect");
+    let took = wait_for_close(&mut silent, Duration::from_secs(10)).await;
+    assert!(took >= Duration::from_millis(900), "closed after {took:?}");
+}
+
 /// Opens a connection from `source` that sends half a request head and stops.
 async fn slow_connection(source: IpAddr, to: SocketAddr) -> TcpStream {
     let socket = TcpSocket::new_v4().expect("socket");
