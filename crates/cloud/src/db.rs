@@ -22,6 +22,20 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The placeholder of the `n`th (from 1) parameter of a statement whose parameters are all
+    /// written this way and bound in the order they appear: `$n` for PostgreSQL, an anonymous
+    /// `?` for SQLite. For statements built with many parameters (a batch of rows): sqlx finds
+    /// where each named SQLite parameter goes by asking SQLite its name, a search through the
+    /// statement's names, so binding `$1` … `$1024` takes a million steps; `?` needs none.
+    pub fn placeholder(self, n: usize) -> String {
+        match self {
+            Self::Sqlite => "?".to_string(),
+            Self::Postgres => format!("${n}"),
+        }
+    }
+}
+
 /// A connected, migrated database.
 #[derive(Debug, Clone)]
 pub struct Db {

@@ -85,7 +85,7 @@ impl Store {
             if i > 1 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${i}"));
+            sql.push_str(&self.db.backend.placeholder(i));
         }
         sql.push(')');
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -132,11 +132,11 @@ impl Store {
                  FROM (VALUES ",
             );
             for i in 0..chunk.len() {
-                let p = 4 * i;
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4));
+                let p = |k| self.db.backend.placeholder(4 * i + k);
+                sql.push_str(&format!("({}, {}, {}, {})", p(1), p(2), p(3), p(4)));
             }
             sql.push_str(") AS v WHERE devices.id = v.column1");
             // A statement's text depends on its number of rows: only the full-size one is kept
