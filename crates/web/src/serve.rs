@@ -172,11 +172,9 @@ pub async fn serve(
         let open = open_tx.clone();
         tokio::spawn(async move {
             let _held = (permit, slot, open);
-            // Hyper takes 16 KiB of buffers for a connection when it starts on it. Started
-            // only once the request's first bytes are there, it usually reads, answers and
-            // (for the gateway) hands the upgraded socket on in one go; otherwise a burst of
-            // thousands of connections (a fleet reconnecting) would each hold those buffers
-            // while waiting for their turn.
+            // Hyper takes 16 KiB of buffers for a connection when it starts on it. Started only
+            // once the request's first bytes are there, a connection does not hold them while it
+            // waits for its client: a fleet reconnecting at once brings thousands.
             let accepted = tokio::time::Instant::now();
             let first_bytes = tokio::select! {
                 r = tokio::time::timeout(limits.header_read, stream.readable()) => r,
@@ -186,7 +184,8 @@ pub async fn serve(
                 tracing::debug!(%peer, "connection closed: no request within the header timeout");
                 return;
             }
-            // The head's deadline counts from the accept (at least a second once bytes came).
+            // The head's deadline counts from the accept (at least a second once bytes came);
+            // hyper applies the same to a kept-alive connection's later requests.
             let head = limits
                 .header_read
                 .saturating_sub(accepted.elapsed())
