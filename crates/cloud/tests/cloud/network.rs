@@ -100,14 +100,18 @@ async fn wait_for_close(stream: &mut TcpStream, within: Duration) -> Duration {
     }
 }
 
+/// The address the app listens on.
+fn socket_addr(app: &TestApp) -> SocketAddr {
+    app.base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("addr")
+}
+
 #[tokio::test]
 async fn a_partial_header_is_closed_within_its_timeout() {
     let app = sqlite_app(|c| c.serve.header_read = Duration::from_secs(1)).await;
-    let addr: SocketAddr = app
-        .base
-        .trim_start_matches("http://")
-        .parse()
-        .expect("addr");
+    let addr = socket_addr(&app);
     let mut slow = TcpStream::connect(addr).await.expect("connect");
     slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         .await
@@ -125,11 +129,7 @@ async fn a_partial_header_is_closed_within_its_timeout() {
 #[tokio::test]
 async fn a_connection_that_sends_nothing_is_closed_within_the_header_timeout() {
     let app = sqlite_app(|c| c.serve.header_read = Duration::from_secs(1)).await;
-    let addr: SocketAddr = app
-        .base
-        .trim_start_matches("http://")
-        .parse()
-        .expect("addr");
+    let addr = socket_addr(&app);
     let mut silent = TcpStream::connect(addr).await.expect("connect");
     let took = wait_for_close(&mut silent, Duration::from_secs(10)).await;
     assert!(took >= Duration::from_millis(900), "closed after {took:?}");
@@ -153,11 +153,7 @@ async fn a_thousand_slow_clients_do_not_keep_others_out() {
         c.serve.max_connections = 4096;
     })
     .await;
-    let addr: SocketAddr = app
-        .base
-        .trim_start_matches("http://")
-        .parse()
-        .expect("addr");
+    let addr = socket_addr(&app);
     // 1,000 slow connections from 8 addresses (125 each, under the per-address cap).
     let mut slow = Vec::new();
     for i in 0..1000u32 {
