@@ -344,21 +344,28 @@ pub fn rows(
     counts.sort_unstable();
     counts.dedup();
     let (cpc, mpc) = (c.rss_per_connection(), m.rss_per_connection());
+    // The goal is per connection at the fleet's size (the top count) and as the slope; the
+    // readings at smaller counts also carry the fixed cost of the first connections (the
+    // database's page caches filling, the allocator's first slabs), so they are shown without
+    // a verdict.
+    let top = counts.last().copied();
     for n in counts {
         let find = |v: &[(u64, f64)]| v.iter().find(|p| p.0 == n).map(|p| p.1);
         let cv = find(&cpc);
-        rows.push(
-            Row::new(
-                &format!("RSS per idle connection at {n} ((RSS(N) − RSS(0)) / N)"),
-                cv,
-                find(&mpc),
-                Unit::Kib,
-            )
-            .goal(
+        let row = Row::new(
+            &format!("RSS per idle connection at {n} ((RSS(N) − RSS(0)) / N)"),
+            cv,
+            find(&mpc),
+            Unit::Kib,
+        );
+        rows.push(if Some(n) == top {
+            row.goal(
                 &format!("≤ {kib} KiB"),
                 cv.map(|v| v <= goals.rss_per_connection),
-            ),
-        );
+            )
+        } else {
+            row
+        });
     }
     let cs = c.rss_slope();
     rows.push(
@@ -625,7 +632,10 @@ mod tests {
     fn table_shows_both_servers_the_ratio_and_the_verdict() {
         let mut c = ServerResults::new("rekey-cloud");
         c.rss0 = Some(10 << 20);
-        c.rss_at = vec![(1000, (10 << 20) + 1000 * 4096)];
+        c.rss_at = vec![
+            (500, (10 << 20) + 500 * 1024),
+            (1000, (10 << 20) + 1000 * 4096),
+        ];
         c.window = Some(Window {
             connections: 1000,
             secs: 10.0,
@@ -636,7 +646,10 @@ mod tests {
         });
         let mut m = ServerResults::new("Mosquitto");
         m.rss0 = Some(1 << 20);
-        m.rss_at = vec![(1000, (1 << 20) + 1000 * 1024)];
+        m.rss_at = vec![
+            (500, (1 << 20) + 500 * 1024),
+            (1000, (1 << 20) + 1000 * 1024),
+        ];
         m.window = Some(Window {
             connections: 1000,
             secs: 10.0,
@@ -649,6 +662,13 @@ mod tests {
         assert!(
             table.contains(
                 "| RSS per idle connection at 1000 ((RSS(N) − RSS(0)) / N) | 4.00 KiB | 1.00 KiB | 4.00× | ≤ 2 KiB | **no** |"
+            ),
+            "{table}"
+        );
+        // Only the top count carries the per-connection goal.
+        assert!(
+            table.contains(
+                "| RSS per idle connection at 500 ((RSS(N) − RSS(0)) / N) | 1.00 KiB | 1.00 KiB | 1.00× | — | — |"
             ),
             "{table}"
         );
