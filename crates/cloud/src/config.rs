@@ -16,6 +16,10 @@ use rekey_web::serve::ServeLimits;
 /// Regions offered at sign-up when none are configured.
 pub const DEFAULT_REGIONS: [&str; 4] = ["jp", "us", "eu", "ap"];
 
+/// How long a shutdown waits for work in flight by default: a request's body timeout, so that a
+/// request being received when the signal came can still finish.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The settings of one cloud instance, parsed and checked.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -48,6 +52,9 @@ pub struct Config {
     pub dev: bool,
     /// Limits on the gateway's unauthenticated work.
     pub gateway: GatewayLimits,
+    /// How long a shutdown (SIGTERM, SIGINT) may wait for requests in flight and the mail being
+    /// sent before the process ends anyway.
+    pub shutdown_timeout: Duration,
 }
 
 /// Limits on the device gateway's handshakes (docs/protocol.md §3, "Handshake limits").
@@ -146,6 +153,7 @@ impl Config {
             serve: ServeLimits::default(),
             dev: true,
             gateway: GatewayLimits::default(),
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 }
@@ -219,6 +227,10 @@ pub struct Args {
     /// Connections open at once from one address, trusted proxies exempt [default: 256].
     #[arg(long, env = "REKEY_CLOUD_MAX_CONNECTIONS_PER_ADDRESS")]
     pub max_connections_per_address: Option<usize>,
+    /// Seconds a shutdown (SIGTERM, SIGINT) waits for requests in flight and the mail being sent
+    /// before the process ends anyway [default: 30].
+    #[arg(long, env = "REKEY_CLOUD_SHUTDOWN_TIMEOUT_SECS")]
+    pub shutdown_timeout_secs: Option<u64>,
     /// A local system for development (plain http only): generated keys in the data directory,
     /// mail to the outbox when no SMTP URL is given, and the /dev/outbox page.
     #[arg(long, env = "REKEY_CLOUD_DEV")]
@@ -283,6 +295,7 @@ struct FileConfig {
     body_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
+    shutdown_timeout_secs: Option<u64>,
     dev: Option<bool>,
     gateway_handshake_timeout_secs: Option<u64>,
     gateway_handshakes_per_address: Option<usize>,
@@ -535,6 +548,10 @@ impl Args {
             serve,
             dev,
             gateway,
+            shutdown_timeout: secs(
+                self.shutdown_timeout_secs.or(file.shutdown_timeout_secs),
+                DEFAULT_SHUTDOWN_TIMEOUT,
+            ),
         })
     }
 }
@@ -605,5 +622,20 @@ mod tests {
         assert!(c.dev && c.smtp_url.is_none());
         assert!(dir.path().join("master.key").exists());
         assert!(c.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_shutdown_timeout_has_a_default_and_a_flag() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config(dir.path(), &["--dev"]).unwrap();
+        assert_eq!(c.shutdown_timeout, DEFAULT_SHUTDOWN_TIMEOUT);
+        let c = config(dir.path(), &["--dev", "--shutdown-timeout-secs=5"]).unwrap();
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(5));
+        let c = config(dir.path(), &["--dev", "--shutdown-timeout-secs=0"]).unwrap();
+        assert_eq!(
+            c.shutdown_timeout,
+            Duration::from_secs(1),
+            "at least a second"
+        );
     }
 }

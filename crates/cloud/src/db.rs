@@ -120,6 +120,52 @@ impl Db {
             .context("database migration failed")?;
         Ok(Self { pool, backend })
     }
+
+    /// This dialect's migrations, as built into this binary.
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Whether the database answers within `timeout` and holds exactly the schema this binary
+    /// was built for (every migration it has applied, none it does not know: a newer node
+    /// migrated it).
+    pub async fn readiness(&self, timeout: Duration) -> Result<(), NotReady> {
+        let applied = tokio::time::timeout(
+            timeout,
+            sqlx::query_scalar::<_, i64>(
+                "SELECT version FROM _sqlx_migrations WHERE success = TRUE",
+            )
+            .fetch_all(&self.pool),
+        )
+        .await
+        .map_err(|_| NotReady::Unreachable(sqlx::Error::PoolTimedOut))?
+        .map_err(NotReady::Unreachable)?;
+        let known: Vec<i64> = self.migrator().iter().map(|m| m.version).collect();
+        if known.iter().any(|v| !applied.contains(v)) {
+            return Err(NotReady::SchemaBehind);
+        }
+        if applied.iter().any(|v| !known.contains(v)) {
+            return Err(NotReady::SchemaAhead);
+        }
+        Ok(())
+    }
+}
+
+/// Why the database is not ready for this node.
+#[derive(Debug, thiserror::Error)]
+pub enum NotReady {
+    /// It did not answer (in time).
+    #[error("the database does not answer")]
+    Unreachable(#[source] sqlx::Error),
+    /// A migration of this binary is not applied.
+    #[error("the database lacks migrations of this version")]
+    SchemaBehind,
+    /// It holds migrations this binary does not know (a newer version migrated it).
+    #[error("the database was migrated by a newer version")]
+    SchemaAhead,
 }
 
 /// Makes the SQLite file of `url` before SQLite does, with mode 0600 (SQLite would make it 0644

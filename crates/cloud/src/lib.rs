@@ -14,6 +14,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod gateway;
+pub mod health;
 pub mod mail;
 pub mod service;
 pub mod startup;

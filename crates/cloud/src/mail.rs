@@ -13,7 +13,7 @@ use lettre::message::{Body, Mailbox, SinglePart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rekey_web::i18n::Arg;
 use rekey_web::{Clock, Lang};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use crate::config::Config;
 use crate::store::Store;
@@ -122,20 +122,28 @@ fn build_message(from: &Mailbox, mail: &QueuedMail) -> anyhow::Result<Message> {
         .context("cannot build the message")
 }
 
-/// Delivers queued mail until the process ends: whenever [`Notify`] is signalled and whenever
-/// a failed message is due again.
+/// Delivers queued mail whenever [`Notify`] is signalled and whenever a failed message is due
+/// again, until `stop` turns true: then it ends after the message it is sending, if any, was
+/// sent and recorded (the rest stays queued for the next start).
 pub async fn run_worker(
     store: Store,
     mailer: Mailer,
     from: Mailbox,
     clock: Arc<dyn Clock>,
     wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
 ) {
     loop {
+        if *stop.borrow() {
+            return;
+        }
         let now = clock.now();
         match store.due_mail(now, 20).await {
             Ok(batch) => {
                 for mail in batch {
+                    if *stop.borrow() {
+                        return;
+                    }
                     let result = match build_message(&from, &mail) {
                         Ok(m) => mailer.send(m).await,
                         Err(e) => Err(e),
@@ -174,6 +182,12 @@ pub async fn run_worker(
         tokio::select! {
             () = wake.notified() => {}
             () = tokio::time::sleep(Duration::from_secs(wait as u64)) => {}
+            r = stop.changed() => {
+                if r.is_err() {
+                    // The application that started the worker is gone.
+                    return;
+                }
+            }
         }
     }
 }

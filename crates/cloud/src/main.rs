@@ -42,8 +42,30 @@ async fn main() -> anyhow::Result<()> {
     }
     let app = Application::build(config).await?;
     tracing::info!(address = %app.local_addr(), base_url = %app.state().config.base_url.as_str(), "rekey-cloud listening");
-    app.run_until(async {
-        let _ = tokio::signal::ctrl_c().await;
+    // The first SIGTERM or SIGINT drains (within --shutdown-timeout-secs); a second one ends the
+    // process at once.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot listen for SIGTERM")?;
+    let (begin, shutdown) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let mut next = async || -> &'static str {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = terminate.recv() => "SIGTERM",
+            }
+        };
+        let signal = next().await;
+        tracing::info!(
+            signal,
+            "shutting down (a second signal ends the process at once)"
+        );
+        let _ = begin.send(());
+        let signal = next().await;
+        tracing::warn!(signal, "second signal: ending without draining");
+        std::process::exit(1);
+    });
+    app.run_until(async move {
+        let _ = shutdown.await;
     })
     .await
 }

@@ -2,13 +2,14 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use axum::Router;
 use lettre::message::Mailbox;
 use rekey_web::{Clock, SystemClock};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
@@ -25,6 +26,9 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// The mail worker, and what tells it to stop.
+    mail_worker: tokio::task::JoinHandle<()>,
+    stop_mail: watch::Sender<bool>,
 }
 
 impl Application {
@@ -75,21 +79,24 @@ impl Application {
             presence,
             device_reader: DeviceReader::start(store.clone()),
             hasher: rekey_web::password::Hasher::per_core(),
+            draining: AtomicBool::new(false),
             config,
         });
-        tokio::spawn(mail::run_worker(
+        let (stop_mail, mail_stopping) = watch::channel(false);
+        let mail_worker = tokio::spawn(mail::run_worker(
             store,
             mailer,
             from,
             clock,
             state.mail_wake.clone(),
+            mail_stopping,
         ));
         let router = Router::new()
             .route(
                 rekey_proto::gateway::GATEWAY_PATH,
                 axum::routing::get(gateway::handler),
             )
-            .route("/healthz", axum::routing::get(|| async { "ok" }))
+            .merge(crate::health::routes())
             .nest("/api/v1", crate::api::routes())
             .merge(crate::web::routes(state.clone()))
             .layer(RequestBodyLimitLayer::new(64 * 1024))
@@ -112,6 +119,8 @@ impl Application {
             listener,
             router,
             state,
+            mail_worker,
+            stop_mail,
         })
     }
 
@@ -132,22 +141,71 @@ impl Application {
         &self.state
     }
 
-    /// Serves until the process ends or `shutdown` resolves.
+    /// Serves until `shutdown` resolves, then drains (docs/deploying.md, "Stopping"): `/readyz`
+    /// says so, no new connection is accepted, every recorder is told to reconnect (to another
+    /// node, through the load balancer, after its jittered back-off), and the requests in flight
+    /// and the mail being sent are given until the shutdown timeout to finish.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let config = &self.state.config;
-        let served = rekey_web::serve::serve(
-            self.listener,
-            self.router,
+        let Self {
+            listener,
+            router,
+            state,
+            mail_worker,
+            stop_mail,
+        } = self;
+        let config = &state.config;
+        let (began_tx, began) = tokio::sync::oneshot::channel::<()>();
+        let draining = state.clone();
+        let serve = rekey_web::serve::serve(
+            listener,
+            router,
             config.serve,
             config.trusted_proxies.clone(),
-            shutdown,
-        )
-        .await
-        .context("server failed");
-        self.state.close_gateway().await;
+            async move {
+                shutdown.await;
+                draining.draining.store(true, Ordering::SeqCst);
+                let _ = began_tx.send(());
+            },
+        );
+        let mut serve = std::pin::pin!(serve);
+        let served = tokio::select! {
+            biased;
+            r = serve.as_mut() => r,
+            r = began => {
+                if r.is_err() {
+                    // The shutdown future was dropped unresolved: serve until the process ends.
+                    serve.as_mut().await
+                } else {
+                    tracing::info!(timeout = ?config.shutdown_timeout, "draining");
+                    let deadline = tokio::time::Instant::now() + config.shutdown_timeout;
+                    let _ = stop_mail.send(true);
+                    state.close_gateway().await;
+                    let finished = tokio::time::timeout_at(deadline, async {
+                        let served = serve.as_mut().await;
+                        let _ = mail_worker.await;
+                        served
+                    })
+                    .await;
+                    match finished {
+                        Ok(served) => served,
+                        Err(_) => {
+                            tracing::warn!(
+                                timeout = ?config.shutdown_timeout,
+                                "shutdown timeout: ending with work still in flight"
+                            );
+                            Ok(())
+                        }
+                    }
+                }
+            }
+        };
+        let served = served.context("server failed");
+        // Connections that closed while draining went offline; write it.
+        state.presence.flush().await;
+        tracing::info!("stopped");
         served
     }
 }

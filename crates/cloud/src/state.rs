@@ -2,6 +2,7 @@
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rekey_proto::{CloudSigningKey, MasterKey};
 use rekey_web::Clock;
@@ -40,12 +41,19 @@ pub struct Inner {
     pub outbox: bool,
     /// Runs argon2id, bounded to the cores.
     pub hasher: rekey_web::password::Hasher,
+    /// Set once a shutdown began: `/readyz` says so, and nothing new should start.
+    pub draining: AtomicBool,
 }
 
 impl AppState {
     /// Wraps the parts.
     pub fn new(inner: Inner) -> Self {
         Self(Arc::new(inner))
+    }
+
+    /// Whether a shutdown began.
+    pub fn draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
     }
 
     /// Now, as Unix seconds.

@@ -8,6 +8,7 @@ mod flows;
 mod gateway;
 mod hardening;
 mod network;
+mod operations;
 mod recovery;
 mod support;
 
@@ -23,6 +24,7 @@ pub fn cloud_public_key() -> CloudPublicKey {
 use at_rest::*;
 use flows::*;
 use hardening::*;
+use operations::*;
 use recovery::*;
 
 /// Runs each flow on SQLite and on PostgreSQL.
@@ -82,4 +84,5 @@ on_both_backends!(
     forms_from_another_site_are_refused,
     earlier_email_keys_are_folded_at_the_next_start,
     delivered_codes_and_temporary_passwords_are_not_at_rest,
+    readiness_follows_the_database_and_draining,
 );

@@ -389,6 +389,38 @@ impl System {
         }
     }
 
+    /// Sends the cloud process SIGTERM (a graceful shutdown) without waiting for it to end.
+    pub fn terminate_cloud(&self) {
+        let pid = self
+            .cloud
+            .as_ref()
+            .and_then(|p| p.child.id())
+            .expect("the cloud is running");
+        let status = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM {pid}: {status}");
+    }
+
+    /// Waits for the cloud process to end by itself (within [`DEADLINE`]) and returns how.
+    pub async fn wait_cloud_exit(&mut self) -> std::process::ExitStatus {
+        let mut p = self.cloud.take().expect("the cloud is running");
+        tokio::time::timeout(DEADLINE, p.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("the cloud did not end within {DEADLINE:?}"))
+            .expect("wait for the cloud")
+    }
+
+    /// The cloud's socket address.
+    pub fn cloud_addr(&self) -> std::net::SocketAddr {
+        self.cloud_url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("the cloud URL is http://ADDRESS:PORT")
+    }
+
     /// Starts the cloud again on the same data directory, database and port.
     pub async fn start_cloud_again(&mut self) {
         assert!(self.cloud.is_none(), "the cloud is still running");

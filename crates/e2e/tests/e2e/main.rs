@@ -11,6 +11,7 @@
 mod browser;
 mod cli;
 mod harness;
+mod operations;
 mod preparation;
 mod recovery;
 mod steps;
@@ -63,5 +64,11 @@ mod issue4_recovery {
         replaced_challenges_and_altered_qr_codes_are_refused,
         strangers_and_removed_recorders_get_nothing,
         five_wrong_codes_lock_recovery_even_across_a_restart,
+    );
+}
+
+mod issue9_operations {
+    on_both_backends!(operations:
+        sigterm_drains_the_node,
     );
 }
