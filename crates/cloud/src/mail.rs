@@ -17,7 +17,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::config::Config;
 use crate::store::Store;
-use crate::store::mail::{NewMail, QueuedMail};
+use crate::store::mail::{Failed, NewMail, QueuedMail};
 
 /// Where mail goes.
 #[derive(Clone)]
@@ -137,40 +137,17 @@ pub async fn run_worker(
         if *stop.borrow() {
             return;
         }
+        // One message per claim: a claim's lease covers one delivery, and the workers of
+        // several nodes share the queue message by message.
         let now = clock.now();
-        match store.due_mail(now, 20).await {
-            Ok(batch) => {
-                for mail in batch {
-                    if *stop.borrow() {
-                        return;
-                    }
-                    let result = match build_message(&from, &mail) {
-                        Ok(m) => mailer.send(m).await,
-                        Err(e) => Err(e),
-                    };
-                    let now = clock.now();
-                    let recorded = match result {
-                        Ok(()) => {
-                            tracing::info!(mail_id = mail.id, "mail delivered");
-                            store.mail_sent(mail.id, now, mailer.is_outbox()).await
-                        }
-                        Err(e) => {
-                            tracing::warn!(
-                                mail_id = mail.id,
-                                attempts = mail.attempts + 1,
-                                error = format!("{e:#}"),
-                                "mail delivery failed; will retry"
-                            );
-                            // The transport's error only: it never holds the message.
-                            store
-                                .mail_failed(mail.id, mail.attempts, &format!("{e:#}"), now)
-                                .await
-                        }
-                    };
-                    if let Err(e) = recorded {
-                        tracing::error!(error = %e, "cannot record a mail delivery");
-                    }
+        match store.claim_mail(now, 1).await {
+            Ok(claimed) if claimed.mails.is_empty() => {}
+            Ok(claimed) => {
+                for mail in claimed.mails {
+                    deliver(&store, &mailer, &from, clock.as_ref(), claimed.token, mail).await;
                 }
+                // More may be due at once.
+                continue;
             }
             Err(e) => tracing::error!(error = %e, "cannot read the mail queue"),
         }
@@ -189,6 +166,74 @@ pub async fn run_worker(
                 }
             }
         }
+    }
+}
+
+/// Sends one claimed message and records the outcome under the claim's `token`.
+async fn deliver(
+    store: &Store,
+    mailer: &Mailer,
+    from: &Mailbox,
+    clock: &dyn Clock,
+    token: i64,
+    mail: QueuedMail,
+) {
+    let result = match build_message(from, &mail) {
+        Ok(m) => mailer.send(m).await,
+        Err(e) => Err(e),
+    };
+    let now = clock.now();
+    let recorded = match result {
+        Ok(()) => {
+            let outcome = if mailer.is_outbox() {
+                "mail written to the outbox"
+            } else {
+                "mail delivered"
+            };
+            tracing::info!(mail_id = mail.id, "{outcome}");
+            store
+                .mail_sent(mail.id, token, now, mailer.is_outbox())
+                .await
+                .map(|held| held.then_some(()))
+        }
+        Err(e) => {
+            // The transport's error only: it never holds the message.
+            let error = format!("{e:#}");
+            match store
+                .mail_failed(mail.id, token, mail.attempts, &error, now)
+                .await
+            {
+                Ok(Failed::RetryAt(at)) => {
+                    tracing::warn!(
+                        mail_id = mail.id,
+                        attempts = mail.attempts + 1,
+                        retry_in_secs = at - now,
+                        error,
+                        "mail delivery failed; will retry"
+                    );
+                    Ok(Some(()))
+                }
+                Ok(Failed::Dead) => {
+                    tracing::error!(
+                        mail_id = mail.id,
+                        attempts = mail.attempts + 1,
+                        error,
+                        "mail delivery failed too often: given up (a dead letter)"
+                    );
+                    Ok(Some(()))
+                }
+                Ok(Failed::NotHeld) => Ok(None),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    match recorded {
+        Ok(Some(())) => {}
+        Ok(None) => tracing::warn!(
+            mail_id = mail.id,
+            "a mail's claim ran out while it was being sent; another worker has it now"
+        ),
+        Err(e) => tracing::error!(error = %e, "cannot record a mail delivery"),
     }
 }
 

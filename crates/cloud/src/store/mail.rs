@@ -1,5 +1,13 @@
 //! The mail queue: every e-mail is stored first (in the transaction of what caused it) and sent
-//! by the mail worker, which retries with back-off until the message is delivered.
+//! by a mail worker, which retries with back-off until the message is delivered or, after
+//! [`MAX_ATTEMPTS`] failures, given up as a dead letter.
+//!
+//! Any number of workers (one per cloud node) share the queue. A worker *claims* a message
+//! before sending it: one statement marks it with a random token and a lease
+//! ([`CLAIM_LEASE_SECS`]) — on PostgreSQL skipping rows another worker is claiming
+//! (`FOR UPDATE SKIP LOCKED`), on SQLite under its single writer — and only the token's holder
+//! records the outcome. A node that dies while sending leaves its claim to run out; another
+//! worker then sends the message (at most once more, and only in that case).
 //!
 //! A message's subject and body may hold a code or a temporary password, so they are stored
 //! only sealed under the mail key (see [`super::sealed`]) and erased when the message is
@@ -65,6 +73,34 @@ impl std::fmt::Debug for NewMail {
 /// Seconds before the next attempt after `attempts` failures: 10 s doubling, at most an hour.
 pub fn retry_delay(attempts: i64) -> i64 {
     (10_i64 << attempts.clamp(0, 9)).min(3600)
+}
+
+/// Failed attempts after which a message is given up (a dead letter): some four hours of
+/// retries ([`retry_delay`]), long after any code it carries expired.
+pub const MAX_ATTEMPTS: i64 = 12;
+
+/// How long a claim holds: longer than sending one message can take (the SMTP transport gives up
+/// on a step after 30 s).
+pub const CLAIM_LEASE_SECS: i64 = 300;
+
+/// Messages claimed by one worker, and the token that records their outcome.
+#[derive(Debug)]
+pub struct Claimed {
+    /// Shown by [`Store::mail_sent`] and [`Store::mail_failed`].
+    pub token: i64,
+    /// The messages, oldest first.
+    pub mails: Vec<QueuedMail>,
+}
+
+/// What became of a message whose attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failed {
+    /// It is tried again at this time (Unix seconds).
+    RetryAt(i64),
+    /// It failed [`MAX_ATTEMPTS`] times and was given up; its content is erased.
+    Dead,
+    /// The claim had run out and another worker holds the message now: nothing was recorded.
+    NotHeld,
 }
 
 /// A row as stored.
@@ -159,75 +195,133 @@ impl Store {
         self.write_sealed(tx, id, &mail.to, &content).await
     }
 
-    /// Messages due for an attempt, oldest first. A message that does not open (the master key
-    /// changed, or the row was altered) is not sent: it counts as a failed attempt, to be
-    /// tried again later (with the right key back in place, it then goes out).
-    pub async fn due_mail(&self, now: i64, limit: i64) -> Result<Vec<QueuedMail>, StoreError> {
+    /// Claims up to `limit` messages due for an attempt, oldest first, for
+    /// [`CLAIM_LEASE_SECS`]: no other worker gets them until their outcome is recorded or the
+    /// lease ran out. A message that does not open (the master key changed, or the row was
+    /// altered) is not handed out: it counts as a failed attempt, to be tried again later (with
+    /// the right key back in place, it then goes out).
+    pub async fn claim_mail(&self, now: i64, limit: i64) -> Result<Claimed, StoreError> {
+        let token = i64::from_le_bytes(rekey_web::random_array::<8>());
+        // PostgreSQL: rows another transaction is claiming are skipped, not waited for (and the
+        // outer conditions are checked again on the row as it is then). SQLite runs one
+        // writing statement at a time.
+        let skip_locked = match self.db.backend {
+            crate::db::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            crate::db::Backend::Sqlite => "",
+        };
+        let claimable = "sent_at IS NULL AND dead_at IS NULL AND sealed IS NOT NULL \
+             AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)";
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM mail_queue WHERE sent_at IS NULL AND sealed IS NOT NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2"
+            "UPDATE mail_queue SET claim_token = $2, claimed_until = $3 \
+             WHERE {claimable} AND id IN \
+               (SELECT id FROM mail_queue WHERE {claimable} ORDER BY id LIMIT $4{skip_locked}) \
+             RETURNING {COLUMNS}"
         )))
         .bind(now)
+        .bind(token)
+        .bind(now + CLAIM_LEASE_SECS)
         .bind(limit)
         .fetch_all(&self.db.pool)
         .await?;
-        let mut due = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let row = from_row(r)?;
+        let mut stored = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+        stored.sort_by_key(|r| r.id);
+        let mut mails = Vec::with_capacity(stored.len());
+        for row in stored {
             match self.open_row(&row) {
-                Ok(content) => due.push(row.into_mail(content)),
+                Ok(content) => mails.push(row.into_mail(content)),
                 Err(e) => {
-                    tracing::error!(mail_id = row.id, error = %e, "a queued mail does not open with this cloud's master key; will retry");
-                    self.mail_failed(row.id, row.attempts, &e.to_string(), now)
+                    tracing::error!(mail_id = row.id, error = %e, "a queued mail does not open with this cloud's master key");
+                    self.mail_failed(row.id, token, row.attempts, &e.to_string(), now)
                         .await?;
                 }
             }
         }
-        Ok(due)
+        Ok(Claimed { token, mails })
     }
 
-    /// The earliest time a queued message is due, if any is waiting.
+    /// The earliest time a queued message may be claimed, if any is waiting.
     pub async fn next_mail_due(&self) -> Result<Option<i64>, StoreError> {
         let row = sqlx::query(
-            "SELECT MIN(next_attempt_at) AS due FROM mail_queue WHERE sent_at IS NULL AND sealed IS NOT NULL",
+            "SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END) AS due \
+             FROM mail_queue WHERE sent_at IS NULL AND dead_at IS NULL AND sealed IS NOT NULL",
         )
         .fetch_one(&self.db.pool)
         .await?;
         Ok(row.try_get("due")?)
     }
 
-    /// Records a delivery. Unless `keep_body` (the local outbox, whose page shows mail), the
-    /// sealed content is erased: it holds a code or a temporary password, which must not
-    /// outlive the message in the database (with `secure_delete`, SQLite zeroes the bytes).
-    pub async fn mail_sent(&self, id: i64, now: i64, keep_body: bool) -> Result<(), StoreError> {
+    /// Records the delivery of a message claimed under `token`; `false` if the claim had run
+    /// out and another worker holds the message. Unless `keep_body` (the local outbox, whose page
+    /// shows mail), the sealed content is erased: it holds a code or a temporary password, which
+    /// must not outlive the message in the database (with `secure_delete`, SQLite zeroes the
+    /// bytes).
+    pub async fn mail_sent(
+        &self,
+        id: i64,
+        token: i64,
+        now: i64,
+        keep_body: bool,
+    ) -> Result<bool, StoreError> {
         let sql = if keep_body {
-            "UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2"
+            "UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL, \
+             claim_token = NULL, claimed_until = NULL WHERE id = $2 AND claim_token = $3"
         } else {
-            "UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL, sealed = NULL WHERE id = $2"
+            "UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL, \
+             claim_token = NULL, claimed_until = NULL, sealed = NULL WHERE id = $2 AND claim_token = $3"
         };
-        sqlx::query(sql)
+        let done = sqlx::query(sql)
             .bind(now)
             .bind(id)
+            .bind(token)
             .execute(&self.db.pool)
             .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
-    /// Records failed attempt number `attempts + 1` of message `id` and when to try again.
-    /// `error` must be the transport's error, never the message.
+    /// Records failed attempt number `attempts + 1` of message `id`, claimed under `token`: it
+    /// is tried again after [`retry_delay`], or given up after [`MAX_ATTEMPTS`] (its content
+    /// erased). `error` must be the transport's error, never the message.
     pub async fn mail_failed(
         &self,
         id: i64,
+        token: i64,
         attempts: i64,
         error: &str,
         now: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE mail_queue SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
+    ) -> Result<Failed, StoreError> {
+        let dead = attempts + 1 >= MAX_ATTEMPTS;
+        let sql = if dead {
+            "UPDATE mail_queue SET attempts = attempts + 1, last_error = $1, dead_at = $2, \
+             sealed = NULL, claim_token = NULL, claimed_until = NULL WHERE id = $3 AND claim_token = $4"
+        } else {
+            "UPDATE mail_queue SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, \
+             claim_token = NULL, claimed_until = NULL WHERE id = $3 AND claim_token = $4"
+        };
+        let at = if dead {
+            now
+        } else {
+            now + retry_delay(attempts)
+        };
+        let done = sqlx::query(sql)
             .bind(error)
-            .bind(now + retry_delay(attempts))
+            .bind(at)
             .bind(id)
+            .bind(token)
             .execute(&self.db.pool)
             .await?;
-        Ok(())
+        Ok(match (done.rows_affected() == 1, dead) {
+            (false, _) => Failed::NotHeld,
+            (true, true) => Failed::Dead,
+            (true, false) => Failed::RetryAt(at),
+        })
+    }
+
+    /// Messages given up after [`MAX_ATTEMPTS`] failures.
+    pub async fn dead_mail_count(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM mail_queue WHERE dead_at IS NOT NULL")
+            .fetch_one(&self.db.pool)
+            .await?;
+        Ok(row.try_get("n")?)
     }
 
     /// The newest messages, for the local outbox page (content that does not open shows empty).

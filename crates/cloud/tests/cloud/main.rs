@@ -86,3 +86,33 @@ on_both_backends!(
     delivered_codes_and_temporary_passwords_are_not_at_rest,
     readiness_follows_the_database_and_draining,
 );
+
+/// Tests of what several cloud nodes share, each with databases of its own.
+mod shared {
+    macro_rules! on_both_backends {
+        ($($name:ident),* $(,)?) => {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        crate::operations::$name(crate::support::Backend::Sqlite).await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        crate::operations::$name(crate::support::Backend::Postgres).await;
+                    }
+                )*
+            }
+        };
+    }
+
+    on_both_backends!(
+        parallel_claims_hand_out_each_message_once,
+        claims_run_out_and_failing_mail_is_given_up,
+        three_workers_send_each_mail_once,
+    );
+}

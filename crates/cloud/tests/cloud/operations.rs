@@ -1,8 +1,17 @@
 //! Issue 9, operations: what a load balancer and an orchestrator ask a node.
 
+use std::sync::Arc;
+
+use rekey_cloud::config::Config;
+use rekey_cloud::db::Db;
+use rekey_cloud::mail::Mailer;
+use rekey_cloud::store::Store;
+use rekey_cloud::store::mail::{CLAIM_LEASE_SECS, Failed, MAX_ATTEMPTS, NewMail, retry_delay};
+use rekey_testkit::SmtpServer;
+use rekey_web::ManualClock;
 use serde_json::Value;
 
-use crate::support::TestApp;
+use crate::support::{Backend, TestApp, fresh_postgres, postgres_admin_url};
 
 async fn readyz(app: &TestApp) -> (u16, Value) {
     let (status, body) = app.get("/readyz").await;
@@ -76,4 +85,235 @@ pub async fn readiness_follows_the_database_and_draining(app: TestApp) {
         (503, Some("database_unreachable"))
     );
     assert_eq!(app.get("/healthz").await.0, 200);
+}
+
+// ------------------------------------------------------------------ the mail queue, shared
+
+/// A database of its own with no cloud and no worker on it: what several nodes share.
+pub struct SharedQueue {
+    pub config: Config,
+    pub store: Store,
+    _dir: tempfile::TempDir,
+}
+
+impl SharedQueue {
+    /// A fresh database on `backend` (`None`: PostgreSQL is not configured here).
+    pub async fn new(backend: Backend, smtp_url: Option<String>) -> Option<Self> {
+        let url = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(fresh_postgres(&postgres_admin_url()?).await),
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config::for_local(dir.path(), url, smtp_url, 7);
+        let store = Self::node(&config).await;
+        Some(Self {
+            config,
+            store,
+            _dir: dir,
+        })
+    }
+
+    /// Another node's connection pool to the same database.
+    pub async fn node(config: &Config) -> Store {
+        let db = Db::connect(config.database_url.expose())
+            .await
+            .expect("connect");
+        Store::new(db, &config.master_key())
+    }
+
+    /// Queues `n` messages to w0@example.com … at `now`.
+    pub async fn queue(&self, n: usize, now: i64) {
+        let mut tx = self.store.db.pool.begin().await.expect("begin");
+        for i in 0..n {
+            let mail = NewMail {
+                to: format!("w{i}@example.com"),
+                subject: format!("Message {i}"),
+                body: format!("Code: {i:06}"),
+            };
+            self.store
+                .queue_mail(&mut tx, &mail, now)
+                .await
+                .expect("queue");
+        }
+        tx.commit().await.expect("commit");
+    }
+}
+
+const NOW: i64 = 1_795_000_000;
+
+/// Four nodes claim from one queue at once: every message is handed out exactly once.
+pub async fn parallel_claims_hand_out_each_message_once(backend: Backend) {
+    let Some(queue) = SharedQueue::new(backend, None).await else {
+        return;
+    };
+    queue.queue(200, NOW).await;
+    let mut nodes = Vec::new();
+    for _ in 0..4 {
+        let store = SharedQueue::node(&queue.config).await;
+        nodes.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            loop {
+                let claimed = store.claim_mail(NOW, 3).await.expect("claim");
+                if claimed.mails.is_empty() {
+                    return ids;
+                }
+                for mail in claimed.mails {
+                    assert!(
+                        store
+                            .mail_sent(mail.id, claimed.token, NOW, false)
+                            .await
+                            .expect("record"),
+                        "the claim holds"
+                    );
+                    ids.push(mail.id);
+                }
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for node in nodes {
+        all.extend(node.await.expect("node"));
+    }
+    all.sort_unstable();
+    let n = all.len();
+    all.dedup();
+    assert_eq!((n, all.len()), (200, 200), "each message once, none lost");
+}
+
+/// A claim holds until its lease runs out; then another worker takes the message, and the
+/// first can no longer record it. A message that keeps failing is given up after the last
+/// attempt, its content erased, and is never claimed again.
+pub async fn claims_run_out_and_failing_mail_is_given_up(backend: Backend) {
+    let Some(queue) = SharedQueue::new(backend, None).await else {
+        return;
+    };
+    let store = &queue.store;
+    queue.queue(1, NOW).await;
+    let first = store.claim_mail(NOW, 10).await.expect("claim");
+    assert_eq!(first.mails.len(), 1);
+    let id = first.mails[0].id;
+    assert!(
+        store
+            .claim_mail(NOW + 1, 10)
+            .await
+            .expect("claim")
+            .mails
+            .is_empty()
+    );
+    assert_eq!(
+        store.next_mail_due().await.expect("due"),
+        Some(NOW + CLAIM_LEASE_SECS)
+    );
+    let second = store
+        .claim_mail(NOW + CLAIM_LEASE_SECS, 10)
+        .await
+        .expect("claim");
+    assert_eq!(second.mails.iter().map(|m| m.id).collect::<Vec<_>>(), [id]);
+    assert!(
+        !store
+            .mail_sent(id, first.token, NOW, false)
+            .await
+            .expect("record")
+    );
+    assert_eq!(
+        store
+            .mail_failed(id, first.token, 0, "late", NOW)
+            .await
+            .expect("record"),
+        Failed::NotHeld
+    );
+
+    // The second worker's attempts fail, one after another, until the message is given up.
+    let mut now = NOW + CLAIM_LEASE_SECS;
+    let mut claim = second;
+    for attempt in 0..MAX_ATTEMPTS {
+        let mail = claim.mails.pop().expect("claimed");
+        assert_eq!(mail.attempts, attempt);
+        let outcome = store
+            .mail_failed(mail.id, claim.token, mail.attempts, "refused", now)
+            .await
+            .expect("record");
+        if attempt + 1 < MAX_ATTEMPTS {
+            assert_eq!(outcome, Failed::RetryAt(now + retry_delay(attempt)));
+            assert!(
+                store
+                    .claim_mail(now, 10)
+                    .await
+                    .expect("claim")
+                    .mails
+                    .is_empty()
+            );
+            now += retry_delay(attempt);
+            claim = store.claim_mail(now, 10).await.expect("claim");
+        } else {
+            assert_eq!(outcome, Failed::Dead);
+        }
+    }
+    assert_eq!(store.dead_mail_count().await.expect("count"), 1);
+    assert_eq!(store.next_mail_due().await.expect("due"), None);
+    assert!(
+        store
+            .claim_mail(now + 86_400, 10)
+            .await
+            .expect("claim")
+            .mails
+            .is_empty()
+    );
+    let kept = store.recent_mail(10).await.expect("recent");
+    assert_eq!(
+        (kept[0].subject.as_str(), kept[0].body.as_str()),
+        ("", ""),
+        "a dead letter's content is erased"
+    );
+}
+
+/// Three mail workers (three nodes) on one queue and one SMTP server: every message arrives
+/// once.
+pub async fn three_workers_send_each_mail_once(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let Some(queue) = SharedQueue::new(backend, Some(smtp.url())).await else {
+        return;
+    };
+    let clock = ManualClock::new(NOW);
+    let from: lettre::message::Mailbox = queue.config.mail_from.parse().expect("from");
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut workers = Vec::new();
+    let mut wakes = Vec::new();
+    for _ in 0..3 {
+        let wake = Arc::new(tokio::sync::Notify::new());
+        wakes.push(wake.clone());
+        workers.push(tokio::spawn(rekey_cloud::mail::run_worker(
+            SharedQueue::node(&queue.config).await,
+            Mailer::from_config(&queue.config).expect("mailer"),
+            from.clone(),
+            Arc::new(clock.clone()),
+            wake,
+            stopping.clone(),
+        )));
+    }
+    queue.queue(30, NOW).await;
+    for wake in &wakes {
+        wake.notify_one();
+    }
+    for i in 0..30 {
+        smtp.nth_for(&format!("w{i}@example.com"), 1).await;
+    }
+    // Every delivery recorded, then every worker stopped: nothing is still being sent.
+    let pool = &queue.store.db.pool;
+    crate::support::eventually(10, "every delivery recorded", || async {
+        let unsent: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM mail_queue WHERE sent_at IS NULL")
+                .fetch_one(pool)
+                .await
+                .expect("count");
+        unsent == 0
+    })
+    .await;
+    stop.send(true).expect("workers listen");
+    for worker in workers {
+        worker.await.expect("worker");
+    }
+    for i in 0..30 {
+        assert_eq!(smtp.count_for(&format!("w{i}@example.com")), 1, "w{i}");
+    }
 }
