@@ -7,6 +7,7 @@
 //! values (delivered mail, used codes) are overwritten with zeros in the file.
 
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -43,6 +44,8 @@ pub struct Db {
     pub pool: AnyPool,
     /// Its dialect.
     pub backend: Backend,
+    /// A SQLite file's lock, held while this node uses it ([`Db::close`] lets it go).
+    node_lock: Arc<Mutex<Option<std::fs::File>>>,
 }
 
 /// What every SQLite connection runs first. The page cache is 1 MiB per connection (SQLite's
@@ -74,9 +77,12 @@ impl Db {
             }
             _ => url.to_string(),
         };
-        if backend == Backend::Sqlite {
+        let node_lock = if backend == Backend::Sqlite {
             private_sqlite_files(&url)?;
-        }
+            lock_sqlite_file(&url)?
+        } else {
+            None
+        };
         let options = AnyConnectOptions::from_str(&url).context("invalid database URL")?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
@@ -118,7 +124,20 @@ impl Db {
             .run(&pool)
             .await
             .context("database migration failed")?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            node_lock: Arc::new(Mutex::new(node_lock)),
+        })
+    }
+
+    /// Closes the pool and lets another node have a SQLite file.
+    pub async fn close(&self) {
+        self.pool.close().await;
+        self.node_lock
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
     }
 
     /// This dialect's migrations, as built into this binary.
@@ -166,6 +185,35 @@ pub enum NotReady {
     /// It holds migrations this binary does not know (a newer version migrated it).
     #[error("the database was migrated by a newer version")]
     SchemaAhead,
+}
+
+/// Takes an exclusive lock on the SQLite file of `url` (none for an in-memory database), held
+/// as long as the returned file is open: SQLite serves one cloud node, and a second process on
+/// the same file would reset the first one's presence at its start and send its mail again.
+/// The lock (`flock`) goes with the process, however it ends.
+fn lock_sqlite_file(url: &str) -> anyhow::Result<Option<std::fs::File>> {
+    let options =
+        sqlx::sqlite::SqliteConnectOptions::from_str(url).context("invalid SQLite database URL")?;
+    let path = options.get_filename();
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" || url.contains("mode=memory")
+    {
+        return Ok(None);
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .open(path)
+        .with_context(|| format!("cannot open the database file {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another rekey-cloud is using the SQLite database {}: SQLite serves a single cloud \
+             node; run several nodes on PostgreSQL (docs/deploying.md)",
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock the database file {}", path.display()))
+        }
+    }
 }
 
 /// Makes the SQLite file of `url` before SQLite does, with mode 0600 (SQLite would make it 0644

@@ -105,7 +105,7 @@ impl SharedQueue {
         };
         let dir = tempfile::tempdir().expect("temp dir");
         let config = Config::for_local(dir.path(), url, smtp_url, 7);
-        let store = Self::node(&config).await;
+        let store = Self::connect(&config).await;
         Some(Self {
             config,
             store,
@@ -113,8 +113,16 @@ impl SharedQueue {
         })
     }
 
-    /// Another node's connection pool to the same database.
-    pub async fn node(config: &Config) -> Store {
+    /// Another node's connection pool to the same database; on SQLite, which serves a single
+    /// node, the same one (its workers share it).
+    pub async fn node(&self) -> Store {
+        match self.store.db.backend {
+            rekey_cloud::db::Backend::Sqlite => self.store.clone(),
+            rekey_cloud::db::Backend::Postgres => Self::connect(&self.config).await,
+        }
+    }
+
+    async fn connect(config: &Config) -> Store {
         let db = Db::connect(config.database_url.expose())
             .await
             .expect("connect");
@@ -149,7 +157,7 @@ pub async fn parallel_claims_hand_out_each_message_once(backend: Backend) {
     queue.queue(200, NOW).await;
     let mut nodes = Vec::new();
     for _ in 0..4 {
-        let store = SharedQueue::node(&queue.config).await;
+        let store = queue.node().await;
         nodes.push(tokio::spawn(async move {
             let mut ids = Vec::new();
             loop {
@@ -283,7 +291,7 @@ pub async fn three_workers_send_each_mail_once(backend: Backend) {
         let wake = Arc::new(tokio::sync::Notify::new());
         wakes.push(wake.clone());
         workers.push(tokio::spawn(rekey_cloud::mail::run_worker(
-            SharedQueue::node(&queue.config).await,
+            queue.node().await,
             Mailer::from_config(&queue.config).expect("mailer"),
             from.clone(),
             Arc::new(clock.clone()),
@@ -316,4 +324,26 @@ pub async fn three_workers_send_each_mail_once(backend: Backend) {
     for i in 0..30 {
         assert_eq!(smtp.count_for(&format!("w{i}@example.com")), 1, "w{i}");
     }
+}
+
+/// SQLite serves one node: a second cloud on the same file does not start (and says which
+/// file); once the first stopped, it does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_node_on_one_sqlite_file_is_refused() {
+    let app = crate::support::spawn_app(Backend::Sqlite)
+        .await
+        .expect("SQLite is always available");
+    let config = app.config.clone();
+    let e = rekey_cloud::startup::Application::build(config.clone())
+        .await
+        .expect_err("a second node on the same SQLite file");
+    let file = config.data_dir.join("cloud.db");
+    assert!(
+        format!("{e:#}").contains(&file.display().to_string()),
+        "{e:#}"
+    );
+    let _stopped = app.stop().await;
+    rekey_cloud::startup::Application::build(config)
+        .await
+        .expect("the file is free once the first node stopped");
 }

@@ -180,7 +180,7 @@ impl TestApp {
             server.abort();
             let _ = server.await;
         }
-        self.state.store.db.pool.close().await;
+        self.state.store.db.close().await;
         self
     }
 
