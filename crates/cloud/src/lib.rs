@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod gateway;
 pub mod health;
+pub mod housekeeping;
 pub mod mail;
 pub mod service;
 pub mod startup;

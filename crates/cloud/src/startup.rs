@@ -26,9 +26,9 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
-    /// The mail worker, and what tells it to stop.
+    /// The mail worker, and what tells it and the housekeeping job to stop.
     mail_worker: tokio::task::JoinHandle<()>,
-    stop_mail: watch::Sender<bool>,
+    stop_workers: watch::Sender<bool>,
 }
 
 impl Application {
@@ -82,14 +82,19 @@ impl Application {
             draining: AtomicBool::new(false),
             config,
         });
-        let (stop_mail, mail_stopping) = watch::channel(false);
+        let (stop_workers, workers_stopping) = watch::channel(false);
+        tokio::spawn(crate::housekeeping::run(
+            store.clone(),
+            clock.clone(),
+            workers_stopping.clone(),
+        ));
         let mail_worker = tokio::spawn(mail::run_worker(
             store,
             mailer,
             from,
             clock,
             state.mail_wake.clone(),
-            mail_stopping,
+            workers_stopping,
         ));
         let router = Router::new()
             .route(
@@ -120,7 +125,7 @@ impl Application {
             router,
             state,
             mail_worker,
-            stop_mail,
+            stop_workers,
         })
     }
 
@@ -154,7 +159,7 @@ impl Application {
             router,
             state,
             mail_worker,
-            stop_mail,
+            stop_workers,
         } = self;
         let config = &state.config;
         let (began_tx, began) = tokio::sync::oneshot::channel::<()>();
@@ -181,7 +186,7 @@ impl Application {
                 } else {
                     tracing::info!(timeout = ?config.shutdown_timeout, "draining");
                     let deadline = tokio::time::Instant::now() + config.shutdown_timeout;
-                    let _ = stop_mail.send(true);
+                    let _ = stop_workers.send(true);
                     state.close_gateway().await;
                     let finished = tokio::time::timeout_at(deadline, async {
                         let served = serve.as_mut().await;

@@ -10,6 +10,7 @@ pub mod mail;
 pub mod presence;
 pub mod sealed;
 pub mod sessions;
+pub mod sweep;
 pub mod throttle;
 
 use hmac_lite::keyed_digest;

@@ -114,5 +114,6 @@ mod shared {
         parallel_claims_hand_out_each_message_once,
         claims_run_out_and_failing_mail_is_given_up,
         three_workers_send_each_mail_once,
+        the_sweep_deletes_only_what_ran_out,
     );
 }

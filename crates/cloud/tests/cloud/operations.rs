@@ -7,6 +7,7 @@ use rekey_cloud::db::Db;
 use rekey_cloud::mail::Mailer;
 use rekey_cloud::store::Store;
 use rekey_cloud::store::mail::{CLAIM_LEASE_SECS, Failed, MAX_ATTEMPTS, NewMail, retry_delay};
+use rekey_cloud::store::sweep::{Retention, Swept};
 use rekey_testkit::SmtpServer;
 use rekey_web::ManualClock;
 use serde_json::Value;
@@ -346,4 +347,123 @@ async fn a_second_node_on_one_sqlite_file_is_refused() {
     rekey_cloud::startup::Application::build(config)
         .await
         .expect("the file is free once the first node stopped");
+}
+
+/// The sweep deletes what ran out past its retention — expired sessions, old e-mail codes,
+/// finished attempt counters, delivered and dead mail — and keeps everything else; a second
+/// sweep deletes nothing.
+pub async fn the_sweep_deletes_only_what_ran_out(backend: Backend) {
+    let Some(queue) = SharedQueue::new(backend, None).await else {
+        return;
+    };
+    let pool = &queue.store.db.pool;
+    let exec = |sql: &'static str, binds: Vec<i64>| async move {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = q.bind(b);
+        }
+        q.execute(pool).await.expect(sql);
+    };
+    exec(
+        "INSERT INTO accounts (username, email, email_key, password_hash, region, lang, agreement_version, created_at)
+         VALUES ('sweep', 'sweep@example.com', 'sweep@example.com', 'x', 'jp', 'en', '1', $1)",
+        vec![NOW],
+    )
+    .await;
+    let day = 86_400;
+    for (token, expires) in [("expired", NOW - 1), ("live", NOW + 3600)] {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, account_id, csrf, created_at, expires_at)
+             SELECT $1, id, 'c', $2, $3 FROM accounts",
+        )
+        .bind(token)
+        .bind(NOW - day)
+        .bind(expires)
+        .execute(pool)
+        .await
+        .expect("session");
+    }
+    for expires in [NOW - day - 1, NOW - 10, NOW + 600] {
+        exec(
+            "INSERT INTO email_codes (purpose, email_key, code_hash, created_at, expires_at)
+             VALUES ('signup', 'sweep@example.com', 'h', $1, $2)",
+            vec![expires - 600, expires],
+        )
+        .await;
+    }
+    for (key, start, locked) in [
+        ("old", NOW - 3 * day, 0),
+        ("old-locked", NOW - 3 * day, NOW + 100),
+        ("recent", NOW - 100, 0),
+    ] {
+        sqlx::query(
+            "INSERT INTO throttle (throttle_key, failures, window_start, locked_until) VALUES ($1, 1, $2, $3)",
+        )
+        .bind(key)
+        .bind(start)
+        .bind(locked)
+        .execute(pool)
+        .await
+        .expect("throttle");
+    }
+    queue.queue(5, NOW - 40 * day).await;
+    // w0 delivered 8 days ago, w1 delivered yesterday, w2 dead for 31 days, w3 dead for a day,
+    // w4 still waiting.
+    for (to, column, at) in [
+        ("w0@example.com", "sent_at", NOW - 8 * day),
+        ("w1@example.com", "sent_at", NOW - day),
+        ("w2@example.com", "dead_at", NOW - 31 * day),
+        ("w3@example.com", "dead_at", NOW - day),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE mail_queue SET {column} = $1, sealed = NULL WHERE to_addr = $2"
+        )))
+        .bind(at)
+        .bind(to)
+        .execute(pool)
+        .await
+        .expect("mail");
+    }
+
+    let swept = queue
+        .store
+        .sweep(NOW, &Retention::DEFAULT)
+        .await
+        .expect("sweep");
+    assert_eq!(
+        swept,
+        Swept {
+            sessions: 1,
+            email_codes: 1,
+            throttle: 1,
+            mail: 2
+        }
+    );
+    assert_eq!(
+        queue
+            .store
+            .sweep(NOW, &Retention::DEFAULT)
+            .await
+            .expect("sweep")
+            .total(),
+        0
+    );
+    let left = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, String>(sql)
+            .fetch_all(pool)
+            .await
+            .expect(sql)
+    };
+    assert_eq!(left("SELECT token_hash FROM sessions").await, ["live"]);
+    let mut keys = left("SELECT throttle_key FROM throttle").await;
+    keys.sort();
+    assert_eq!(keys, ["old-locked", "recent"]);
+    let mut mail = left("SELECT to_addr FROM mail_queue").await;
+    mail.sort();
+    assert_eq!(mail, ["w1@example.com", "w3@example.com", "w4@example.com"]);
+    let codes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM email_codes")
+        .fetch_one(pool)
+        .await
+        .expect("codes");
+    assert_eq!(codes, 2);
 }

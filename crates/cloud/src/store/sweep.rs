@@ -1,0 +1,95 @@
+//! Housekeeping: rows that have served their purpose are deleted once their retention ran out,
+//! so that the database does not grow with every login, code and mail for ever. What is kept,
+//! and for how long, is in [`Retention`]; accounts, devices, keys and the issued-code history
+//! (the account's activity page) are never swept.
+
+use super::{Store, StoreError};
+
+/// How long, in seconds, each kind of row is kept after it ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// A session after it expired.
+    pub sessions: i64,
+    /// An e-mail code after it expired (used or not): a day, so that "already used" and
+    /// "expired" are still told apart for a while.
+    pub email_codes: i64,
+    /// An attempt counter after its window started and any lock ended: longer than the longest
+    /// window (a day), after which the counter starts afresh anyway.
+    pub throttle: i64,
+    /// A delivered message (its content was erased at delivery; the outbox keeps it).
+    pub delivered_mail: i64,
+    /// A message given up (a dead letter), for the operator to look at.
+    pub dead_mail: i64,
+}
+
+impl Retention {
+    /// What the cloud keeps (docs/deploying.md, "Housekeeping").
+    pub const DEFAULT: Retention = Retention {
+        sessions: 0,
+        email_codes: 24 * 3600,
+        throttle: 2 * 24 * 3600,
+        delivered_mail: 7 * 24 * 3600,
+        dead_mail: 30 * 24 * 3600,
+    };
+}
+
+/// Rows deleted by one [`Store::sweep`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Expired sessions.
+    pub sessions: u64,
+    /// Expired e-mail codes.
+    pub email_codes: u64,
+    /// Attempt counters whose window ran out.
+    pub throttle: u64,
+    /// Delivered and dead messages.
+    pub mail: u64,
+}
+
+impl Swept {
+    /// Rows deleted in all.
+    pub fn total(&self) -> u64 {
+        self.sessions + self.email_codes + self.throttle + self.mail
+    }
+}
+
+impl Store {
+    /// Deletes what ran out more than `retention` before `now`. Each kind is one statement; the
+    /// sweep can stop half-way and run again (every node runs it; deleting twice deletes
+    /// nothing).
+    pub async fn sweep(&self, now: i64, retention: &Retention) -> Result<Swept, StoreError> {
+        let pool = &self.db.pool;
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now - retention.sessions)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        let email_codes = sqlx::query("DELETE FROM email_codes WHERE expires_at < $1")
+            .bind(now - retention.email_codes)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        let throttle =
+            sqlx::query("DELETE FROM throttle WHERE window_start < $1 AND locked_until <= $2")
+                .bind(now - retention.throttle)
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected();
+        let mail = sqlx::query(
+            "DELETE FROM mail_queue WHERE (sent_at IS NOT NULL AND sent_at < $1) \
+             OR (dead_at IS NOT NULL AND dead_at < $2)",
+        )
+        .bind(now - retention.delivered_mail)
+        .bind(now - retention.dead_mail)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        Ok(Swept {
+            sessions,
+            email_codes,
+            throttle,
+            mail,
+        })
+    }
+}
