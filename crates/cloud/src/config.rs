@@ -227,6 +227,9 @@ pub struct Args {
     /// Connections open at once from one address, trusted proxies exempt [default: 256].
     #[arg(long, env = "REKEY_CLOUD_MAX_CONNECTIONS_PER_ADDRESS")]
     pub max_connections_per_address: Option<usize>,
+    /// Log lines as `text` or `json` (one object per line) [default: text].
+    #[arg(long, env = "REKEY_CLOUD_LOG_FORMAT", default_value = "text")]
+    pub log_format: rekey_web::logging::LogFormat,
     /// Seconds a shutdown (SIGTERM, SIGINT) waits for requests in flight and the mail being sent
     /// before the process ends anyway [default: 30].
     #[arg(long, env = "REKEY_CLOUD_SHUTDOWN_TIMEOUT_SECS")]

@@ -15,14 +15,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
-        )
-        .init();
     let args = Args::parse();
+    rekey_web::logging::init(args.log_format, "info,sqlx=warn,tower_http=info");
     if let Some(Command::Keygen { dir }) = &args.command {
         let public = rekey_cloud::config::keygen(dir)?;
         println!(

@@ -108,14 +108,17 @@ impl Application {
             .layer(axum::middleware::from_fn(
                 rekey_web::headers::security_headers,
             ))
-            // The path only: query strings carry register codes (`/m/add?code=`) and QR data.
-            .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
-                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
-            }))
+            // Its events go to the request's span (`rekey_web::logging::request_id`, below),
+            // which names the path only: query strings carry register codes (`/m/add?code=`).
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|_: &axum::extract::Request| tracing::Span::none()),
+            )
             .layer(axum::middleware::from_fn_with_state(
                 Arc::new(state.config.trusted_proxies.clone()),
                 rekey_web::client::client_address,
             ))
+            .layer(axum::middleware::from_fn(rekey_web::logging::request_id))
             .with_state(state.clone());
         let listener = TcpListener::bind(state.config.listen)
             .await

@@ -55,6 +55,10 @@ pub struct Args {
     #[arg(long, env = "REKEY_RECORDER_DATA_DIR", default_value = "recorder-data")]
     pub data_dir: PathBuf,
 
+    /// Log lines as `text` or `json` (one object per line).
+    #[arg(long, env = "REKEY_RECORDER_LOG_FORMAT", default_value = "text")]
+    pub log_format: rekey_web::logging::LogFormat,
+
     /// The cloud's public base URL (https://… in production); the gateway is {base}/gateway/v1.
     #[arg(long, env = "REKEY_RECORDER_CLOUD_URL")]
     pub cloud_url: String,

@@ -3,17 +3,12 @@
 use anyhow::Context;
 use clap::Parser;
 use rekey_recorder::{Application, Args, Config};
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
-    let config = Config::from_args(Args::parse()).context("invalid configuration")?;
+    let args = Args::parse();
+    rekey_web::logging::init(args.log_format, "info");
+    let config = Config::from_args(args).context("invalid configuration")?;
     let app = Application::build(config)
         .await
         .context("cannot start the recorder")?;

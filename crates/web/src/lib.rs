@@ -1,7 +1,7 @@
 //! What Rekey's two web applications, the cloud portal and the recorder's management plane,
 //! share: the languages and message catalogs (Japanese and English), the password policy and
-//! argon2id hashing, CSRF tokens, the redacting [`Secret`] type, secure randomness and the
-//! [`Clock`] seam that tests move time through.
+//! argon2id hashing, CSRF tokens, the redacting [`Secret`] type, secure randomness, the
+//! [`Clock`] seam that tests move time through, and how both serve and log.
 //!
 //! It must stay free of HTTP routing, storage and anything specific to one of the two
 //! applications: it holds only what both need to behave the same way.
@@ -17,6 +17,7 @@ pub mod files;
 pub mod headers;
 pub mod i18n;
 pub mod limit;
+pub mod logging;
 pub mod password;
 mod random;
 mod redirect;

@@ -85,6 +85,7 @@ on_both_backends!(
     earlier_email_keys_are_folded_at_the_next_start,
     delivered_codes_and_temporary_passwords_are_not_at_rest,
     readiness_follows_the_database_and_draining,
+    every_response_names_its_request_id,
 );
 
 /// Tests of what several cloud nodes share, each with databases of its own.

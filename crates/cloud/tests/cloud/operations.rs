@@ -467,3 +467,84 @@ pub async fn the_sweep_deletes_only_what_ran_out(backend: Backend) {
         .expect("codes");
     assert_eq!(codes, 2);
 }
+
+/// Every response names its request's id, a fresh one each time.
+pub async fn every_response_names_its_request_id(app: TestApp) {
+    let mut ids = Vec::new();
+    for path in ["/healthz", "/readyz", "/login", "/no-such-page"] {
+        let r = app.http.get(app.url(path)).send().await.expect("GET");
+        let id = r
+            .headers()
+            .get(rekey_web::logging::REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("{path} has no request id"));
+        assert_eq!(id.len(), 16, "{id}");
+        ids.push(id);
+    }
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "each request its own id");
+}
+
+/// The real program with `--log-format json`: every line it logs is one JSON object, a
+/// request's lines carry its id (the one in the response's header), and SIGTERM ends it with
+/// status 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_request_id() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_rekey-cloud"))
+        .arg("--dev")
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .env("RUST_LOG", "info,sqlx=warn,tower_http=debug")
+        .env_remove("REKEY_CLOUD_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start rekey-cloud");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut next = async || -> Option<Value> {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("a log line in time")
+            .expect("read the log")?;
+        Some(serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+    };
+    // The line that says where it listens.
+    let address = loop {
+        let line = next().await.expect("the cloud logs until it listens");
+        if let Some(a) = line["address"].as_str() {
+            break a.to_string();
+        }
+    };
+    let r = reqwest::get(format!("http://{address}/readyz"))
+        .await
+        .expect("GET /readyz");
+    assert_eq!(r.status().as_u16(), 200);
+    let id = r.headers()[rekey_web::logging::REQUEST_ID_HEADER]
+        .to_str()
+        .expect("ASCII")
+        .to_string();
+    loop {
+        let line = next().await.expect("the request is logged");
+        if line["span"]["request_id"].as_str() == Some(id.as_str()) {
+            assert_eq!(line["span"]["path"].as_str(), Some("/readyz"));
+            break;
+        }
+    }
+    let pid = child.id().expect("running");
+    let killed = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    while next().await.is_some() {}
+    let status = child.wait().await.expect("wait");
+    assert!(status.success(), "{status}");
+}

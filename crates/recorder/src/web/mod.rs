@@ -80,6 +80,7 @@ pub fn router(app: Arc<App>) -> Router {
             Arc::new(app.config.trusted_proxies.clone()),
             rekey_web::client::client_address,
         ))
+        .layer(middleware::from_fn(rekey_web::logging::request_id))
         .with_state(app)
 }
 
