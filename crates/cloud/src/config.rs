@@ -55,6 +55,8 @@ pub struct Config {
     /// How long a shutdown (SIGTERM, SIGINT) may wait for requests in flight and the mail being
     /// sent before the process ends anyway.
     pub shutdown_timeout: Duration,
+    /// Where `/metrics` is served (Prometheus), apart from everything else; none by default.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Limits on the device gateway's handshakes (docs/protocol.md §3, "Handshake limits").
@@ -154,6 +156,7 @@ impl Config {
             dev: true,
             gateway: GatewayLimits::default(),
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            metrics_listen: None,
         }
     }
 }
@@ -227,6 +230,10 @@ pub struct Args {
     /// Connections open at once from one address, trusted proxies exempt [default: 256].
     #[arg(long, env = "REKEY_CLOUD_MAX_CONNECTIONS_PER_ADDRESS")]
     pub max_connections_per_address: Option<usize>,
+    /// Serve Prometheus metrics at /metrics on this address (e.g. 127.0.0.1:9100), apart from
+    /// the portal; not served without it.
+    #[arg(long, env = "REKEY_CLOUD_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Log lines as `text` or `json` (one object per line) [default: text].
     #[arg(long, env = "REKEY_CLOUD_LOG_FORMAT", default_value = "text")]
     pub log_format: rekey_web::logging::LogFormat,
@@ -299,6 +306,7 @@ struct FileConfig {
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     shutdown_timeout_secs: Option<u64>,
+    metrics_listen: Option<SocketAddr>,
     dev: Option<bool>,
     gateway_handshake_timeout_secs: Option<u64>,
     gateway_handshakes_per_address: Option<usize>,
@@ -555,6 +563,7 @@ impl Args {
                 self.shutdown_timeout_secs.or(file.shutdown_timeout_secs),
                 DEFAULT_SHUTDOWN_TIMEOUT,
             ),
+            metrics_listen: self.metrics_listen.or(file.metrics_listen),
         })
     }
 }

@@ -17,6 +17,7 @@ pub mod gateway;
 pub mod health;
 pub mod housekeeping;
 pub mod mail;
+pub mod metrics;
 pub mod service;
 pub mod startup;
 pub mod state;

@@ -26,6 +26,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// The metrics listener and its router, when configured.
+    metrics: Option<(TcpListener, Router)>,
     /// The mail worker, and what tells it and the housekeeping job to stop.
     mail_worker: tokio::task::JoinHandle<()>,
     stop_workers: watch::Sender<bool>,
@@ -44,7 +46,8 @@ impl Application {
         })?;
         let db = Db::connect(config.database_url.expose()).await?;
         let master_key = config.master_key();
-        let store = Store::new(db, &master_key);
+        let metrics = crate::metrics::Metrics::new();
+        let store = Store::new(db, &master_key).with_metrics(metrics.clone());
         store
             .seal_legacy_mail()
             .await
@@ -80,6 +83,7 @@ impl Application {
             device_reader: DeviceReader::start(store.clone()),
             hasher: rekey_web::password::Hasher::per_core(),
             draining: AtomicBool::new(false),
+            metrics,
             config,
         });
         let (stop_workers, workers_stopping) = watch::channel(false);
@@ -104,6 +108,10 @@ impl Application {
             .merge(crate::health::routes())
             .nest("/api/v1", crate::api::routes())
             .merge(crate::web::routes(state.clone()))
+            .layer(axum::middleware::from_fn_with_state(
+                state.metrics.clone(),
+                crate::metrics::track,
+            ))
             .layer(RequestBodyLimitLayer::new(64 * 1024))
             .layer(axum::middleware::from_fn(
                 rekey_web::headers::security_headers,
@@ -123,9 +131,22 @@ impl Application {
         let listener = TcpListener::bind(state.config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", state.config.listen))?;
+        let metrics = match state.config.metrics_listen {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} for metrics"))?;
+                let router = Router::new()
+                    .route("/metrics", axum::routing::get(crate::metrics::scrape))
+                    .with_state(state.clone());
+                Some((listener, router))
+            }
+            None => None,
+        };
         Ok(Self {
             listener,
             router,
+            metrics,
             state,
             mail_worker,
             stop_workers,
@@ -137,6 +158,13 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The metrics listener's address, when configured.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
     /// The bound port.
@@ -160,11 +188,25 @@ impl Application {
         let Self {
             listener,
             router,
+            metrics,
             state,
             mail_worker,
             stop_workers,
         } = self;
         let config = &state.config;
+        // Metrics are served until the very end, drain included.
+        let (metrics_done, metrics_stop) = tokio::sync::oneshot::channel::<()>();
+        if let Some((listener, router)) = metrics {
+            tokio::spawn(rekey_web::serve::serve(
+                listener,
+                router,
+                config.serve,
+                rekey_web::client::TrustedProxies::none(),
+                async move {
+                    let _ = metrics_stop.await;
+                },
+            ));
+        }
         let (began_tx, began) = tokio::sync::oneshot::channel::<()>();
         let draining = state.clone();
         let serve = rekey_web::serve::serve(
@@ -213,6 +255,7 @@ impl Application {
         let served = served.context("server failed");
         // Connections that closed while draining went offline; write it.
         state.presence.flush().await;
+        drop(metrics_done);
         tracing::info!("stopped");
         served
     }

@@ -15,6 +15,7 @@ use super::hub::Link;
 use super::live::Live;
 use super::socket::{Incoming, Socket};
 use super::{RefusalReason, SLOW_DOWN, refuse, send};
+use crate::metrics::Handshake as Outcome;
 use crate::state::AppState;
 use crate::store::devices::{EnrolError, StoredKey};
 use crate::store::presence::GatewayDevice;
@@ -88,6 +89,12 @@ pub(super) async fn run(
             if !shed {
                 state.hub.admission.record_failure(address, state.now());
             }
+            state.metrics.handshake(match failed {
+                Failed::Closed | Failed::Broken(_) => Outcome::Closed,
+                Failed::TimedOut => Outcome::TimedOut,
+                Failed::PushedOut => Outcome::Shed,
+                Failed::Refused(_) => Outcome::Refused,
+            });
             match failed {
                 Failed::Closed => Ok(()),
                 Failed::TimedOut => {
@@ -200,12 +207,16 @@ async fn welcome(
         Some(d) if d.device_key != device_key => {
             tracing::warn!(serial = %serial, %address, "gateway: serial enrolled with another device key");
             state.hub.admission.record_failure(address, now);
+            state.metrics.handshake(Outcome::Refused);
             return Err(refuse(&mut socket, RefusalReason::KeyMismatch).await);
         }
         Some(d) if d.newest_key.is_some() => d,
         known => match enrol(&state, &serial, &device_key, address, known.is_some()).await? {
             Some(d) => d,
-            None => return Err(refuse(&mut socket, RefusalReason::RateLimited).await),
+            None => {
+                state.metrics.handshake(Outcome::Refused);
+                return Err(refuse(&mut socket, RefusalReason::RateLimited).await);
+            }
         },
     };
     // Only a recorder that proved the enrolled key takes the serial's place in the hub (and
@@ -271,6 +282,7 @@ async fn welcome(
         }
     };
     tracing::debug!(serial = %serial, "gateway: recorder online");
+    state.metrics.handshake(Outcome::Welcomed);
     let live = Live {
         state,
         socket,

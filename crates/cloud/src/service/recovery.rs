@@ -269,10 +269,24 @@ pub async fn send_challenge(
     path: Path,
     lang: Lang,
 ) -> AppResult<Sent> {
-    let (qr, device, key, epoch) = check_qr(state, account, url).await?;
-    let slot = reserve_daily(state, account, &device).await?;
-    let issued = issue_challenge(state, account, &qr, &device, (&key, epoch), path, lang).await;
-    settle_daily(state, slot, issued).await
+    let result = async {
+        let (qr, device, key, epoch) = check_qr(state, account, url).await?;
+        let slot = reserve_daily(state, account, &device).await?;
+        let issued = issue_challenge(state, account, &qr, &device, (&key, epoch), path, lang).await;
+        settle_daily(state, slot, issued).await
+    }
+    .await;
+    counted(state, "challenge", result)
+}
+
+/// Counts an issued temporary password, or a refusal by its reason (metrics).
+fn counted<T>(state: &AppState, kind: &'static str, result: AppResult<T>) -> AppResult<T> {
+    match &result {
+        Ok(_) => state.metrics.code_issued(kind),
+        Err(AppError::Problem(p)) => state.metrics.code_refused(p.key),
+        Err(AppError::Internal(_)) => {}
+    }
+    result
 }
 
 async fn issue_challenge(
@@ -441,21 +455,25 @@ pub async fn finish_retrieve(
     code: &str,
     path: Path,
 ) -> AppResult<Retrieved> {
-    let device = owned_with_key(state, account, serial).await?;
-    let (from, to) = check_window(state, from, to)?;
-    let code = parse_code(code)?;
-    let (key, epoch) = live_key(state, &device).await?;
-    let slot = reserve_daily(state, account, &device).await?;
-    let issued = issue_date_window(
-        state,
-        account,
-        &device,
-        (&key, epoch),
-        (from, to),
-        &code,
-        path,
-    );
-    settle_daily(state, slot, issued.await).await
+    let result = async {
+        let device = owned_with_key(state, account, serial).await?;
+        let (from, to) = check_window(state, from, to)?;
+        let code = parse_code(code)?;
+        let (key, epoch) = live_key(state, &device).await?;
+        let slot = reserve_daily(state, account, &device).await?;
+        let issued = issue_date_window(
+            state,
+            account,
+            &device,
+            (&key, epoch),
+            (from, to),
+            &code,
+            path,
+        );
+        settle_daily(state, slot, issued.await).await
+    }
+    .await;
+    counted(state, "date_window", result)
 }
 
 async fn issue_date_window(

@@ -316,6 +316,26 @@ impl Store {
         })
     }
 
+    /// Messages waiting to be sent, the age of the oldest one (seconds, 0 when none waits) and
+    /// messages given up, at `now`.
+    pub async fn mail_queue_stats(&self, now: i64) -> Result<(i64, i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT \
+               COALESCE(SUM(CASE WHEN sent_at IS NULL AND dead_at IS NULL THEN 1 ELSE 0 END), 0) AS waiting, \
+               MIN(CASE WHEN sent_at IS NULL AND dead_at IS NULL THEN created_at END) AS oldest, \
+               COALESCE(SUM(CASE WHEN dead_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dead \
+             FROM mail_queue",
+        )
+        .fetch_one(&self.db.pool)
+        .await?;
+        let oldest: Option<i64> = row.try_get("oldest")?;
+        Ok((
+            row.try_get("waiting")?,
+            oldest.map_or(0, |o| (now - o).max(0)),
+            row.try_get("dead")?,
+        ))
+    }
+
     /// Messages given up after [`MAX_ATTEMPTS`] failures.
     pub async fn dead_mail_count(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM mail_queue WHERE dead_at IS NOT NULL")

@@ -51,6 +51,8 @@ pub struct Store {
     pub db: Db,
     lookup_key: [u8; 32],
     mail_key: sealed::MailKey,
+    /// Where attempts refused by a limit are counted.
+    metrics: crate::metrics::Metrics,
 }
 
 impl Store {
@@ -63,7 +65,14 @@ impl Store {
             db,
             lookup_key,
             mail_key: sealed::MailKey::derive(master),
+            metrics: crate::metrics::Metrics::default(),
         }
+    }
+
+    /// The same store counting refused attempts into `metrics`.
+    pub fn with_metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// A keyed hash (hex) of a short secret for storage and lookup.

@@ -45,6 +45,7 @@ impl AttemptStore for Store {
             .await?
             .map(|r| r.try_get("locked_until"))
             .transpose()?;
+        self.metrics.throttled(key);
         Ok(Slot::Locked(until.map_or(1, |u| (u - now).max(1))))
     }
 

@@ -86,6 +86,7 @@ on_both_backends!(
     delivered_codes_and_temporary_passwords_are_not_at_rest,
     readiness_follows_the_database_and_draining,
     every_response_names_its_request_id,
+    metrics_show_what_an_operator_watches,
 );
 
 /// Tests of what several cloud nodes share, each with databases of its own.

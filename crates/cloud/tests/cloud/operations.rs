@@ -548,3 +548,49 @@ async fn json_logs_carry_the_request_id() {
     let status = child.wait().await.expect("wait");
     assert!(status.success(), "{status}");
 }
+
+/// `/metrics` is served on its own listener only, and shows the connected recorders, the
+/// handshakes by outcome, refused attempts by limit, the mail queue and request latencies by
+/// route.
+pub async fn metrics_show_what_an_operator_watches(app: TestApp) {
+    let (status, _) = app.get("/metrics").await;
+    assert_eq!(status, 404, "not on the portal's listener");
+    assert_eq!(app.metric("rekey_gateway_connections").await, Some(0.0));
+
+    let key = rekey_proto::DeviceSigningKey::from_seed([42; 32]);
+    let rec = crate::device::connect(&app.base, "NVR0420", &key).await;
+    assert_eq!(app.metric("rekey_gateway_connections").await, Some(1.0));
+    assert_eq!(
+        app.metric(r#"rekey_gateway_handshakes_total{outcome="welcomed"}"#)
+            .await,
+        Some(1.0)
+    );
+
+    app.signup_pc("meter", "meter@example.com", "correct horse battery staple")
+        .await;
+    for _ in 0..6 {
+        app.api(
+            "POST",
+            "/login",
+            None,
+            serde_json::json!({"login": "meter", "password": "not the password"}),
+        )
+        .await;
+    }
+    assert!(
+        app.metric(r#"rekey_throttled_total{limit="login-account"}"#)
+            .await
+            .is_some_and(|n| n >= 1.0)
+    );
+    // The sign-up's verification mail was sent: nothing waits.
+    assert_eq!(app.metric("rekey_mail_queue_waiting").await, Some(0.0));
+    assert_eq!(app.metric("rekey_mail_dead_letters").await, Some(0.0));
+    assert!(
+        app.metric(
+            r#"rekey_http_request_duration_seconds_count{method="POST",route="/api/v1/login",status="401"}"#
+        )
+        .await
+        .is_some_and(|n| n >= 1.0)
+    );
+    drop(rec);
+}

@@ -403,6 +403,11 @@ pub async fn pc_path_retrieves_a_date_window_code(app: TestApp) {
         2,
         "{activity}"
     );
+    assert_eq!(
+        app.metric(r#"rekey_codes_issued_total{kind="date_window"}"#)
+            .await,
+        Some(2.0)
+    );
 }
 
 pub async fn daily_limits_say_when_the_next_code_is_possible(app: TestApp) {

@@ -61,6 +61,8 @@ fn hex(b: &[u8]) -> String {
 /// A running cloud.
 pub struct TestApp {
     pub base: String,
+    /// The metrics listener, when configured.
+    pub metrics_base: Option<String>,
     pub http: reqwest::Client,
     pub smtp: SmtpServer,
     pub clock: ManualClock,
@@ -95,6 +97,7 @@ pub async fn spawn_app_with(
     let data_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
     let mut config = Config::for_local(data_dir.path(), database_url, Some(smtp.url()), 7);
     config.heartbeat_secs = 1;
+    config.metrics_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
     configure(&mut config);
     let clock = ManualClock::new(1_795_000_000);
     Some(start(config, clock, smtp, data_dir).await)
@@ -117,6 +120,7 @@ async fn start(
         .await
         .expect("build the cloud");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let state = app.state().clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -128,6 +132,7 @@ async fn start(
     });
     TestApp {
         base,
+        metrics_base,
         http: client(),
         smtp,
         clock,
@@ -154,10 +159,33 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// The value of `series` (a metric's name with its labels as Prometheus prints them, e.g.
+    /// `rekey_codes_issued_total{kind="challenge"}`) at `/metrics` now; `None` if not shown.
+    pub async fn metric(&self, series: &str) -> Option<f64> {
+        let base = self.metrics_base.as_ref().expect("the metrics listener");
+        let text = self
+            .http
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines().filter(|l| !l.starts_with('#')).find_map(|l| {
+            l.strip_prefix(series)?
+                .strip_prefix(' ')?
+                .trim()
+                .parse()
+                .ok()
+        })
+    }
+
     /// The same cloud seen by another browser (its own cookies).
     pub fn other_browser(&self) -> TestApp {
         TestApp {
             base: self.base.clone(),
+            metrics_base: self.metrics_base.clone(),
             http: client(),
             smtp: self.smtp.clone(),
             clock: self.clock.clone(),
