@@ -34,7 +34,8 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects and migrates the database, starts the mail worker and binds the listener.
+    /// Binds the listeners, connects and migrates the database, and starts the mail worker and the
+    /// housekeeping job.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         Self::build_with_clock(config, Arc::new(SystemClock)).await
     }
@@ -44,6 +45,18 @@ impl Application {
         rekey_web::files::own_private_dir(&config.data_dir).with_context(|| {
             format!("cannot create data directory {}", config.data_dir.display())
         })?;
+        // The listeners first: a start that cannot have its addresses starts nothing.
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} for metrics"))?,
+            ),
+            None => None,
+        };
         let db = Db::connect(config.database_url.expose()).await?;
         let master_key = config.master_key();
         let metrics = crate::metrics::Metrics::new();
@@ -128,21 +141,12 @@ impl Application {
             ))
             .layer(axum::middleware::from_fn(rekey_web::logging::request_id))
             .with_state(state.clone());
-        let listener = TcpListener::bind(state.config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", state.config.listen))?;
-        let metrics = match state.config.metrics_listen {
-            Some(addr) => {
-                let listener = TcpListener::bind(addr)
-                    .await
-                    .with_context(|| format!("cannot listen on {addr} for metrics"))?;
-                let router = Router::new()
-                    .route("/metrics", axum::routing::get(crate::metrics::scrape))
-                    .with_state(state.clone());
-                Some((listener, router))
-            }
-            None => None,
-        };
+        let metrics = metrics_listener.map(|listener| {
+            let router = Router::new()
+                .route("/metrics", axum::routing::get(crate::metrics::scrape))
+                .with_state(state.clone());
+            (listener, router)
+        });
         Ok(Self {
             listener,
             router,
@@ -177,7 +181,7 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then drains (docs/deploying.md, "Stopping"): `/readyz`
+    /// Serves until `shutdown` resolves, then drains (docs/deploying.md, "Health and stopping"): `/readyz`
     /// says so, no new connection is accepted, every recorder is told to reconnect (to another
     /// node, through the load balancer, after its jittered back-off), and the requests in flight
     /// and the mail being sent are given until the shutdown timeout to finish.
