@@ -8,6 +8,7 @@ mod flows;
 mod gateway;
 mod hardening;
 mod network;
+mod nodes;
 mod operations;
 mod recovery;
 mod support;
@@ -97,7 +98,7 @@ mod shared {
                 $(
                     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                     async fn $name() {
-                        crate::operations::$name(crate::support::Backend::Sqlite).await;
+                        crate::nodes::$name(crate::support::Backend::Sqlite).await;
                     }
                 )*
             }
@@ -105,7 +106,7 @@ mod shared {
                 $(
                     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                     async fn $name() {
-                        crate::operations::$name(crate::support::Backend::Postgres).await;
+                        crate::nodes::$name(crate::support::Backend::Postgres).await;
                     }
                 )*
             }
