@@ -96,10 +96,22 @@ impl Application {
             device_reader: DeviceReader::start(store.clone()),
             hasher: rekey_web::password::Hasher::per_core(),
             draining: AtomicBool::new(false),
+            node_id: rekey_web::random_array::<8>()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
             metrics,
             config,
         });
         let (stop_workers, workers_stopping) = watch::channel(false);
+        if state.store.db.backend == crate::db::Backend::Postgres {
+            tokio::spawn(gateway::fanout::listen(
+                state.config.database_url.expose().to_string(),
+                state.hub.clone(),
+                state.node_id.clone(),
+                workers_stopping.clone(),
+            ));
+        }
         tokio::spawn(crate::housekeeping::run(
             store.clone(),
             clock.clone(),

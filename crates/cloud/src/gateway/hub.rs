@@ -273,6 +273,16 @@ impl Hub {
         }
     }
 
+    /// Tells every open connection to send its current state (announcements may have been
+    /// missed).
+    pub fn refresh_all(&self) {
+        let mut links = self.lock();
+        links.pushes += 1;
+        for Entry(link) in links.set.iter() {
+            link.wake_with(REFRESH);
+        }
+    }
+
     /// How many pushes were made so far (to any recorder). A connection that read the
     /// database before it registered compares this before and after, and reads again if a push
     /// could have come in between.

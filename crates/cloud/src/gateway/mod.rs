@@ -19,6 +19,7 @@
 //! ([`socket`]), so nothing of the HTTP connection stays behind.
 
 mod admission;
+pub mod fanout;
 mod hub;
 mod live;
 pub mod presence;
@@ -38,6 +39,7 @@ use tokio::time::Instant;
 use tungstenite::protocol::frame::coding::CloseCode;
 
 pub use admission::AddressKey;
+pub use fanout::announce;
 pub use hub::{Hub, Push};
 pub use presence::Presence;
 pub use reader::DeviceReader;

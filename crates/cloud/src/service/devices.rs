@@ -6,7 +6,6 @@ use rekey_web::random_array;
 
 use crate::domain::DeviceName;
 use crate::error::{AppResult, Problem};
-use crate::gateway::Push;
 use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::devices::Device;
@@ -122,7 +121,7 @@ pub async fn add(state: &AppState, account: &Account, code: &str, name: &str) ->
     add_key(state, &mut tx, &device, epoch).await?;
     tx.commit().await?;
     tracing::info!(serial = %device.serial, account_id = account.id, "device bound");
-    state.hub.push(&device.serial, Push::Refresh);
+    crate::gateway::announce(state, &device.serial).await;
     let device = state
         .store
         .device_by_serial(&device.serial)
@@ -171,6 +170,6 @@ pub async fn remove(state: &AppState, account: &Account, serial: &str) -> AppRes
         return Err(not_found.status(axum::http::StatusCode::NOT_FOUND).into());
     }
     tracing::info!(serial = %device.serial, account_id = account.id, "device removed");
-    state.hub.push(&device.serial, Push::Refresh);
+    crate::gateway::announce(state, &device.serial).await;
     Ok(())
 }

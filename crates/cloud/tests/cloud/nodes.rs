@@ -391,3 +391,58 @@ pub async fn the_sweep_deletes_only_what_ran_out(backend: Backend) {
         .expect("codes");
     assert_eq!(codes, 2);
 }
+
+/// Two nodes on one PostgreSQL database: a binding and a removal made through the first reach a
+/// recorder connected to the second at once (NOTIFY), not only at its next reconnect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_made_through_one_node_reaches_a_recorder_on_another() {
+    use rekey_proto::gateway::{Binding, CloudMessage};
+    let Some(a) = crate::support::spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    let mut config = a.config.clone();
+    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    config.metrics_listen = None;
+    // The test's recorder sends no heartbeat: B must not find it silent meanwhile.
+    config.heartbeat_secs = 60;
+    let b = crate::support::spawn_app_from(config, a.smtp.clone()).await;
+    assert_ne!(a.state.node_id, b.state.node_id);
+
+    a.signup_pc("nodes", "nodes@example.com", "correct horse battery staple")
+        .await;
+    let key = rekey_proto::DeviceSigningKey::from_seed([61; 32]);
+    let mut rec = crate::device::connect(&b.base, "NVR0610", &key).await;
+    a.add_device(&rec.register_code(), "Across").await;
+    let bound = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        rec.process_until(|m| {
+            matches!(
+                m,
+                CloudMessage::Binding {
+                    binding: Binding::Bound
+                }
+            )
+        }),
+    )
+    .await;
+    assert!(
+        bound.is_ok(),
+        "the binding reached the recorder on the other node"
+    );
+
+    a.post("/devices/NVR0610/remove", "/devices/NVR0610/remove", &[])
+        .await;
+    let removed = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        rec.process_until(|m| {
+            matches!(
+                m,
+                CloudMessage::Binding {
+                    binding: Binding::Unbound { .. }
+                }
+            )
+        }),
+    )
+    .await;
+    assert!(removed.is_ok(), "the removal reached it too");
+}
