@@ -69,10 +69,13 @@ impl Application {
             .fold_email_keys()
             .await
             .context("cannot recompute the e-mail keys")?;
-        store
-            .disconnect_all()
-            .await
-            .context("cannot reset presence")?;
+        if store.db.backend == crate::db::Backend::Sqlite {
+            // One node only (the file is locked): whatever a previous run left is stale.
+            store
+                .disconnect_all()
+                .await
+                .context("cannot reset presence")?;
+        }
         let mailer = Mailer::from_config(&config)?;
         let from: Mailbox = config
             .mail_from
@@ -96,19 +99,24 @@ impl Application {
             device_reader: DeviceReader::start(store.clone()),
             hasher: rekey_web::password::Hasher::per_core(),
             draining: AtomicBool::new(false),
-            node_id: rekey_web::random_array::<8>()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
             metrics,
             config,
         });
         let (stop_workers, workers_stopping) = watch::channel(false);
         if state.store.db.backend == crate::db::Backend::Postgres {
+            gateway::lease::start(
+                state.store.clone(),
+                state.hub.clone(),
+                state.clock.clone(),
+                state.config.heartbeat_secs,
+                workers_stopping.clone(),
+            )
+            .await
+            .context("cannot take this node's lease")?;
             tokio::spawn(gateway::fanout::listen(
                 state.config.database_url.expose().to_string(),
                 state.hub.clone(),
-                state.node_id.clone(),
+                state.store.node_id().to_string(),
                 workers_stopping.clone(),
             ));
         }
@@ -271,6 +279,11 @@ impl Application {
         let served = served.context("server failed");
         // Connections that closed while draining went offline; write it.
         state.presence.flush().await;
+        if state.store.db.backend == crate::db::Backend::Postgres
+            && let Err(e) = state.store.leave().await
+        {
+            tracing::warn!(error = %e, "cannot give up this node's lease; it runs out by itself");
+        }
         drop(metrics_done);
         tracing::info!("stopped");
         served

@@ -43,8 +43,6 @@ pub struct Inner {
     pub hasher: rekey_web::password::Hasher,
     /// Set once a shutdown began: `/readyz` says so, and nothing new should start.
     pub draining: AtomicBool,
-    /// This node's id for this run (random): tells its own announcements to other nodes apart.
-    pub node_id: String,
     /// What `/metrics` shows (the store counts refused attempts into the same).
     pub metrics: crate::metrics::Metrics,
 }

@@ -27,7 +27,7 @@ const RETRY: Duration = Duration::from_secs(1);
 pub async fn announce(state: &AppState, serial: &Serial) {
     state.hub.push(serial, Push::Refresh);
     if state.store.db.backend == Backend::Postgres {
-        let payload = format!("{} {}", state.node_id, serial.as_str());
+        let payload = format!("{} {}", state.store.node_id(), serial.as_str());
         if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
             .bind(payload)

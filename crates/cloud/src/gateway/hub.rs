@@ -248,6 +248,15 @@ impl Hub {
         }
     }
 
+    /// Tells every open connection to close, so that its recorder connects again (and its
+    /// presence is written anew); new ones are still taken.
+    pub fn reconnect_all(&self) {
+        let links = self.lock();
+        for Entry(link) in links.set.iter() {
+            link.wake_with(GOING_AWAY);
+        }
+    }
+
     /// Forgets a connection; `true` if it was still the recorder's current one.
     pub(super) fn unregister(&self, link: &Arc<Link>) -> bool {
         let mut links = self.lock();

@@ -21,6 +21,7 @@
 mod admission;
 pub mod fanout;
 mod hub;
+pub mod lease;
 mod live;
 pub mod presence;
 mod reader;

@@ -189,11 +189,15 @@ impl Store {
         Ok(())
     }
 
-    /// Marks every device disconnected (at start-up: no connection survives a restart).
+    /// Marks every device disconnected: at the start of a single node (SQLite), no connection
+    /// survives a restart. Several nodes (PostgreSQL) use leases instead ([`super::nodes`]).
     pub async fn disconnect_all(&self) -> Result<(), StoreError> {
-        sqlx::query("UPDATE devices SET connected = 0 WHERE connected <> 0")
-            .execute(&self.db.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE devices SET connected = 0, node_id = NULL \
+             WHERE connected <> 0 OR node_id IS NOT NULL",
+        )
+        .execute(&self.db.pool)
+        .await?;
         Ok(())
     }
 

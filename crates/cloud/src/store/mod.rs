@@ -7,11 +7,14 @@ pub mod codes;
 pub mod devices;
 pub mod issued;
 pub mod mail;
+pub mod nodes;
 pub mod presence;
 pub mod sealed;
 pub mod sessions;
 pub mod sweep;
 pub mod throttle;
+
+use std::sync::Arc;
 
 use hmac_lite::keyed_digest;
 use rekey_proto::MasterKey;
@@ -53,6 +56,8 @@ pub struct Store {
     mail_key: sealed::MailKey,
     /// Where attempts refused by a limit are counted.
     metrics: crate::metrics::Metrics,
+    /// This node's id for this run: 16 hexadecimal digits, made at random.
+    node_id: Arc<str>,
 }
 
 impl Store {
@@ -66,7 +71,14 @@ impl Store {
             lookup_key,
             mail_key: sealed::MailKey::derive(master),
             metrics: crate::metrics::Metrics::default(),
+            node_id: crate::random_id().into(),
         }
+    }
+
+    /// This node's id for this run (random): the presence it writes and the announcements it
+    /// makes carry it.
+    pub fn node_id(&self) -> &str {
+        &self.node_id
     }
 
     /// The same store counting refused attempts into `metrics`.

@@ -117,18 +117,31 @@ impl Store {
             .collect()
     }
 
-    /// Writes presence changes, in one transaction: only the fields each row names change.
+    /// Writes presence changes, in one transaction: only the fields each row names change. A
+    /// recorder that comes online is marked as on this node; one that goes offline only if it is
+    /// still marked as on this node (or on none): its connection may have moved to another node
+    /// already, which then owns its presence.
     pub async fn write_presence(&self, rows: &[PresenceRow]) -> Result<(), StoreError> {
         if rows.is_empty() {
             return Ok(());
         }
+        // The node's id is 16 hexadecimal digits made here (`crate::random_id`), so it can be
+        // written into the statement's text, which then stays the same for every batch.
+        let node = self.node_id();
+        assert!(
+            node.bytes().all(|b| b.is_ascii_hexdigit()),
+            "a node id is hexadecimal"
+        );
         let mut tx = self.db.pool.begin().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let mut sql = String::from(
+            let mut sql = format!(
                 "UPDATE devices SET
                    connected = COALESCE(v.column2, devices.connected),
                    last_seen_at = COALESCE(v.column3, devices.last_seen_at),
-                   drift_secs = COALESCE(v.column4, devices.drift_secs)
+                   drift_secs = COALESCE(v.column4, devices.drift_secs),
+                   node_id = CASE WHEN v.column2 = 1 THEN '{node}'
+                                  WHEN v.column2 = 0 THEN NULL
+                                  ELSE devices.node_id END
                  FROM (VALUES ",
             );
             for i in 0..chunk.len() {
@@ -138,7 +151,10 @@ impl Store {
                 let p = |k| self.db.backend.placeholder(4 * i + k);
                 sql.push_str(&format!("({}, {}, {}, {})", p(1), p(2), p(3), p(4)));
             }
-            sql.push_str(") AS v WHERE devices.id = v.column1");
+            sql.push_str(&format!(
+                ") AS v WHERE devices.id = v.column1 AND (v.column2 IS NULL OR v.column2 = 1 \
+                 OR devices.node_id IS NULL OR devices.node_id = '{node}')"
+            ));
             // A statement's text depends on its number of rows: only the full-size one is kept
             // prepared on the connection. Keeping one per batch size would fill every pooled
             // connection's statement cache with large statements used once.

@@ -406,7 +406,7 @@ async fn a_change_made_through_one_node_reaches_a_recorder_on_another() {
     // The test's recorder sends no heartbeat: B must not find it silent meanwhile.
     config.heartbeat_secs = 60;
     let b = crate::support::spawn_app_from(config, a.smtp.clone()).await;
-    assert_ne!(a.state.node_id, b.state.node_id);
+    assert_ne!(a.state.store.node_id(), b.state.store.node_id());
 
     a.signup_pc("nodes", "nodes@example.com", "correct horse battery staple")
         .await;
@@ -445,4 +445,45 @@ async fn a_change_made_through_one_node_reaches_a_recorder_on_another() {
     )
     .await;
     assert!(removed.is_ok(), "the removal reached it too");
+}
+
+/// Presence is owned per node: a recorder connected to B is marked as on B; once B's lease has
+/// run out as another node's clock reads it (B died, or lost the database), that node shows the
+/// recorder offline; B, finding its lease gone, tells its recorders to reconnect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_whose_lease_ran_out_has_its_recorders_shown_offline() {
+    let Some(a) = crate::support::spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    let mut config = a.config.clone();
+    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    config.metrics_listen = None;
+    config.heartbeat_secs = 60;
+    let b = crate::support::spawn_app_from(config, a.smtp.clone()).await;
+    let key = rekey_proto::DeviceSigningKey::from_seed([62; 32]);
+    let mut rec = crate::device::connect(&b.base, "NVR0620", &key).await;
+    let pool = &a.state.store.db.pool;
+    let presence = || async {
+        sqlx::query_as::<_, (i64, Option<String>)>(
+            "SELECT connected, node_id FROM devices WHERE serial = 'NVR0620'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("the device")
+    };
+    let on_b = Some(b.state.store.node_id().to_string());
+    crate::support::eventually(10, "the recorder is online on B", || async {
+        presence().await == (1, on_b.clone())
+    })
+    .await;
+
+    // A's clock passes B's lease (one heartbeat period of B's, 60 s).
+    a.clock.advance(120);
+    crate::support::eventually(10, "A shows B's recorder offline", || async {
+        presence().await == (0, None)
+    })
+    .await;
+    // B finds its lease gone at its next renewal (every 30 s of real time with this period):
+    // not waited for here; the recorder's connection is still open.
+    let _ = &mut rec;
 }
