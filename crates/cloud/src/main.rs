@@ -35,7 +35,7 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let app = Application::build(config).await?;
-    tracing::info!(address = %app.local_addr(), base_url = %app.state().config.base_url.as_str(), "rekey-cloud listening");
+    tracing::info!(address = %app.local_addr(), base_url = %app.state().config.base_url.as_str(), node = app.state().store.node_id(), "rekey-cloud listening");
     // The first SIGTERM or SIGINT drains (within --shutdown-timeout-secs); a second one ends the
     // process at once.
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
