@@ -23,11 +23,3 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod web;
-
-/// A random id of 16 lowercase hexadecimal digits (a node's, for one run).
-pub fn random_id() -> String {
-    rekey_web::random_array::<8>()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}

@@ -27,6 +27,6 @@ pub mod serve;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use csrf::{CSRF_FIELD, CsrfToken};
 pub use i18n::Lang;
-pub use random::{random_array, random_token};
+pub use random::{random_array, random_id, random_token};
 pub use redirect::is_local_path;
 pub use secret::Secret;

@@ -67,10 +67,7 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// the path (never the query string, which may hold a register code), and gives the response the
 /// `X-Request-Id` header.
 pub async fn request_id(mut req: Request, next: Next) -> Response {
-    let id: String = crate::random_array::<8>()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let id = crate::random_id();
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!(
         "request",

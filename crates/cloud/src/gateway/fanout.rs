@@ -48,39 +48,9 @@ pub async fn listen(url: String, hub: Hub, node_id: String, mut stop: watch::Rec
         if *stop.borrow() {
             return;
         }
-        let run = async {
-            let mut listener = PgListener::connect(&url).await?;
-            listener.listen(CHANNEL).await?;
-            if !first {
-                // Announcements made while this node was not listening are lost.
-                hub.refresh_all();
-            }
-            first = false;
-            loop {
-                match listener.try_recv().await? {
-                    Some(n) => {
-                        let Some((node, serial)) = n.payload().split_once(' ') else {
-                            continue;
-                        };
-                        if node == node_id {
-                            continue;
-                        }
-                        if let Ok(serial) = Serial::parse(serial) {
-                            hub.push(&serial, Push::Refresh);
-                        }
-                    }
-                    // The connection was lost and is made again by the next call.
-                    None => hub.refresh_all(),
-                }
-            }
-            #[allow(unreachable_code)]
-            Ok::<(), sqlx::Error>(())
-        };
         tokio::select! {
-            r = run => {
-                if let Err(e) = r {
-                    tracing::warn!(error = %e, "cross-node announcements: listener failed; connecting again");
-                }
+            Err(e) = hear(&url, &hub, &node_id, first) => {
+                tracing::warn!(error = %e, "cross-node announcements: listener failed; connecting again");
             }
             r = stop.changed() => {
                 if r.is_err() || *stop.borrow() {
@@ -88,6 +58,40 @@ pub async fn listen(url: String, hub: Hub, node_id: String, mut stop: watch::Rec
                 }
             }
         }
+        first = false;
         tokio::time::sleep(RETRY).await;
+    }
+}
+
+/// Connects, listens and hands every other node's announcement to `hub` until the connection
+/// fails. After a failure (not `first`), every connection here is told to refresh: what was
+/// announced meanwhile is lost.
+async fn hear(
+    url: &str,
+    hub: &Hub,
+    node_id: &str,
+    first: bool,
+) -> Result<std::convert::Infallible, sqlx::Error> {
+    let mut listener = PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    if !first {
+        hub.refresh_all();
+    }
+    loop {
+        match listener.try_recv().await? {
+            Some(n) => {
+                let Some((node, serial)) = n.payload().split_once(' ') else {
+                    continue;
+                };
+                if node == node_id {
+                    continue;
+                }
+                if let Ok(serial) = Serial::parse(serial) {
+                    hub.push(&serial, Push::Refresh);
+                }
+            }
+            // The connection was lost and is made again by the next call.
+            None => hub.refresh_all(),
+        }
     }
 }

@@ -71,7 +71,7 @@ impl Store {
             lookup_key,
             mail_key: sealed::MailKey::derive(master),
             metrics: crate::metrics::Metrics::default(),
-            node_id: crate::random_id().into(),
+            node_id: rekey_web::random_id().into(),
         }
     }
 

@@ -125,7 +125,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        // The node's id is 16 hexadecimal digits made here (`crate::random_id`), so it can be
+        // The node's id is 16 hexadecimal digits (`rekey_web::random_id`), so it can be
         // written into the statement's text, which then stays the same for every batch.
         let node = self.node_id();
         assert!(
