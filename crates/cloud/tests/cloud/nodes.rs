@@ -392,21 +392,28 @@ pub async fn the_sweep_deletes_only_what_ran_out(backend: Backend) {
     assert_eq!(codes, 2);
 }
 
+/// Two nodes, A and B, on one fresh PostgreSQL database (`None` outside CI without one). B's
+/// heartbeat period is a minute: the tests' recorders send no heartbeat, and B must not find
+/// them silent meanwhile.
+async fn two_nodes() -> Option<(crate::support::TestApp, crate::support::TestApp)> {
+    let a = crate::support::spawn_app(Backend::Postgres).await?;
+    let mut config = a.config.clone();
+    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    config.metrics_listen = None;
+    config.heartbeat_secs = 60;
+    let b = crate::support::spawn_app_from(config, a.smtp.clone()).await;
+    assert_ne!(a.state.store.node_id(), b.state.store.node_id());
+    Some((a, b))
+}
+
 /// Two nodes on one PostgreSQL database: a binding and a removal made through the first reach a
 /// recorder connected to the second at once (NOTIFY), not only at its next reconnect.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_made_through_one_node_reaches_a_recorder_on_another() {
     use rekey_proto::gateway::{Binding, CloudMessage};
-    let Some(a) = crate::support::spawn_app(Backend::Postgres).await else {
+    let Some((a, b)) = two_nodes().await else {
         return;
     };
-    let mut config = a.config.clone();
-    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    config.metrics_listen = None;
-    // The test's recorder sends no heartbeat: B must not find it silent meanwhile.
-    config.heartbeat_secs = 60;
-    let b = crate::support::spawn_app_from(config, a.smtp.clone()).await;
-    assert_ne!(a.state.store.node_id(), b.state.store.node_id());
 
     a.signup_pc("nodes", "nodes@example.com", "correct horse battery staple")
         .await;
@@ -452,14 +459,9 @@ async fn a_change_made_through_one_node_reaches_a_recorder_on_another() {
 /// recorder offline; B, finding its lease gone, tells its recorders to reconnect.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_whose_lease_ran_out_has_its_recorders_shown_offline() {
-    let Some(a) = crate::support::spawn_app(Backend::Postgres).await else {
+    let Some((a, b)) = two_nodes().await else {
         return;
     };
-    let mut config = a.config.clone();
-    config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    config.metrics_listen = None;
-    config.heartbeat_secs = 60;
-    let b = crate::support::spawn_app_from(config, a.smtp.clone()).await;
     let key = rekey_proto::DeviceSigningKey::from_seed([62; 32]);
     let rec = crate::device::connect(&b.base, "NVR0620", &key).await;
     let pool = &a.state.store.db.pool;
