@@ -153,19 +153,41 @@ impl Browser {
         Self::build(base, reqwest::redirect::Policy::limited(10))
     }
 
+    /// A fresh browser (no cookies) for the site at `base` that sends `header: value` with
+    /// every request (e.g. to ask a test load balancer for one node).
+    pub fn with_header(base: &str, header: &'static str, value: &str) -> Self {
+        Self::build_with(
+            base,
+            reqwest::redirect::Policy::none(),
+            Some((header, value)),
+        )
+    }
+
     fn build(base: &str, redirects: reqwest::redirect::Policy) -> Self {
+        Self::build_with(base, redirects, None)
+    }
+
+    fn build_with(
+        base: &str,
+        redirects: reqwest::redirect::Policy,
+        extra: Option<(&'static str, &str)>,
+    ) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT_LANGUAGE,
+            reqwest::header::HeaderValue::from_static("en"),
+        );
+        if let Some((name, value)) = extra {
+            headers.insert(
+                name,
+                reqwest::header::HeaderValue::from_str(value).expect("a header value"),
+            );
+        }
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(redirects)
             .timeout(Duration::from_secs(30))
-            .default_headers(
-                [(
-                    reqwest::header::ACCEPT_LANGUAGE,
-                    reqwest::header::HeaderValue::from_static("en"),
-                )]
-                .into_iter()
-                .collect(),
-            )
+            .default_headers(headers)
             .build()
             .expect("http client");
         Self {

@@ -76,6 +76,11 @@ impl SmtpServer {
         self.shared.refuse_next.store(n, Ordering::SeqCst);
     }
 
+    /// Every message that arrived so far, in order.
+    pub fn mails(&self) -> Vec<Mail> {
+        self.shared.mails.lock().unwrap().clone()
+    }
+
     /// How many messages arrived for `to`.
     pub fn count_for(&self, to: &str) -> usize {
         self.shared

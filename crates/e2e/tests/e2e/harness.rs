@@ -11,6 +11,7 @@ use std::time::Duration;
 use rekey_testkit::SmtpServer;
 use tokio::process::{Child, Command};
 
+use crate::balancer::Balancer;
 use crate::browser::Browser;
 
 /// How long any awaited condition may take before the test fails.
@@ -82,12 +83,17 @@ pub fn program(name: &str) -> PathBuf {
 
 // ------------------------------------------------------------------------------ PostgreSQL
 
+/// Whether this run is CI's (where no suite may skip).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
+}
+
 /// The PostgreSQL server URL for tests, if configured. In CI it must be configured.
 fn postgres_admin_url() -> Option<String> {
     match std::env::var("REKEY_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+            if in_ci() {
                 panic!(
                     "CI is set but REKEY_TEST_POSTGRES_URL is not: the PostgreSQL suite must run in CI"
                 );
@@ -129,19 +135,19 @@ async fn fresh_postgres(admin: &str) -> String {
 // ------------------------------------------------------------------------------ processes
 
 /// A free port on loopback (bound, read, released).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
     l.local_addr().expect("local addr").port()
 }
 
 /// A child process with its log file; killed when dropped.
 #[derive(Debug)]
-struct Proc {
+pub struct Proc {
     child: Child,
 }
 
 impl Proc {
-    fn spawn(program: &Path, args: &[String], log: &Path) -> Proc {
+    pub fn spawn(program: &Path, args: &[String], log: &Path) -> Proc {
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -162,7 +168,7 @@ impl Proc {
         Proc { child }
     }
 
-    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()
     }
 
@@ -211,17 +217,36 @@ fn print_logs(logs: &Logs) {
 
 // ------------------------------------------------------------------------------ the system
 
-/// A running cloud with its SMTP server; recorders are started with [`System::recorder`].
+/// One cloud process: its address, its arguments, and the process while it runs.
+struct Node {
+    /// `cloud` for a lone cloud, `node1`, `node2`, … in a cluster (also the balancer's name).
+    name: String,
+    /// `127.0.0.1:PORT`, where it listens.
+    addr: std::net::SocketAddr,
+    args: Vec<String>,
+    proc: Option<Proc>,
+    starts: u32,
+}
+
+impl Node {
+    fn log(&self, root: &Path, start: u32) -> PathBuf {
+        root.join(format!("{}-{start}.log", self.name))
+    }
+}
+
+/// A running cloud — one process, or several nodes on one PostgreSQL database behind HAProxy —
+/// with its SMTP server; recorders are started with [`System::recorder`].
 pub struct System {
     /// The SMTP server the cloud delivers to.
     pub smtp: SmtpServer,
     /// The cloud's public key (what recorders pin).
     pub cloud_key: String,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`: the lone cloud, or the load balancer in front of the nodes.
     pub cloud_url: String,
-    cloud_args: Vec<String>,
-    cloud: Option<Proc>,
-    cloud_starts: u32,
+    /// The PostgreSQL database's URL (`None` on SQLite).
+    pub database_url: Option<String>,
+    nodes: Vec<Node>,
+    balancer: Option<Balancer>,
     logs: Logs,
     root: tempfile::TempDir,
 }
@@ -230,6 +255,7 @@ impl std::fmt::Debug for System {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("System")
             .field("cloud_url", &self.cloud_url)
+            .field("nodes", &self.nodes.len())
             .finish()
     }
 }
@@ -245,78 +271,140 @@ impl Drop for System {
 /// Starts the SMTP server and the cloud on `backend`; `None` if that backend is not available
 /// here (outside CI).
 pub async fn spawn_system(backend: Backend) -> Option<System> {
-    binaries();
     let database_url = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(fresh_postgres(&postgres_admin_url()?).await),
     };
-    let smtp = SmtpServer::start().await;
-    let root = tempfile::tempdir().expect("temp dir");
-    let data = root.path().join("cloud");
-    std::fs::create_dir_all(&data).expect("cloud data dir");
-
-    // A production cloud: its keys are made beforehand by `rekey-cloud keygen`, which prints
-    // the public one for the recorders.
-    let out = Command::new(program("rekey-cloud"))
-        .arg("keygen")
-        .arg("--dir")
-        .arg(&data)
-        .env_remove("REKEY_CLOUD_CONFIG")
-        .output()
-        .await
-        .expect("run rekey-cloud keygen");
-    assert!(
-        out.status.success(),
-        "rekey-cloud keygen: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let cloud_key = stdout
-        .split_whitespace()
-        .next_back()
-        .unwrap_or_default()
-        .to_string();
-    assert_eq!(cloud_key.len(), 43, "a public key was printed: {stdout}");
-
-    let mut system = System {
-        smtp,
-        cloud_key,
-        cloud_url: String::new(),
-        cloud_args: Vec::new(),
-        cloud: None,
-        cloud_starts: 0,
-        logs: Arc::new(Mutex::new(Vec::new())),
-        root,
-    };
+    let mut system = System::prepare(database_url).await;
     // A port picked here may be taken by someone else before the cloud binds it: try again.
     for _ in 0..5 {
-        let port = free_port();
-        let url = format!("http://127.0.0.1:{port}");
-        let mut args = vec![
-            format!("--listen=127.0.0.1:{port}"),
-            format!("--base-url={url}"),
-            format!("--data-dir={}", data.display()),
-            format!("--smtp-url={}", system.smtp.url()),
-            format!("--master-key-file={}", data.join("master.key").display()),
-            format!(
-                "--signing-key-file={}",
-                data.join("cloud-signing.key").display()
-            ),
-            "--heartbeat-secs=1".to_string(),
-        ];
-        if let Some(db) = &database_url {
-            args.push(format!("--database-url={db}"));
-        }
-        system.cloud_url = url;
-        system.cloud_args = args;
-        if system.start_cloud().await {
+        let addr: std::net::SocketAddr = ([127, 0, 0, 1], free_port()).into();
+        system.cloud_url = format!("http://{addr}");
+        system.nodes = vec![system.node("cloud", addr, &[])];
+        if system.start_node(0).await {
             return Some(system);
         }
     }
     panic!("the cloud did not start (see its log)");
 }
 
+/// Starts `nodes` cloud nodes on one fresh PostgreSQL database behind HAProxy, which balances
+/// the web and the API round robin and the recorders' gateway connections to the node with the
+/// fewest; `None` where PostgreSQL or HAProxy is missing (outside CI).
+pub async fn spawn_cluster(nodes: usize) -> Option<System> {
+    let database_url = fresh_postgres(&postgres_admin_url()?).await;
+    let haproxy = Balancer::program()?;
+    let mut system = System::prepare(Some(database_url)).await;
+    for _ in 0..5 {
+        let front: std::net::SocketAddr = ([127, 0, 0, 1], free_port()).into();
+        system.cloud_url = format!("http://{front}");
+        // The nodes trust the balancer's address only, as the forwarded client address's source.
+        let trust = format!("--trusted-proxy={}", Balancer::SOURCE);
+        system.nodes = (1..=nodes)
+            .map(|n| {
+                let addr = ([127, 0, 0, 1], free_port()).into();
+                system.node(&format!("node{n}"), addr, std::slice::from_ref(&trust))
+            })
+            .collect();
+        let mut started = true;
+        for i in 0..nodes {
+            started = started && system.start_node(i).await;
+        }
+        if !started {
+            system.kill_all().await;
+            continue;
+        }
+        let servers: Vec<(String, std::net::SocketAddr)> = system
+            .nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.addr))
+            .collect();
+        let log = system.path("haproxy.log");
+        system.add_log("haproxy".into(), log.clone());
+        match Balancer::start(&haproxy, front, &servers, system.root.path(), &log).await {
+            Some(balancer) => {
+                balancer.wait_up(&servers).await;
+                system.balancer = Some(balancer);
+                return Some(system);
+            }
+            None => system.kill_all().await,
+        }
+    }
+    panic!("the cluster did not start (see the logs)");
+}
+
 impl System {
+    /// The SMTP server, the keys (made beforehand by `rekey-cloud keygen`, as in production,
+    /// which prints the public one for the recorders) and the test's directory.
+    async fn prepare(database_url: Option<String>) -> System {
+        binaries();
+        let smtp = SmtpServer::start().await;
+        let root = tempfile::tempdir().expect("temp dir");
+        let keys = root.path().join("cloud");
+        std::fs::create_dir_all(&keys).expect("cloud data dir");
+        let out = Command::new(program("rekey-cloud"))
+            .arg("keygen")
+            .arg("--dir")
+            .arg(&keys)
+            .env_remove("REKEY_CLOUD_CONFIG")
+            .output()
+            .await
+            .expect("run rekey-cloud keygen");
+        assert!(
+            out.status.success(),
+            "rekey-cloud keygen: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let cloud_key = stdout
+            .split_whitespace()
+            .next_back()
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(cloud_key.len(), 43, "a public key was printed: {stdout}");
+        System {
+            smtp,
+            cloud_key,
+            cloud_url: String::new(),
+            database_url,
+            nodes: Vec::new(),
+            balancer: None,
+            logs: Arc::new(Mutex::new(Vec::new())),
+            root,
+        }
+    }
+
+    /// A node listening on `addr` with the shared keys, this system's public URL and database.
+    fn node(&self, name: &str, addr: std::net::SocketAddr, extra: &[String]) -> Node {
+        let keys = self.path("cloud");
+        // Each node its own data directory (on SQLite: where the database lives).
+        let data = self.path(&format!("data-{name}"));
+        std::fs::create_dir_all(&data).expect("node data dir");
+        let mut args = vec![
+            format!("--listen={addr}"),
+            format!("--base-url={}", self.cloud_url),
+            format!("--data-dir={}", data.display()),
+            format!("--smtp-url={}", self.smtp.url()),
+            format!("--master-key-file={}", keys.join("master.key").display()),
+            format!(
+                "--signing-key-file={}",
+                keys.join("cloud-signing.key").display()
+            ),
+            "--heartbeat-secs=1".to_string(),
+        ];
+        if let Some(db) = &self.database_url {
+            args.push(format!("--database-url={db}"));
+        }
+        args.extend_from_slice(extra);
+        Node {
+            name: name.to_owned(),
+            addr,
+            args,
+            proc: None,
+            starts: 0,
+        }
+    }
+
     /// A path for a new file or directory in the test's directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.root.path().join(name)
@@ -328,17 +416,19 @@ impl System {
         }
     }
 
-    /// Starts the cloud process and waits for `/healthz`; false if it exited first.
-    async fn start_cloud(&mut self) -> bool {
-        self.cloud_starts += 1;
-        let log = self.path(&format!("cloud-{}.log", self.cloud_starts));
-        self.add_log(format!("rekey-cloud #{}", self.cloud_starts), log.clone());
-        let mut proc = Proc::spawn(&program("rekey-cloud"), &self.cloud_args, &log);
+    /// Starts node `i` and waits for its `/healthz`; false if it exited first.
+    async fn start_node(&mut self, i: usize) -> bool {
+        let node = &mut self.nodes[i];
+        node.starts += 1;
+        let log = node.log(self.root.path(), node.starts);
+        let label = format!("rekey-cloud {} #{}", node.name, node.starts);
+        let mut proc = Proc::spawn(&program("rekey-cloud"), &node.args, &log);
+        let health = format!("http://{}/healthz", node.addr);
+        self.add_log(label, log);
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(2))
             .build()
             .expect("client");
-        let health = format!("{}/healthz", self.cloud_url);
         let deadline = tokio::time::Instant::now() + DEADLINE;
         loop {
             if let Some(status) = proc.exited() {
@@ -348,7 +438,7 @@ impl System {
             if let Ok(r) = http.get(&health).send().await
                 && r.status().as_u16() == 200
             {
-                self.cloud = Some(proc);
+                self.nodes[i].proc = Some(proc);
                 return true;
             }
             assert!(
@@ -360,12 +450,18 @@ impl System {
         }
     }
 
+    async fn kill_all(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill_node(i).await;
+        }
+    }
+
     /// Everything the cloud processes logged so far.
-    fn cloud_log(&self) -> String {
-        (1..=self.cloud_starts)
-            .map(|n| {
-                std::fs::read_to_string(self.path(&format!("cloud-{n}.log"))).unwrap_or_default()
-            })
+    pub fn cloud_log(&self) -> String {
+        self.nodes
+            .iter()
+            .flat_map(|n| (1..=n.starts).map(|s| n.log(self.root.path(), s)))
+            .map(|log| std::fs::read_to_string(log).unwrap_or_default())
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -382,17 +478,63 @@ impl System {
         .await;
     }
 
-    /// Kills the cloud process (SIGKILL: no graceful shutdown).
-    pub async fn kill_cloud(&mut self) {
-        if let Some(mut p) = self.cloud.take() {
+    /// Each node's id, as it logged it at its last start.
+    pub fn node_ids(&self) -> Vec<String> {
+        self.nodes
+            .iter()
+            .map(|n| {
+                let log =
+                    std::fs::read_to_string(n.log(self.root.path(), n.starts)).unwrap_or_default();
+                log.lines()
+                    .filter(|l| l.contains("rekey-cloud listening"))
+                    .find_map(|l| l.split_once(" node=").map(|(_, rest)| rest))
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .map(|id| id.trim_matches('"').to_owned())
+                    .unwrap_or_else(|| panic!("{} logged its node id", n.name))
+            })
+            .collect()
+    }
+
+    /// How many cloud nodes there are (1 without a balancer).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Node `i`'s own address (not the balancer's).
+    pub fn node_addr(&self, i: usize) -> std::net::SocketAddr {
+        self.nodes[i].addr
+    }
+
+    /// Node `i`'s name as the balancer knows it.
+    pub fn node_name(&self, i: usize) -> &str {
+        &self.nodes[i].name
+    }
+
+    /// The balancer's view of the nodes: name → whether its health check passes.
+    pub async fn balancer_view(&self) -> Vec<(String, bool)> {
+        self.balancer
+            .as_ref()
+            .expect("a cluster has a balancer")
+            .servers()
+            .await
+    }
+
+    /// Kills node `i` (SIGKILL: no graceful shutdown).
+    pub async fn kill_node(&mut self, i: usize) {
+        if let Some(mut p) = self.nodes[i].proc.take() {
             p.kill().await;
         }
     }
 
+    /// Kills the cloud process (SIGKILL: no graceful shutdown).
+    pub async fn kill_cloud(&mut self) {
+        self.kill_node(0).await;
+    }
+
     /// Sends the cloud process SIGTERM (a graceful shutdown) without waiting for it to end.
     pub fn terminate_cloud(&self) {
-        let pid = self
-            .cloud
+        let pid = self.nodes[0]
+            .proc
             .as_ref()
             .and_then(|p| p.child.id())
             .expect("the cloud is running");
@@ -406,27 +548,24 @@ impl System {
 
     /// Waits for the cloud process to end by itself (within [`DEADLINE`]) and returns how.
     pub async fn wait_cloud_exit(&mut self) -> std::process::ExitStatus {
-        let mut p = self.cloud.take().expect("the cloud is running");
+        let mut p = self.nodes[0].proc.take().expect("the cloud is running");
         tokio::time::timeout(DEADLINE, p.child.wait())
             .await
             .unwrap_or_else(|_| panic!("the cloud did not end within {DEADLINE:?}"))
             .expect("wait for the cloud")
     }
 
-    /// The cloud's socket address.
+    /// The cloud's socket address (the first node's).
     pub fn cloud_addr(&self) -> std::net::SocketAddr {
-        self.cloud_url
-            .trim_start_matches("http://")
-            .parse()
-            .expect("the cloud URL is http://ADDRESS:PORT")
+        self.node_addr(0)
     }
 
     /// Starts the cloud again on the same data directory, database and port.
     pub async fn start_cloud_again(&mut self) {
-        assert!(self.cloud.is_none(), "the cloud is still running");
+        assert!(self.nodes[0].proc.is_none(), "the cloud is still running");
         let deadline = tokio::time::Instant::now() + DEADLINE;
         // The port was just released; a start that loses a race for it is retried.
-        while !self.start_cloud().await {
+        while !self.start_node(0).await {
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "the cloud did not start again"

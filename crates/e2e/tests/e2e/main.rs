@@ -1,15 +1,19 @@
 //! Rekey end to end: the real `rekey-cloud`, `rekey-recorder` and `rekey` programs as child
 //! processes on loopback, with a real SMTP server and a fresh database per test (SQLite, and
 //! PostgreSQL when `REKEY_TEST_POSTGRES_URL` is set — CI sets it), walking the manual's
-//! preparation (issue 3) and recovery (issue 4) flows.
+//! preparation (issue 3) and recovery (issue 4) flows; and the same flows on three cloud nodes
+//! sharing one PostgreSQL database behind HAProxy, one of them killed mid-way (issue 9).
 //!
 //! Run: `REKEY_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test -p
-//! rekey-e2e` (without the variable the PostgreSQL half is skipped, loudly, outside CI). The
+//! rekey-e2e` (without the variable the PostgreSQL half is skipped, loudly, outside CI; so is
+//! the multi-node half without HAProxy, `apt-get install haproxy`). The
 //! first test builds the three programs (`cargo build --bins`); a failing test prints the tail
 //! of every process's log.
 
+mod balancer;
 mod browser;
 mod cli;
+mod cluster;
 mod harness;
 mod operations;
 mod preparation;
@@ -71,4 +75,24 @@ mod issue9_operations {
     on_both_backends!(operations:
         sigterm_drains_the_node,
     );
+}
+
+/// Runs each flow on three cloud nodes behind HAProxy (on PostgreSQL).
+macro_rules! on_a_cluster {
+    ($module:ident: $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(sys) = crate::harness::spawn_cluster(3).await {
+                    crate::$module::$name(sys).await;
+                }
+            }
+        )*
+    };
+}
+
+mod issue9_cluster {
+    on_a_cluster!(cluster: a_node_killed_mid_way);
+    on_a_cluster!(preparation: pc_path_in_the_manuals_order, phone_path_with_the_cli);
+    on_a_cluster!(recovery: phone_path_in_the_browser, pc_path_recovers_the_password);
 }

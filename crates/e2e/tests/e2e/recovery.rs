@@ -15,7 +15,7 @@ use crate::steps::{
 };
 
 /// The admin's new password, set with a temporary password.
-const NEW_PASSWORD: &str = "shiro-kuma-no-uta-9";
+pub const NEW_PASSWORD: &str = "shiro-kuma-no-uta-9";
 
 // ------------------------------------------------------------------------------ helpers
 
@@ -67,7 +67,7 @@ async fn next_mail<T>(
 }
 
 /// Waits for the e-mailed temporary password (challenge code) to `to`.
-async fn emailed_password(sys: &System, to: &str, after: usize) -> String {
+pub async fn emailed_password(sys: &System, to: &str, after: usize) -> String {
     next_mail(sys, to, after, "temporary password", |m| {
         temporary_password_line(&m.body)
     })
@@ -92,13 +92,13 @@ fn mistyped(code: &str) -> String {
 }
 
 /// `YYYY-MM-DD` of today (UTC) plus `days`: the recorder (UTC+09:00) is on today or tomorrow.
-fn date(days: i64) -> String {
+pub fn date(days: i64) -> String {
     (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
 }
 
 /// "Forgot password?" on the recorder's login screen; `email` is typed when the admin has none.
 /// Returns the "Password recovery" page and the recovery QR code (PNG, URL).
-async fn forgot(anon: &Browser, email: Option<&str>) -> (Page, Vec<u8>, String) {
+pub async fn forgot(anon: &Browser, email: Option<&str>) -> (Page, Vec<u8>, String) {
     let login = anon.open("/login").await;
     assert!(login.has("forgot-password"), "{}", login.body);
     let form = anon.open("/forgot").await;
@@ -122,7 +122,7 @@ async fn forgot(anon: &Browser, email: Option<&str>) -> (Page, Vec<u8>, String) 
 }
 
 /// Types `code` as the security code with the new password on the recovery screen.
-async fn enter(anon: &Browser, code: &str) -> Page {
+pub async fn enter(anon: &Browser, code: &str) -> Page {
     anon.submit_follow(
         "/recovery",
         "/recovery",
@@ -174,7 +174,7 @@ async fn refused_and_unchanged(rec: &Recorder, page: &Page, expected: &str, pass
 }
 
 /// The owner's `rekey` session (logged in with the portal account).
-async fn owner_cli(sys: &System, name: &str, login: &str) -> Cli {
+pub async fn owner_cli(sys: &System, name: &str, login: &str) -> Cli {
     let cli = Cli::new(&sys.cloud_url, &sys.path(name));
     cli.run(
         &["login", "--login", login, "--password-stdin"],
@@ -187,7 +187,7 @@ async fn owner_cli(sys: &System, name: &str, login: &str) -> Cli {
 
 /// Retrieve on the portal (p.22–25): Valid Date → Acquire → code from the account's mail →
 /// Retrieve. Returns the temporary password shown.
-async fn retrieve_on_portal(
+pub async fn retrieve_on_portal(
     sys: &System,
     portal: &Browser,
     serial: &str,
