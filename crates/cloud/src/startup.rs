@@ -75,6 +75,10 @@ impl Application {
                 .disconnect_all()
                 .await
                 .context("cannot reset presence")?;
+            store
+                .release_mail_claims()
+                .await
+                .context("cannot release the mail claims of the previous run")?;
         }
         let mailer = Mailer::from_config(&config)?;
         let from: Mailbox = config

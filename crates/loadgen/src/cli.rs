@@ -27,6 +27,12 @@ pub enum Command {
     /// given twice takes its last value (bench/gateway.sh passes defaults first).
     #[command(args_override_self = true)]
     Bench(BenchArgs),
+    /// The scale demonstration: a large fleet across several cloud nodes on one PostgreSQL
+    /// database (one load-generator process per node), its memory, CPU and database writes,
+    /// and the time for all to be back after every node restarts. A flag given twice takes its
+    /// last value (bench/scale.sh passes defaults first).
+    #[command(args_override_self = true)]
+    Scale(ScaleArgs),
 }
 
 /// The shape of a fleet.
@@ -137,6 +143,41 @@ pub struct BenchArgs {
     /// Client handshake timeout, seconds.
     #[arg(long, default_value_t = 15)]
     pub handshake_timeout_secs: u64,
+    /// Where to make the temporary work directory (data, logs) [default: the system's].
+    #[arg(long)]
+    pub work_dir: Option<PathBuf>,
+    /// Keep the work directory after the run.
+    #[arg(long)]
+    pub keep_work_dir: bool,
+}
+
+/// `rekey-loadgen scale`.
+#[derive(Debug, clap::Args)]
+pub struct ScaleArgs {
+    /// The `rekey-cloud` binary (a release build).
+    #[arg(long)]
+    pub cloud_bin: PathBuf,
+    /// The PostgreSQL server (postgres://USER@HOST/DB) to make a fresh database on.
+    #[arg(long)]
+    pub database_url: String,
+    /// Cloud nodes (each with its own load-generator process).
+    #[arg(long, default_value_t = 6)]
+    pub nodes: usize,
+    /// Simulated recorders in all.
+    #[arg(long, default_value_t = 100_000)]
+    pub devices: u64,
+    /// The cloud's heartbeat period, seconds.
+    #[arg(long, default_value_t = 20)]
+    pub heartbeat_secs: u32,
+    /// Seconds of the idle window.
+    #[arg(long, default_value_t = 60)]
+    pub window_secs: u64,
+    /// Identity seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// First connections in progress at once, per load-generator process.
+    #[arg(long, default_value_t = 256)]
+    pub ramp: usize,
     /// Where to make the temporary work directory (data, logs) [default: the system's].
     #[arg(long)]
     pub work_dir: Option<PathBuf>,

@@ -94,6 +94,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Command::Scale(args) => {
+            let opts = bench::scale::ScaleOptions {
+                cloud_bin: args.cloud_bin,
+                database_url: args.database_url,
+                nodes: args.nodes,
+                devices: args.devices,
+                heartbeat_secs: args.heartbeat_secs.max(1),
+                window_secs: args.window_secs,
+                seed: args.seed,
+                ramp: args.ramp,
+                work_dir: args.work_dir,
+                keep_work_dir: args.keep_work_dir,
+            };
+            Ok(if bench::scale::run(opts).await? {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
     }
 }
 

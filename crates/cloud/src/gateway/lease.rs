@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use super::Hub;
 use crate::store::Store;
+use crate::store::nodes::Reaped;
 
 /// The lease's length and how often it is renewed, for a heartbeat of `heartbeat_secs`.
 pub fn timing(heartbeat_secs: u32) -> (i64, Duration) {
@@ -42,10 +43,11 @@ async fn renew(store: &Store, clock: &dyn Clock, lease: i64) -> anyhow::Result<b
     let now = clock.now();
     let held = store.renew_lease(now, now + lease).await?;
     let reaped = store.reap_nodes(now).await?;
-    if reaped > 0 {
+    if reaped != Reaped::default() {
         tracing::info!(
-            recorders = reaped,
-            "recorders of nodes whose lease ran out are shown offline"
+            recorders = reaped.devices,
+            mail = reaped.mail,
+            "nodes whose lease ran out: their recorders are shown offline, their mail claims released"
         );
     }
     Ok(held)

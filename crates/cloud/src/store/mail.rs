@@ -196,15 +196,18 @@ impl Store {
     }
 
     /// Claims up to `limit` messages due for an attempt, oldest first, for
-    /// [`CLAIM_LEASE_SECS`]: no other worker gets them until their outcome is recorded or the
-    /// lease ran out. A message that does not open (the master key changed, or the row was
-    /// altered) is not handed out: it counts as a failed attempt, to be tried again later (with
-    /// the right key back in place, it then goes out).
+    /// [`CLAIM_LEASE_SECS`]: no other worker gets them until their outcome is recorded, the
+    /// lease ran out, or this node's lease ran out ([`Store::reap_nodes`]). A message that does
+    /// not open (the master key changed, or the row was altered) is not handed out: it counts
+    /// as a failed attempt, to be tried again later (with the right key back in place, it then
+    /// goes out).
     pub async fn claim_mail(&self, now: i64, limit: i64) -> Result<Claimed, StoreError> {
         let token = i64::from_le_bytes(rekey_web::random_array::<8>());
         // PostgreSQL: rows another transaction is claiming are skipped, not waited for (and the
-        // outer conditions are checked again on the row as it is then). SQLite runs one
-        // writing statement at a time.
+        // outer conditions are checked again on the row as it is then). The pick is a
+        // materialized CTE: as a plain subquery the planner may run it again for each row it
+        // updates, and each run then skips the rows this statement already claimed, so that
+        // `LIMIT` no longer bounds the claim. SQLite runs one writing statement at a time.
         let skip_locked = match self.db.backend {
             crate::db::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             crate::db::Backend::Sqlite => "",
@@ -212,15 +215,17 @@ impl Store {
         let claimable = "sent_at IS NULL AND dead_at IS NULL AND sealed IS NOT NULL \
              AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)";
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE mail_queue SET claim_token = $2, claimed_until = $3 \
-             WHERE {claimable} AND id IN \
+            "WITH picked AS MATERIALIZED \
                (SELECT id FROM mail_queue WHERE {claimable} ORDER BY id LIMIT $4{skip_locked}) \
+             UPDATE mail_queue SET claim_token = $2, claimed_until = $3, claimed_by = $5 \
+             WHERE {claimable} AND id IN (SELECT id FROM picked) \
              RETURNING {COLUMNS}"
         )))
         .bind(now)
         .bind(token)
         .bind(now + CLAIM_LEASE_SECS)
         .bind(limit)
+        .bind(self.node_id())
         .fetch_all(&self.db.pool)
         .await?;
         let mut stored = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
@@ -264,10 +269,10 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let sql = if keep_body {
             "UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL, \
-             claim_token = NULL, claimed_until = NULL WHERE id = $2 AND claim_token = $3"
+             claim_token = NULL, claimed_until = NULL, claimed_by = NULL WHERE id = $2 AND claim_token = $3"
         } else {
             "UPDATE mail_queue SET sent_at = $1, attempts = attempts + 1, last_error = NULL, \
-             claim_token = NULL, claimed_until = NULL, sealed = NULL WHERE id = $2 AND claim_token = $3"
+             claim_token = NULL, claimed_until = NULL, claimed_by = NULL, sealed = NULL WHERE id = $2 AND claim_token = $3"
         };
         let done = sqlx::query(sql)
             .bind(now)
@@ -276,6 +281,18 @@ impl Store {
             .execute(&self.db.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Releases every claim (at the start of a single node, SQLite: no worker of a previous run
+    /// is still sending); the number of messages released.
+    pub async fn release_mail_claims(&self) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE mail_queue SET claim_token = NULL, claimed_until = NULL, claimed_by = NULL \
+             WHERE claim_token IS NOT NULL",
+        )
+        .execute(&self.db.pool)
+        .await?
+        .rows_affected())
     }
 
     /// Records failed attempt number `attempts + 1` of message `id`, claimed under `token`: it
@@ -292,10 +309,10 @@ impl Store {
         let dead = attempts + 1 >= MAX_ATTEMPTS;
         let sql = if dead {
             "UPDATE mail_queue SET attempts = attempts + 1, last_error = $1, dead_at = $2, \
-             sealed = NULL, claim_token = NULL, claimed_until = NULL WHERE id = $3 AND claim_token = $4"
+             sealed = NULL, claim_token = NULL, claimed_until = NULL, claimed_by = NULL WHERE id = $3 AND claim_token = $4"
         } else {
             "UPDATE mail_queue SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, \
-             claim_token = NULL, claimed_until = NULL WHERE id = $3 AND claim_token = $4"
+             claim_token = NULL, claimed_until = NULL, claimed_by = NULL WHERE id = $3 AND claim_token = $4"
         };
         let at = if dead {
             now

@@ -6,6 +6,15 @@
 
 use super::{Store, StoreError};
 
+/// What [`Store::reap_nodes`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reaped {
+    /// Recorders shown offline.
+    pub devices: u64,
+    /// Claimed messages released.
+    pub mail: u64,
+}
+
 impl Store {
     /// Renews this node's lease until `lease_until`, taking a row for it if it has none;
     /// `false` if it had none (its first renewal, or another node found the lease run out).
@@ -27,13 +36,23 @@ impl Store {
         Ok(renewed == 1)
     }
 
-    /// Shows offline the recorders of every node whose lease ran out before `now`, and forgets
-    /// those nodes; the number of recorders.
-    pub async fn reap_nodes(&self, now: i64) -> Result<u64, StoreError> {
+    /// Shows offline the recorders of every node whose lease ran out before `now`, releases
+    /// the mail those nodes had claimed (another worker sends it now rather than when the
+    /// claim's own lease ends; a message a dead node was handing to the SMTP server at that
+    /// moment may go out twice, as after any crash mid-delivery), and forgets those nodes.
+    pub async fn reap_nodes(&self, now: i64) -> Result<Reaped, StoreError> {
         let mut tx = self.db.pool.begin().await?;
         let devices = sqlx::query(
             "UPDATE devices SET connected = 0, node_id = NULL \
              WHERE node_id IN (SELECT id FROM nodes WHERE lease_until < $1)",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let mail = sqlx::query(
+            "UPDATE mail_queue SET claim_token = NULL, claimed_until = NULL, claimed_by = NULL \
+             WHERE sent_at IS NULL AND claimed_by IN (SELECT id FROM nodes WHERE lease_until < $1)",
         )
         .bind(now)
         .execute(&mut *tx)
@@ -44,7 +63,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(devices)
+        Ok(Reaped { devices, mail })
     }
 
     /// Shows this node's recorders offline and removes its row (a clean stop).

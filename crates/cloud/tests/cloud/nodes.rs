@@ -8,6 +8,7 @@ use rekey_cloud::db::Db;
 use rekey_cloud::mail::Mailer;
 use rekey_cloud::store::Store;
 use rekey_cloud::store::mail::{CLAIM_LEASE_SECS, Failed, MAX_ATTEMPTS, NewMail, retry_delay};
+use rekey_cloud::store::nodes::Reaped;
 use rekey_cloud::store::sweep::{Retention, Swept};
 use rekey_testkit::SmtpServer;
 use rekey_web::ManualClock;
@@ -271,6 +272,82 @@ async fn a_second_node_on_one_sqlite_file_is_refused() {
     rekey_cloud::startup::Application::build(config)
         .await
         .expect("the file is free once the first node stopped");
+}
+
+/// A node that dies holding claims: once its lease ran out, another node releases its claims
+/// along with its recorders and sends that mail at once, not after the claims' own lease; the
+/// claims of a live node stay; the dead node's late outcome is not recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_nodes_mail_claims_are_released_with_its_lease() {
+    let Some(queue) = SharedQueue::new(Backend::Postgres, None).await else {
+        return;
+    };
+    let (alive, dead) = (&queue.store, queue.node().await);
+    assert_ne!(alive.node_id(), dead.node_id());
+    alive.renew_lease(NOW, NOW + 600).await.expect("lease");
+    dead.renew_lease(NOW, NOW + 60).await.expect("lease");
+    queue.queue(2, NOW).await;
+    let held = dead.claim_mail(NOW, 1).await.expect("claim");
+    let kept = alive.claim_mail(NOW, 1).await.expect("claim");
+    assert_eq!((held.mails.len(), kept.mails.len()), (1, 1));
+
+    assert_eq!(
+        alive.reap_nodes(NOW + 30).await.expect("reap"),
+        Reaped::default(),
+        "nothing ran out yet"
+    );
+    let reaped = alive.reap_nodes(NOW + 61).await.expect("reap");
+    assert_eq!(reaped.mail, 1);
+    let again = alive.claim_mail(NOW + 61, 10).await.expect("claim");
+    assert_eq!(
+        again.mails.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [held.mails[0].id],
+        "the dead node's message, and only it, is free again, {} s before its claim's lease ends",
+        CLAIM_LEASE_SECS - 61
+    );
+    assert!(
+        !dead
+            .mail_sent(held.mails[0].id, held.token, NOW + 62, false)
+            .await
+            .expect("record"),
+        "the dead node's late outcome is not recorded"
+    );
+    assert!(
+        alive
+            .mail_sent(held.mails[0].id, again.token, NOW + 62, false)
+            .await
+            .expect("record")
+    );
+}
+
+/// A single node (SQLite) that starts again sends at once what its previous run had claimed
+/// (no worker of that run is still sending), not when that claim's lease runs out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_single_node_releases_the_previous_runs_claims() {
+    let queue = SharedQueue::new(Backend::Sqlite, None)
+        .await
+        .expect("SQLite is always available");
+    queue.queue(1, NOW).await;
+    let held = queue.store.claim_mail(NOW, 10).await.expect("claim");
+    assert_eq!(held.mails.len(), 1);
+    queue.store.db.close().await;
+    // The new run's clock stands still inside the old claim's lease.
+    let app = rekey_cloud::startup::Application::build_with_clock(
+        queue.config.clone(),
+        Arc::new(ManualClock::new(NOW + 1)),
+    )
+    .await
+    .expect("the node starts again");
+    let pool = &app.state().store.db.pool;
+    crate::support::eventually(10, "the new run's worker sends the message", || async {
+        let sent: Option<i64> = sqlx::query_scalar("SELECT sent_at FROM mail_queue WHERE id = $1")
+            .bind(held.mails[0].id)
+            .fetch_one(pool)
+            .await
+            .expect("the message");
+        sent == Some(NOW + 1)
+    })
+    .await;
 }
 
 /// The sweep deletes what ran out past its retention — expired sessions, old e-mail codes,

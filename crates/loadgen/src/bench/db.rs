@@ -44,6 +44,8 @@ pub struct Counters {
     pub wal_lsn: Option<u64>,
     /// PostgreSQL: rows inserted + updated + deleted.
     pub tuples: Option<u64>,
+    /// PostgreSQL: transactions committed.
+    pub commits: Option<u64>,
 }
 
 /// Reads `iChange` from the WAL index header (both copies must agree; the writer updates
@@ -160,8 +162,15 @@ impl CloudDb {
                         .fetch_one(&mut *conn)
                         .await
                         .context("pg_current_wal_lsn()")?;
+                // The statistics a backend reports are read in a snapshot per transaction:
+                // clear it so that consecutive reads on this connection see fresh counts.
+                sqlx::query("SELECT pg_stat_clear_snapshot()")
+                    .execute(&mut *conn)
+                    .await
+                    .context("pg_stat_clear_snapshot()")?;
                 let row = sqlx::query(
-                    "SELECT (tup_inserted + tup_updated + tup_deleted)::bigint AS t
+                    "SELECT (tup_inserted + tup_updated + tup_deleted)::bigint AS t,
+                            xact_commit::bigint AS c
                      FROM pg_stat_database WHERE datname = $1",
                 )
                 .bind(name.as_str())
@@ -169,9 +178,11 @@ impl CloudDb {
                 .await
                 .context("pg_stat_database")?;
                 let tuples: i64 = row.try_get("t")?;
+                let commits: i64 = row.try_get("c")?;
                 Ok(Counters {
                     wal_lsn: u64::try_from(lsn).ok(),
                     tuples: u64::try_from(tuples).ok(),
+                    commits: u64::try_from(commits).ok(),
                     ..Counters::default()
                 })
             }
@@ -188,6 +199,24 @@ impl CloudDb {
             )),
             CloudDb::Postgres { .. } => Ok(None),
         }
+    }
+
+    /// PostgreSQL: how many devices the cloud shows connected, per node id.
+    pub async fn connected_per_node(&mut self) -> anyhow::Result<Vec<(String, i64)>> {
+        let CloudDb::Postgres { conn, .. } = self else {
+            bail!("presence per node is kept on PostgreSQL only");
+        };
+        let rows: Vec<(Option<String>, i64)> = sqlx::query_as(
+            "SELECT node_id, COUNT(*) FROM devices WHERE connected = 1 \
+             GROUP BY node_id ORDER BY node_id",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .context("presence per node")?;
+        Ok(rows
+            .into_iter()
+            .map(|(node, n)| (node.unwrap_or_else(|| "(none)".into()), n))
+            .collect())
     }
 
     /// Whether the cloud shows `serial` connected (`None`: not enrolled).

@@ -8,6 +8,7 @@
 
 mod crypto;
 mod db;
+pub mod scale;
 mod servers;
 mod steps;
 

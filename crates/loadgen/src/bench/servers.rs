@@ -52,6 +52,31 @@ impl ChildGuard {
         Ok(())
     }
 
+    /// Asks the process to stop (SIGTERM) and waits up to `grace` for it to end, then kills it;
+    /// whether it ended by itself.
+    pub async fn terminate(&mut self, grace: Duration) -> anyhow::Result<bool> {
+        if self.child.try_wait()?.is_some() {
+            return Ok(true);
+        }
+        let sent = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid().to_string())
+            .status()
+            .context("cannot run kill")?;
+        if !sent.success() {
+            bail!("kill -TERM {} failed: {sent}", self.pid());
+        }
+        let until = Instant::now() + grace;
+        while Instant::now() < until {
+            if self.child.try_wait()?.is_some() {
+                return Ok(true);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.kill()?;
+        Ok(false)
+    }
+
     /// Kills the process (SIGKILL) and waits until it is gone.
     pub fn kill(&mut self) -> anyhow::Result<()> {
         if self.child.try_wait()?.is_none() {

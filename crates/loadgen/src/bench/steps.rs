@@ -10,6 +10,7 @@ use anyhow::{Context, anyhow, bail};
 use tokio::time::Instant;
 
 use super::db;
+use super::servers::ChildGuard;
 use super::{BenchOptions, Clock, POLL, Probes, RSS_SAMPLE, STATUS_EVERY, Server};
 use crate::fleet::Fleet;
 use crate::gateway::{self, Recorder};
@@ -70,8 +71,8 @@ async fn wait_fleet(
 
 /// RSS once it is stable: the samples over `span` (every [`RSS_SAMPLE`]) lie within 0.5 % or
 /// 128 KiB. After `limit` the last sample is taken and reported as unsettled.
-async fn settled_rss(
-    server: &mut Server,
+pub(super) async fn settled_rss(
+    child: &mut ChildGuard,
     span: Duration,
     limit: Duration,
 ) -> anyhow::Result<(u64, bool)> {
@@ -79,8 +80,8 @@ async fn settled_rss(
     let start = Instant::now();
     let mut samples: VecDeque<u64> = VecDeque::new();
     loop {
-        server.child.check_running()?;
-        let rss = procfs::rss_bytes(server.pid())?;
+        child.check_running()?;
+        let rss = procfs::rss_bytes(child.pid())?;
         samples.push_back(rss);
         if samples.len() > need {
             samples.pop_front();
@@ -100,7 +101,7 @@ async fn settled_rss(
     }
 }
 
-fn cpu_secs(pid: u32) -> anyhow::Result<f64> {
+pub(super) fn cpu_secs(pid: u32) -> anyhow::Result<f64> {
     Ok(procfs::cpu_ticks(pid)? as f64 / procfs::ticks_per_second() as f64)
 }
 
@@ -131,7 +132,7 @@ async fn steps(
     let span = Duration::from_secs(3);
 
     // RSS(0).
-    let (rss0, ok) = settled_rss(server, span, settle_limit).await?;
+    let (rss0, ok) = settled_rss(&mut server.child, span, settle_limit).await?;
     if !ok {
         results.unsettled.push("RSS(0)".into());
     }
@@ -156,7 +157,7 @@ async fn steps(
             results,
         )
         .await?;
-        let (rss, ok) = settled_rss(server, span, settle_limit).await?;
+        let (rss, ok) = settled_rss(&mut server.child, span, settle_limit).await?;
         if !ok {
             results.unsettled.push(format!("RSS({n})"));
         }
@@ -274,7 +275,7 @@ async fn steps(
         }
         tokio::time::sleep(POLL).await;
     }
-    let (rss, ok) = settled_rss(server, Duration::from_secs(10), settle_limit).await?;
+    let (rss, ok) = settled_rss(&mut server.child, Duration::from_secs(10), settle_limit).await?;
     if !ok {
         results.unsettled.push("RSS after close".into());
     }
