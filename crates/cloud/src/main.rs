@@ -38,23 +38,17 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(address = %app.local_addr(), base_url = %app.state().config.base_url.as_str(), node = app.state().store.node_id(), "rekey-cloud listening");
     // The first SIGTERM or SIGINT drains (within --shutdown-timeout-secs); a second one ends the
     // process at once.
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("cannot listen for SIGTERM")?;
+    let mut signals = rekey_web::signals::StopSignals::listen()
+        .context("cannot listen for SIGTERM and SIGINT")?;
     let (begin, shutdown) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
-        let mut next = async || -> &'static str {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-                _ = terminate.recv() => "SIGTERM",
-            }
-        };
-        let signal = next().await;
+        let signal = signals.next().await;
         tracing::info!(
             signal,
             "shutting down (a second signal ends the process at once)"
         );
         let _ = begin.send(());
-        let signal = next().await;
+        let signal = signals.next().await;
         tracing::warn!(signal, "second signal: ending without draining");
         std::process::exit(1);
     });

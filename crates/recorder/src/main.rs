@@ -14,8 +14,12 @@ async fn main() -> anyhow::Result<()> {
         .context("cannot start the recorder")?;
     println!("rekey-recorder listening on http://{}", app.address());
     tracing::info!(address = %app.address(), "listening");
-    app.run_until(async {
-        let _ = tokio::signal::ctrl_c().await;
+    // SIGTERM (systemd, Docker) or SIGINT (Ctrl-C) stops it: the web server, then the agent.
+    let mut signals = rekey_web::signals::StopSignals::listen()
+        .context("cannot listen for SIGTERM and SIGINT")?;
+    app.run_until(async move {
+        let signal = signals.next().await;
+        tracing::info!(signal, "stopping");
     })
     .await
     .context("the web server failed")?;

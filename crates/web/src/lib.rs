@@ -23,6 +23,7 @@ mod random;
 mod redirect;
 mod secret;
 pub mod serve;
+pub mod signals;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use csrf::{CSRF_FIELD, CsrfToken};

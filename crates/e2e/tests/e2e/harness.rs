@@ -699,6 +699,22 @@ impl Recorder {
         }
     }
 
+    /// Sends the recorder SIGTERM and waits (within [`DEADLINE`]) for it to end; how it ended.
+    pub async fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut p = self.proc.take().expect("the recorder is running");
+        let pid = p.child.id().expect("a running process has an id");
+        let status = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM {pid}: {status}");
+        tokio::time::timeout(DEADLINE, p.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("the recorder did not end within {DEADLINE:?}"))
+            .expect("wait for the recorder")
+    }
+
     /// A fresh browser (no cookies) for the recorder's web UI.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.url)

@@ -16,6 +16,7 @@ mod cli;
 mod cluster;
 mod harness;
 mod operations;
+mod packaging;
 mod preparation;
 mod recovery;
 mod steps;
@@ -74,6 +75,7 @@ mod issue4_recovery {
 mod issue9_operations {
     on_both_backends!(operations:
         sigterm_drains_the_node,
+        the_recorder_stops_on_sigterm,
     );
 }
 
@@ -95,4 +97,31 @@ mod issue9_cluster {
     on_a_cluster!(cluster: a_node_killed_mid_way);
     on_a_cluster!(preparation: pc_path_in_the_manuals_order, phone_path_with_the_cli);
     on_a_cluster!(recovery: phone_path_in_the_browser, pc_path_recovers_the_password);
+}
+
+mod issue9_packaging {
+    #[test]
+    fn compose_file_describes_the_trial_system() {
+        crate::packaging::compose_file_describes_the_trial_system();
+    }
+
+    #[test]
+    fn haproxy_accepts_the_balancer_configuration() {
+        crate::packaging::haproxy_accepts_the_balancer_configuration();
+    }
+
+    #[test]
+    fn systemd_units_are_hardened() {
+        crate::packaging::systemd_units_are_hardened();
+    }
+
+    #[test]
+    fn systemd_units_pass_systemd_analyze_verify() {
+        crate::packaging::systemd_units_pass_systemd_analyze_verify();
+    }
+
+    #[test]
+    fn compose_is_valid_and_images_build_where_docker_runs() {
+        crate::packaging::compose_is_valid_and_images_build_where_docker_runs();
+    }
 }

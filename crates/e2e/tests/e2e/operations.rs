@@ -1,4 +1,5 @@
-//! Issue 9, operations: how a cloud node stops when its operator (or orchestrator) asks it to.
+//! Issue 9, operations: how a cloud node and a recorder stop when their operator (or
+//! orchestrator) asks them to.
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -22,6 +23,15 @@ async fn read_until(tcp: &mut TcpStream, done: impl Fn(&str) -> bool) -> String 
     .await
     .expect("an answer in time");
     String::from_utf8_lossy(&got).into_owned()
+}
+
+/// SIGTERM stops a recorder cleanly (status 0), as systemd and Docker stop it.
+pub async fn the_recorder_stops_on_sigterm(sys: System) {
+    let mut rec = sys.recorder("NVRE2E0202").await;
+    let admin = activate_and_enable_cloud(&rec, "").await;
+    wait_cloud_status(&admin, "online").await;
+    let status = rec.terminate().await;
+    assert!(status.success(), "the recorder ended with {status}");
 }
 
 /// SIGTERM: the node reports itself not ready and stops accepting, tells its recorders to go
