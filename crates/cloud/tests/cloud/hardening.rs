@@ -12,9 +12,10 @@ use crate::support::{TestApp, shows};
 const PW: &str = "correct horse battery staple";
 const WRONG: &str = "wrong horse battery staple";
 
-/// `n` JSON API calls sent at once; the last one carries `last_body`, the others `body`.
-async fn burst(
-    app: &TestApp,
+/// `n` JSON API calls sent at once, spread over `nodes` in turn; the last one carries
+/// `last_body`, the others `body`.
+pub async fn burst(
+    nodes: &[&TestApp],
     path: &str,
     token: Option<&str>,
     n: usize,
@@ -23,6 +24,7 @@ async fn burst(
 ) -> Vec<(u16, Value)> {
     let mut calls = Vec::new();
     for i in 0..n {
+        let app = nodes[i % nodes.len()];
         let http = app.http.clone();
         let url = app.url(&format!("/api/v1{path}"));
         let token = token.map(str::to_owned);
@@ -48,7 +50,7 @@ async fn burst(
     answers
 }
 
-fn count_errors(answers: &[(u16, Value)], key: &str) -> usize {
+pub fn count_errors(answers: &[(u16, Value)], key: &str) -> usize {
     answers
         .iter()
         .filter(|(_, b)| b["error"].as_str() == Some(key))
@@ -66,7 +68,7 @@ pub async fn a_login_burst_gets_no_more_checks_than_the_limit(app: TestApp) {
     app.signup_pc("hana", "hana@example.com", PW).await;
     let wrong = json!({"login": "hana", "password": WRONG});
     let right = json!({"login": "hana", "password": PW});
-    let answers = burst(&app, "/login", None, 49, wrong.clone(), wrong).await;
+    let answers = burst(&[&app], "/login", None, 49, wrong.clone(), wrong).await;
     let checked = count_errors(&answers, "cloud-login-failed");
     let locked = count_errors(&answers, "cloud-login-locked");
     assert!(checked <= 5, "{checked} passwords checked");
@@ -114,7 +116,7 @@ pub async fn a_stolen_session_cannot_guess_the_current_password(app: TestApp) {
     let wrong = json!({"current": WRONG, "new": new});
     let right = json!({"current": PW, "new": new});
     let path = "/account/password";
-    let answers = burst(&app, path, Some(&token), 49, wrong.clone(), wrong).await;
+    let answers = burst(&[&app], path, Some(&token), 49, wrong.clone(), wrong).await;
     let checked = count_errors(&answers, "cloud-password-current-wrong");
     let locked = count_errors(&answers, "cloud-password-current-locked");
     assert!(checked <= 5, "{checked} current passwords checked");
@@ -182,7 +184,7 @@ pub async fn the_register_code_limit_is_exact_under_a_burst(app: TestApp) {
         .to_owned();
     let unknown = rekey_proto::RegisterCode::from_random([9; 7]).compact();
     let body = json!({"register_code": unknown, "name": "x"});
-    let answers = burst(&app, "/devices", Some(&token), 15, body.clone(), body).await;
+    let answers = burst(&[&app], "/devices", Some(&token), 15, body.clone(), body).await;
     assert_eq!(count_errors(&answers, "cloud-register-code-unknown"), 10);
     assert_eq!(count_errors(&answers, "error-rate-limited"), 5);
 }

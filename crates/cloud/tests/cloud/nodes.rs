@@ -483,6 +483,33 @@ async fn two_nodes() -> Option<(crate::support::TestApp, crate::support::TestApp
     Some((a, b))
 }
 
+/// The atomic limits hold across nodes: a burst of wrong passwords spread over two nodes gets
+/// no more checks than one node would give, and the lock holds on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_burst_across_two_nodes_gets_no_more_checks_than_the_limit() {
+    use crate::hardening::{burst, count_errors};
+    let Some((a, b)) = two_nodes().await else {
+        return;
+    };
+    let password = "correct horse battery staple";
+    a.signup_pc("hana", "hana@example.com", password).await;
+    let wrong = serde_json::json!({"login": "hana", "password": "wrong horse battery staple"});
+    let answers = burst(&[&a, &b], "/login", None, 48, wrong.clone(), wrong).await;
+    let checked = count_errors(&answers, "cloud-login-failed");
+    let locked = count_errors(&answers, "cloud-login-locked");
+    assert!(checked <= 5, "{checked} passwords checked");
+    assert_eq!(checked + locked, 48, "every answer is a failure or a lock");
+    for node in [&a, &b] {
+        let right = serde_json::json!({"login": "hana", "password": password});
+        let (status, body) = node.api("POST", "/login", None, right).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (429, Some("cloud-login-locked")),
+            "locked on every node"
+        );
+    }
+}
+
 /// Two nodes on one PostgreSQL database: a binding and a removal made through the first reach a
 /// recorder connected to the second at once (NOTIFY), not only at its next reconnect.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
