@@ -54,6 +54,33 @@ pub fn parse_stat_ticks(stat: &str) -> anyhow::Result<u64> {
     Ok(field(14)? + field(15)?)
 }
 
+/// The whole machine's CPU time since boot, in ticks: (busy, all). Busy is every state but
+/// idle and iowait (the first line of `/proc/stat`).
+pub fn machine_ticks() -> anyhow::Result<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").context("cannot read /proc/stat")?;
+    parse_machine_ticks(&stat)
+}
+
+/// See [`machine_ticks`].
+pub fn parse_machine_ticks(stat: &str) -> anyhow::Result<(u64, u64)> {
+    let line = stat
+        .lines()
+        .find(|l| l.starts_with("cpu "))
+        .context("/proc/stat has no cpu line")?;
+    let fields = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| {
+            f.parse::<u64>()
+                .context("a /proc/stat field is not a number")
+        })
+        .collect::<anyhow::Result<Vec<u64>>>()?;
+    // user nice system idle iowait irq softirq steal (guest time is inside user and nice).
+    let all: u64 = fields.iter().take(8).sum();
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    Ok((all.saturating_sub(idle), all))
+}
+
 /// Clock ticks per second (`_SC_CLK_TCK`).
 pub fn ticks_per_second() -> u64 {
     rustix::param::clock_ticks_per_second()
@@ -132,6 +159,13 @@ pub fn raise_open_file_limit() -> anyhow::Result<u64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_machine_line_splits_into_busy_and_all() {
+        let stat = "cpu  100 5 50 800 20 3 2 0 0 0\ncpu0 50 2 25 400 10 1 1 0 0 0\n";
+        assert_eq!(parse_machine_ticks(stat).unwrap(), (160, 980));
+        assert!(parse_machine_ticks("intr 1 2\n").is_err());
+    }
+
     use super::*;
 
     #[test]
@@ -158,5 +192,7 @@ mod tests {
         cpu_ticks(pid).unwrap();
         assert!(open_fds(pid).unwrap() >= 3);
         assert!(ticks_per_second() > 0);
+        let (busy, all) = machine_ticks().unwrap();
+        assert!(busy <= all && all > 0);
     }
 }

@@ -72,6 +72,8 @@ struct Figures {
     per_node: Vec<NodeFigures>,
     held_by_fleets: u64,
     held_in_database: i64,
+    /// Each fleet's failures over the whole run (its last status line).
+    fleet_errors: Vec<String>,
 }
 
 /// One node's readings.
@@ -90,6 +92,9 @@ struct NodeFigures {
 struct Phase {
     secs: f64,
     cloud_cpu_secs: f64,
+    fleet_cpu_secs: f64,
+    /// The share of the machine's CPU time that was busy (all processes).
+    machine_busy: f64,
     commits: u64,
     tuples: u64,
     wal_bytes: u64,
@@ -105,18 +110,23 @@ impl Phase {
 struct Mark {
     at: Instant,
     cpu: f64,
+    fleet_cpu: f64,
+    machine: (u64, u64),
     db: Counters,
 }
 
 async fn mark(nodes: &[Node], db: &mut CloudDb) -> anyhow::Result<Mark> {
-    let mut cpu = 0.0;
+    let (mut cpu, mut fleet_cpu) = (0.0, 0.0);
     for n in nodes {
         // A node that is not running (restarting) counts nothing.
         cpu += cpu_secs(n.child.pid()).unwrap_or(0.0);
+        fleet_cpu += cpu_secs(n.fleet.pid()).unwrap_or(0.0);
     }
     Ok(Mark {
         at: Instant::now(),
         cpu,
+        fleet_cpu,
+        machine: procfs::machine_ticks()?,
         db: db.counters().await?,
     })
 }
@@ -126,6 +136,9 @@ fn phase(a: &Mark, b: &Mark) -> Phase {
     Phase {
         secs: (b.at - a.at).as_secs_f64(),
         cloud_cpu_secs: (b.cpu - a.cpu).max(0.0),
+        fleet_cpu_secs: (b.fleet_cpu - a.fleet_cpu).max(0.0),
+        machine_busy: (b.machine.0 - a.machine.0) as f64
+            / (b.machine.1 - a.machine.1).max(1) as f64,
         commits: d(a.db.commits, b.db.commits),
         tuples: d(a.db.tuples, b.db.tuples),
         wal_bytes: d(a.db.wal_lsn, b.db.wal_lsn),
@@ -371,10 +384,23 @@ async fn demonstrate(
     let from_stop = Mark {
         at: stopping,
         cpu: 0.0,
-        db: before.db,
+        ..before
     };
     let restart = phase(&from_stop, &mark(&nodes, &mut db).await?);
     figures.restart = Some(restart);
+    figures.fleet_errors = nodes
+        .iter()
+        .map(|n| {
+            let log = fleet_log(n);
+            let last = log
+                .lines()
+                .rev()
+                .find(|l| l.contains(" | online "))
+                .unwrap_or("");
+            last.split_once("errors: ")
+                .map_or_else(String::new, |(_, e)| e.to_string())
+        })
+        .collect();
     clock.log("scale", "done");
     for n in &mut nodes {
         n.child.terminate(Duration::from_secs(60)).await?;
@@ -430,7 +456,7 @@ fn table(opts: &ScaleOptions, f: &Figures) -> String {
     );
     let _ = writeln!(
         out,
-        "| phase | seconds | cloud CPU (s) | PostgreSQL commits/s | rows written/s | WAL KiB/s |\n|---|---|---|---|---|---|"
+        "| phase | seconds | cloud CPU (s) | load generators' CPU (s) | machine busy | PostgreSQL commits/s | rows written/s | WAL KiB/s |\n|---|---|---|---|---|---|---|---|"
     );
     for (label, p) in [
         ("first connection (every device enrols)", f.connect),
@@ -440,9 +466,11 @@ fn table(opts: &ScaleOptions, f: &Figures) -> String {
         if let Some(p) = p {
             let _ = writeln!(
                 out,
-                "| {label} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                "| {label} | {:.1} | {:.1} | {:.1} | {:.0} % | {:.1} | {:.1} | {:.1} |",
                 p.secs,
                 p.cloud_cpu_secs,
+                p.fleet_cpu_secs,
+                p.machine_busy * 100.0,
                 p.per_sec(p.commits),
                 p.per_sec(p.tuples),
                 p.per_sec(p.wal_bytes) / 1024.0
@@ -454,6 +482,21 @@ fn table(opts: &ScaleOptions, f: &Figures) -> String {
         "\nRestart: the {} nodes drained in {:.1} s ({} of them ended by themselves); every device was back {:.1} s after they listened again.",
         opts.nodes, f.drain_secs, f.drained_cleanly, f.back_after_listening_secs
     );
+    if let Some(r) = f.restart {
+        let _ = writeln!(
+            out,
+            "Cloud CPU per device brought back: {:.3} ms; the load generators': {:.3} ms.",
+            r.cloud_cpu_secs * 1000.0 / opts.devices as f64,
+            r.fleet_cpu_secs * 1000.0 / opts.devices as f64
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe fleets' failed attempts over the run (all phases):\n"
+    );
+    for (i, e) in f.fleet_errors.iter().enumerate() {
+        let _ = writeln!(out, "- fleet {}: {e}", i + 1);
+    }
     out
 }
 
