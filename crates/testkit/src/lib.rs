@@ -13,3 +13,51 @@ pub mod smtp;
 
 pub use browser::{Browser, Page, decode_qr};
 pub use smtp::{Mail, SmtpServer};
+
+/// Wraps test functions that need a PostgreSQL server: where none is configured
+/// (`REKEY_TEST_POSTGRES_URL` unset, outside CI) they are built `#[ignore]`d with the reason,
+/// so that the summary shows them as ignored rather than as passed. Rebuilt when the variable
+/// changes.
+#[cfg(not(rekey_no_postgres))]
+#[macro_export]
+macro_rules! skip_unless_postgres {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// Wraps test functions that need a PostgreSQL server: where none is configured
+/// (`REKEY_TEST_POSTGRES_URL` unset, outside CI) they are built `#[ignore]`d with the reason,
+/// so that the summary shows them as ignored rather than as passed. Rebuilt when the variable
+/// changes.
+#[cfg(rekey_no_postgres)]
+#[macro_export]
+macro_rules! skip_unless_postgres {
+    ($($(#[$meta:meta])* $vis:vis async fn $name:ident() $body:block)*) => {
+        $(
+            $(#[$meta])*
+            #[ignore = "needs PostgreSQL: set REKEY_TEST_POSTGRES_URL=postgres://USER@HOST/DB"]
+            $vis async fn $name() $body
+        )*
+    };
+}
+
+/// Wraps test functions that need a PostgreSQL server and HAProxy (the multi-node suite):
+/// ignored, with the reason, where either is missing (outside CI).
+#[cfg(not(any(rekey_no_postgres, rekey_no_haproxy)))]
+#[macro_export]
+macro_rules! skip_unless_postgres_and_haproxy {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// Wraps test functions that need a PostgreSQL server and HAProxy (the multi-node suite):
+/// ignored, with the reason, where either is missing (outside CI).
+#[cfg(any(rekey_no_postgres, rekey_no_haproxy))]
+#[macro_export]
+macro_rules! skip_unless_postgres_and_haproxy {
+    ($($(#[$meta:meta])* $vis:vis async fn $name:ident() $body:block)*) => {
+        $(
+            $(#[$meta])*
+            #[ignore = "needs PostgreSQL (REKEY_TEST_POSTGRES_URL) and HAProxy (apt-get install haproxy)"]
+            $vis async fn $name() $body
+        )*
+    };
+}

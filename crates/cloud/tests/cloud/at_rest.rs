@@ -519,7 +519,9 @@ async fn queued_plain_mail_is_sealed_at_upgrade_on_sqlite() {
     queued_plain_mail_is_sealed_at_upgrade(crate::support::Backend::Sqlite).await;
 }
 
+rekey_testkit::skip_unless_postgres! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_plain_mail_is_sealed_at_upgrade_on_postgres() {
     queued_plain_mail_is_sealed_at_upgrade(crate::support::Backend::Postgres).await;
+}
 }

@@ -482,9 +482,11 @@ macro_rules! on_both_backends {
         }
         mod postgres {
             $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::support::Backend::Postgres).await;
+                rekey_testkit::skip_unless_postgres! {
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        super::$name(crate::support::Backend::Postgres).await;
+                    }
                 }
             )*
         }

@@ -42,10 +42,12 @@ macro_rules! on_both_backends {
         }
         mod postgres {
             $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(app) = crate::support::spawn_app(crate::support::Backend::Postgres).await {
-                        crate::$name(app).await;
+                rekey_testkit::skip_unless_postgres! {
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        if let Some(app) = crate::support::spawn_app(crate::support::Backend::Postgres).await {
+                            crate::$name(app).await;
+                        }
                     }
                 }
             )*
@@ -104,9 +106,11 @@ mod shared {
             }
             mod postgres {
                 $(
-                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                    async fn $name() {
-                        crate::nodes::$name(crate::support::Backend::Postgres).await;
+                    rekey_testkit::skip_unless_postgres! {
+                        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                        async fn $name() {
+                            crate::nodes::$name(crate::support::Backend::Postgres).await;
+                        }
                     }
                 )*
             }

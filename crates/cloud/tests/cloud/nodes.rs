@@ -274,6 +274,7 @@ async fn a_second_node_on_one_sqlite_file_is_refused() {
         .expect("the file is free once the first node stopped");
 }
 
+rekey_testkit::skip_unless_postgres! {
 /// A node that dies holding claims: once its lease ran out, another node releases its claims
 /// along with its recorders and sends that mail at once, not after the claims' own lease; the
 /// claims of a live node stay; the dead node's late outcome is not recorded.
@@ -318,6 +319,7 @@ async fn a_dead_nodes_mail_claims_are_released_with_its_lease() {
             .await
             .expect("record")
     );
+}
 }
 
 /// A single node (SQLite) that starts again sends at once what its previous run had claimed
@@ -483,6 +485,7 @@ async fn two_nodes() -> Option<(crate::support::TestApp, crate::support::TestApp
     Some((a, b))
 }
 
+rekey_testkit::skip_unless_postgres! {
 /// The atomic limits hold across nodes: a burst of wrong passwords spread over two nodes gets
 /// no more checks than one node would give, and the lock holds on both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -509,7 +512,9 @@ async fn a_login_burst_across_two_nodes_gets_no_more_checks_than_the_limit() {
         );
     }
 }
+}
 
+rekey_testkit::skip_unless_postgres! {
 /// Two nodes on one PostgreSQL database: a binding and a removal made through the first reach a
 /// recorder connected to the second at once (NOTIFY), not only at its next reconnect.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -557,7 +562,9 @@ async fn a_change_made_through_one_node_reaches_a_recorder_on_another() {
     .await;
     assert!(removed.is_ok(), "the removal reached it too");
 }
+}
 
+rekey_testkit::skip_unless_postgres! {
 /// Presence is owned per node: a recorder connected to B is marked as on B; once B's lease has
 /// run out as another node's clock reads it (B died, or lost the database), that node shows the
 /// recorder offline; B, finding its lease gone, tells its recorders to reconnect.
@@ -592,4 +599,5 @@ async fn a_node_whose_lease_ran_out_has_its_recorders_shown_offline() {
     // B finds its lease gone at its next renewal (every 30 s of real time with this period),
     // which is not waited for here.
     drop(rec);
+}
 }

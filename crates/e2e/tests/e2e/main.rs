@@ -5,8 +5,9 @@
 //! sharing one PostgreSQL database behind HAProxy, one of them killed mid-way (issue 9).
 //!
 //! Run: `REKEY_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test -p
-//! rekey-e2e` (without the variable the PostgreSQL half is skipped, loudly, outside CI; so is
-//! the multi-node half without HAProxy, `apt-get install haproxy`). The
+//! rekey-e2e` (without the variable the PostgreSQL half is built ignored outside CI, and so is
+//! the multi-node half without HAProxy, `apt-get install haproxy`: see
+//! `rekey_testkit::skip_unless_postgres!`). The
 //! first test builds the three programs (`cargo build --bins`); a failing test prints the tail
 //! of every process's log.
 
@@ -38,11 +39,13 @@ macro_rules! on_both_backends {
         }
         mod postgres {
             $(
-                $(#[$meta])*
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(sys) = crate::harness::spawn_system(crate::harness::Backend::Postgres).await {
-                        crate::$module::$name(sys).await;
+                rekey_testkit::skip_unless_postgres! {
+                    $(#[$meta])*
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        if let Some(sys) = crate::harness::spawn_system(crate::harness::Backend::Postgres).await {
+                            crate::$module::$name(sys).await;
+                        }
                     }
                 }
             )*
@@ -83,10 +86,12 @@ mod issue9_operations {
 macro_rules! on_a_cluster {
     ($module:ident: $($name:ident),* $(,)?) => {
         $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(sys) = crate::harness::spawn_cluster(3).await {
-                    crate::$module::$name(sys).await;
+            rekey_testkit::skip_unless_postgres_and_haproxy! {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(sys) = crate::harness::spawn_cluster(3).await {
+                        crate::$module::$name(sys).await;
+                    }
                 }
             }
         )*
