@@ -77,9 +77,13 @@ pub enum CodeError {
     /// Not 16 symbols of the alphabet.
     #[error("this is not a temporary password: {0}")]
     Malformed(#[from] SymbolError),
-    /// The device tag names another recorder (or the first characters are mistyped).
-    #[error("this temporary password was issued for another recorder")]
-    ForAnotherDevice,
+    /// The device tag is not this recorder's: the code was mistyped (most likely, for a code
+    /// typed at random: 15 in 16 have another tag) or issued for another recorder. Its four bits
+    /// cannot tell which.
+    #[error(
+        "this temporary password does not match this recorder: it was mistyped, or issued for another recorder"
+    )]
+    NotForThisDevice,
     /// The code does not verify: mistyped, or not issued by the cloud for this recorder.
     #[error("the temporary password is wrong; check it for typing mistakes")]
     Wrong,
@@ -309,7 +313,7 @@ impl TemporaryPassword {
     pub fn verify(&self, ctx: &VerifyContext<'_>) -> Result<Accepted, CodeError> {
         let f = self.fields();
         if f.tag != ctx.serial.device_tag() {
-            return Err(CodeError::ForAnotherDevice);
+            return Err(CodeError::NotForThisDevice);
         }
         let seq =
             u32::try_from(full_seq(f.seq_low, ctx.last_used_seq)).map_err(|_| CodeError::Wrong)?;

@@ -81,7 +81,8 @@ pub async fn pending_qr_url(app: &App) -> Result<Option<(String, Challenge)>, St
 pub fn reason_code(e: &CodeError) -> &'static str {
     match e {
         CodeError::Malformed(_) => "malformed",
-        CodeError::ForAnotherDevice => "for-another-device",
+        // The audit log's word since its first version (a mistyped code gets it too).
+        CodeError::NotForThisDevice => "for-another-device",
         CodeError::Wrong => "wrong",
         CodeError::AlreadyUsed => "already-used",
         CodeError::NotYetValid { .. } => "not-yet-valid",

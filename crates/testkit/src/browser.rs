@@ -74,6 +74,16 @@ impl Page {
         Some(unescape(tag[i..].split('"').next()?))
     }
 
+    /// The catalog keys of the errors the page shows (`data-error` attributes), in order.
+    pub fn error_keys(&self) -> Vec<String> {
+        self.body
+            .split("data-error=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// Whether the page shows `text` (as typed, or HTML-escaped).
     pub fn shows(&self, text: &str) -> bool {
         self.body.contains(text) || unescape(&strip_tags(&self.body)).contains(text)

@@ -100,6 +100,22 @@ impl Lang {
         LOCALES.lookup(self.id(), key)
     }
 
+    /// The message `key`, with the key (see [`Message`]).
+    pub fn message(self, key: &'static str) -> Message {
+        Message {
+            key,
+            text: self.t(key),
+        }
+    }
+
+    /// The message `key` with named arguments, with the key (see [`Message`]).
+    pub fn message_args(self, key: &'static str, args: &[(&'static str, Arg)]) -> Message {
+        Message {
+            key,
+            text: self.t_args(key, args),
+        }
+    }
+
     /// The message `key` with named arguments.
     pub fn t_args(self, key: &str, args: &[(&'static str, Arg)]) -> String {
         let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
@@ -120,6 +136,16 @@ impl std::fmt::Display for Lang {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.code())
     }
+}
+
+/// A message shown to the user, with its catalog key: a page shows the text and carries the
+/// key (e.g. as `data-error`), so that what was said can be checked without its wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The catalog key.
+    pub key: &'static str,
+    /// The text in the page's language.
+    pub text: String,
 }
 
 /// An argument of a catalog message.

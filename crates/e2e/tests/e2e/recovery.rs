@@ -149,14 +149,14 @@ fn recovery_errors(p: &Page) -> String {
     out.join(" | ")
 }
 
-/// Checks the refusal says `expected` and that nothing changed: the old password still works,
-/// the new one does not.
-async fn refused_and_unchanged(rec: &Recorder, page: &Page, expected: &str, password: &str) {
+/// Checks the refusal is the error `key` (its catalog key) and that nothing changed: the old
+/// password still works, the new one does not.
+async fn refused_and_unchanged(rec: &Recorder, page: &Page, key: &str, password: &str) {
     assert_eq!(page.path(), "/recovery", "{}", page.body);
-    let errors = recovery_errors(page);
     assert!(
-        errors.contains(expected) || page.shows(expected),
-        "expected {expected:?}, the screen says: {errors}"
+        page.error_keys().iter().any(|k| k == key),
+        "expected {key}, the screen says: {}",
+        recovery_errors(page)
     );
     assert!(
         admin_password_works(rec, password).await,
@@ -391,7 +391,7 @@ pub async fn phone_path_recovers_the_password(sys: System) {
     );
     // A used code is dead.
     let p = enter(&anon, &code).await;
-    refused_and_unchanged(&rec, &p, "already used", NEW_PASSWORD).await;
+    refused_and_unchanged(&rec, &p, "rec-code-already-used", NEW_PASSWORD).await;
 }
 
 /// The phone path in the browser: the recovery QR opens the cloud's mobile page, which asks to
@@ -513,13 +513,7 @@ pub async fn wrong_foreign_used_and_older_codes_are_refused(sys: System) {
         .ok("recover for the other recorder");
     let foreign = emailed_password(&sys, "other@example.com", 0).await;
     let p = enter(&anon, &foreign).await;
-    refused_and_unchanged(
-        &rec,
-        &p,
-        "This security code was issued for another recorder.",
-        ADMIN_PASSWORD,
-    )
-    .await;
+    refused_and_unchanged(&rec, &p, "rec-code-not-for-this-device", ADMIN_PASSWORD).await;
     assert!(
         recovery_errors(&p).contains("NVRE2E0104"),
         "names this serial"
@@ -545,27 +539,15 @@ pub async fn wrong_foreign_used_and_older_codes_are_refused(sys: System) {
 
     // Wrong: one symbol mistyped.
     let p = enter(&anon, &mistyped(&newer)).await;
-    refused_and_unchanged(&rec, &p, "The security code is wrong.", ADMIN_PASSWORD).await;
+    refused_and_unchanged(&rec, &p, "rec-code-wrong", ADMIN_PASSWORD).await;
 
     // The newer one works; then it is used, and the older one is dead too.
     let done = enter(&anon, &newer).await;
     assert_eq!(done.path(), "/login", "{}", done.body);
     let p = enter(&anon, &newer).await;
-    refused_and_unchanged(
-        &rec,
-        &p,
-        "This security code was already used",
-        NEW_PASSWORD,
-    )
-    .await;
+    refused_and_unchanged(&rec, &p, "rec-code-already-used", NEW_PASSWORD).await;
     let p = enter(&anon, &older).await;
-    refused_and_unchanged(
-        &rec,
-        &p,
-        "This security code was already used",
-        NEW_PASSWORD,
-    )
-    .await;
+    refused_and_unchanged(&rec, &p, "rec-code-already-used", NEW_PASSWORD).await;
 }
 
 /// A date-window code before and after its dates (the recorder's clock moved), then within.
@@ -579,24 +561,13 @@ pub async fn date_window_codes_work_only_on_their_dates(sys: System) {
 
     rec.set_clock_offset(-3 * 86_400);
     let p = enter(&anon, &code).await;
-    refused_and_unchanged(
-        &rec,
-        &p,
-        &format!("This security code is valid from {from} to {to}, but the recorder's date is"),
-        ADMIN_PASSWORD,
-    )
-    .await;
-    assert!(recovery_errors(&p).contains("correct its clock"));
+    refused_and_unchanged(&rec, &p, "rec-code-not-yet-valid", ADMIN_PASSWORD).await;
+    assert!(p.shows(&from) && p.shows(&to), "the code's dates are shown");
+    assert!(p.error_keys().iter().any(|k| k == "rec-code-check-clock"));
 
     rec.set_clock_offset(4 * 86_400);
     let p = enter(&anon, &code).await;
-    refused_and_unchanged(
-        &rec,
-        &p,
-        &format!("This security code was valid from {from} to {to}, but the recorder's date is"),
-        ADMIN_PASSWORD,
-    )
-    .await;
+    refused_and_unchanged(&rec, &p, "rec-code-expired", ADMIN_PASSWORD).await;
 
     rec.set_clock_offset(0);
     let done = enter(&anon, &code).await;
@@ -633,7 +604,7 @@ pub async fn replaced_challenges_and_altered_qr_codes_are_refused(sys: System) {
     assert_ne!(first, second);
     rec.set_clock_offset(31 * 60);
     let p = enter(&anon, &old).await;
-    refused_and_unchanged(&rec, &p, "The recovery request expired", ADMIN_PASSWORD).await;
+    refused_and_unchanged(&rec, &p, "rec-code-challenge-expired", ADMIN_PASSWORD).await;
 
     // Someone edits the QR code's text: their own address, or another nonce.
     let email_param = second

@@ -76,7 +76,7 @@ fn a_code_for_another_serial_says_so() {
     .expect("valid");
     assert_eq!(
         code.verify(&ctx(&mine, &k, 0, date("2027-01-01"))),
-        Err(CodeError::ForAnotherDevice)
+        Err(CodeError::NotForThisDevice)
     );
 }
 

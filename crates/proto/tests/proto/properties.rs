@@ -104,7 +104,7 @@ fn from_indices(symbols: &[usize]) -> String {
 }
 
 fn rejected_as_mistyped(result: Result<rekey_proto::Accepted, CodeError>) -> bool {
-    matches!(result, Err(CodeError::Wrong | CodeError::ForAnotherDevice))
+    matches!(result, Err(CodeError::Wrong | CodeError::NotForThisDevice))
 }
 
 proptest! {

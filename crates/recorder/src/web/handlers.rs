@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::Cookie;
 use rekey_proto::{Email, RegisterCode, RegistrationQr};
 use rekey_web::client::AddressKey;
-use rekey_web::i18n::{Arg, LANG_COOKIE};
+use rekey_web::i18n::{Arg, LANG_COOKIE, Message};
 use rekey_web::limit::{self, Key, Limit};
 use rekey_web::password::{self, HashError};
 use rekey_web::{CsrfToken, Lang, random_token};
@@ -55,8 +55,8 @@ async fn verify(app: &App, password: &str, phc: &str) -> Result<bool, HashError>
     app.hasher.verify(password.to_owned(), phc.to_owned()).await
 }
 
-pub(super) fn password_message(lang: Lang, e: password::PasswordError) -> String {
-    lang.t_args(
+pub(super) fn password_message(lang: Lang, e: password::PasswordError) -> Message {
+    lang.message_args(
         e.message_key(),
         &[
             ("min", Arg::Num(password::MIN_CHARS as i64)),
@@ -143,7 +143,7 @@ pub async fn activate(
             let id = email.as_ref().map(Email::as_str).unwrap_or("");
             password::check_new(&f.password, &f.confirm, &[ADMIN_USER, id])
                 .err()
-                .map(|e| password_message(lang, e))
+                .map(|e| password_message(lang, e).text)
         }
     };
     if let (None, Ok(email)) = (&error, &email) {
@@ -452,7 +452,7 @@ pub async fn add_user(
         return users_page(&app, req, None, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     if let Err(e) = password::check_new(&f.password, &f.confirm, &[name]) {
-        let m = password_message(req.lang, e);
+        let m = password_message(req.lang, e).text;
         return users_page(&app, req, None, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let hash = match hash(&app, &f.password).await {

@@ -11,7 +11,7 @@ use axum_extra::extract::cookie::Cookie;
 use rekey_proto::symbols::SymbolError;
 use rekey_proto::{CodeError, Email};
 use rekey_web::Lang;
-use rekey_web::i18n::Arg;
+use rekey_web::i18n::{Arg, Message};
 use serde::Deserialize;
 
 use super::handlers::{password_message, png};
@@ -102,39 +102,41 @@ fn limited_message(app: &App, lang: Lang, until: i64) -> String {
 }
 
 /// The words for a refused code, each telling what to do.
-fn code_error_messages(app: &App, lang: Lang, e: &CodeError) -> Vec<String> {
+fn code_error_messages(app: &App, lang: Lang, e: &CodeError) -> Vec<Message> {
     let date = |d: &time::Date| Arg::Str(d.to_string());
     let time = |t: i64| Arg::Str(format_local(t, app.config.utc_offset));
     match e {
         CodeError::Malformed(SymbolError::InvalidCharacter {
             character,
             position,
-        }) => vec![lang.t_args(
+        }) => vec![lang.message_args(
             "rec-code-malformed-character",
             &[
                 ("character", Arg::Str(character.to_string())),
                 ("position", Arg::Num(*position as i64)),
             ],
         )],
-        CodeError::Malformed(SymbolError::WrongLength { expected, found }) => vec![lang.t_args(
-            "rec-code-malformed-length",
-            &[
-                ("expected", Arg::Num(*expected as i64)),
-                ("found", Arg::Num(*found as i64)),
-            ],
-        )],
-        CodeError::ForAnotherDevice => vec![lang.t_args(
-            "rec-code-for-another-device",
+        CodeError::Malformed(SymbolError::WrongLength { expected, found }) => {
+            vec![lang.message_args(
+                "rec-code-malformed-length",
+                &[
+                    ("expected", Arg::Num(*expected as i64)),
+                    ("found", Arg::Num(*found as i64)),
+                ],
+            )]
+        }
+        CodeError::NotForThisDevice => vec![lang.message_args(
+            "rec-code-not-for-this-device",
             &[("serial", Arg::Str(app.identity.serial.to_string()))],
         )],
-        CodeError::Wrong => vec![lang.t("rec-code-wrong")],
-        CodeError::AlreadyUsed => vec![lang.t("rec-code-already-used")],
+        CodeError::Wrong => vec![lang.message("rec-code-wrong")],
+        CodeError::AlreadyUsed => vec![lang.message("rec-code-already-used")],
         CodeError::NotYetValid {
             valid_from,
             valid_to,
             today,
         } => vec![
-            lang.t_args(
+            lang.message_args(
                 "rec-code-not-yet-valid",
                 &[
                     ("from", date(valid_from)),
@@ -142,14 +144,14 @@ fn code_error_messages(app: &App, lang: Lang, e: &CodeError) -> Vec<String> {
                     ("today", date(today)),
                 ],
             ),
-            lang.t("rec-code-check-clock"),
+            lang.message("rec-code-check-clock"),
         ],
         CodeError::Expired {
             valid_from,
             valid_to,
             today,
         } => vec![
-            lang.t_args(
+            lang.message_args(
                 "rec-code-expired",
                 &[
                     ("from", date(valid_from)),
@@ -157,13 +159,13 @@ fn code_error_messages(app: &App, lang: Lang, e: &CodeError) -> Vec<String> {
                     ("today", date(today)),
                 ],
             ),
-            lang.t("rec-code-check-clock"),
+            lang.message("rec-code-check-clock"),
         ],
-        CodeError::ChallengeExpired { expired_at, now } => vec![lang.t_args(
+        CodeError::ChallengeExpired { expired_at, now } => vec![lang.message_args(
             "rec-code-challenge-expired",
             &[("expired", time(*expired_at)), ("now", time(*now))],
         )],
-        CodeError::ChallengeReplaced => vec![lang.t("rec-code-challenge-replaced")],
+        CodeError::ChallengeReplaced => vec![lang.message("rec-code-challenge-replaced")],
     }
 }
 
@@ -180,7 +182,7 @@ fn lock_message(app: &App, lang: Lang, until: i64) -> String {
 async fn recovery_page(
     app: &App,
     mut req: Req,
-    errors: Vec<String>,
+    errors: Vec<Message>,
     code: String,
     status: StatusCode,
 ) -> Result<Response> {

@@ -3,6 +3,7 @@
 
 use askama::Template;
 use rekey_web::Lang;
+use rekey_web::i18n::Message;
 
 /// What every page shows around its content: language, the logged-in user and the menu.
 #[derive(Debug, Clone)]
@@ -138,7 +139,7 @@ pub struct RecoveryPage {
     pub chrome: Chrome,
     pub no_key: bool,
     pub qr: Option<QrInfo>,
-    pub errors: Vec<String>,
+    pub errors: Vec<Message>,
     pub lock: Option<String>,
     pub code: String,
 }
