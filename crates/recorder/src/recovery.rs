@@ -66,7 +66,7 @@ pub async fn request(
 /// The recovery QR's URL for the pending challenge, if there is a live one and a recovery key.
 pub async fn pending_qr_url(app: &App) -> Result<Option<(String, Challenge)>, StoreError> {
     let cloud = app.store.cloud_state().await?;
-    let Some((_, key)) = cloud.recovery_key else {
+    let Some((_, key)) = cloud.binding_key() else {
         return Ok(None);
     };
     let pending = app.store.challenges().await?.pending;
@@ -112,7 +112,7 @@ pub async fn submit(
         return Ok(Submitted::NotActivated);
     };
     let cloud = app.store.cloud_state().await?;
-    let Some((_, key)) = cloud.recovery_key else {
+    let Some((_, key)) = cloud.binding_key() else {
         return Ok(Submitted::NoRecoveryKey);
     };
     // A mistyped code costs no attempt: it never reaches the MAC.

@@ -78,6 +78,19 @@ pub struct CloudState {
     pub register_code: Option<String>,
     /// Whether the cloud said the device is bound to an account.
     pub bound: bool,
+    /// The newest key epoch that belongs to no binding (held or received while unbound).
+    pub unbound_key_epoch: u32,
+}
+
+impl CloudState {
+    /// The recovery key of the current binding: `None` while the recorder is not registered to
+    /// an account, or still holds a key from before its binding (the rotated one is on its
+    /// way). Only with it is the recorder prepared for password recovery.
+    pub fn binding_key(&self) -> Option<&(u32, RecoveryKey)> {
+        self.recovery_key
+            .as_ref()
+            .filter(|(epoch, _)| self.bound && *epoch > self.unbound_key_epoch)
+    }
 }
 
 /// A user of the recorder's UI.
@@ -249,8 +262,8 @@ impl Store {
     /// The cloud settings and recovery state.
     pub async fn cloud_state(&self) -> StoreResult<CloudState> {
         let row = sqlx::query(
-            "SELECT cloud_enabled, recovery_key, key_epoch, last_used_seq, register_code, bound \
-             FROM device WHERE id = 1",
+            "SELECT cloud_enabled, recovery_key, key_epoch, last_used_seq, register_code, bound, \
+             unbound_key_epoch FROM device WHERE id = 1",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -271,6 +284,7 @@ impl Store {
             last_used_seq: u32_of(row.try_get("last_used_seq")?, "sequence number")?,
             register_code: row.try_get("register_code")?,
             bound: row.try_get::<i64, _>("bound")? != 0,
+            unbound_key_epoch: u32_of(row.try_get("unbound_key_epoch")?, "key epoch")?,
         })
     }
 
@@ -286,23 +300,33 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a delivered recovery key with its epoch, atomically.
+    /// Stores a delivered recovery key with its epoch, atomically; a key received while the
+    /// recorder is not bound belongs to no binding.
     pub async fn store_recovery_key(&self, epoch: u32, key: &RecoveryKey) -> StoreResult<()> {
-        sqlx::query("UPDATE device SET recovery_key = ?, key_epoch = ? WHERE id = 1")
-            .bind(key.expose_secret().as_slice())
-            .bind(i64::from(epoch))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE device SET recovery_key = ?1, key_epoch = ?2, \
+             unbound_key_epoch = CASE WHEN bound = 0 THEN ?2 ELSE unbound_key_epoch END \
+             WHERE id = 1",
+        )
+        .bind(key.expose_secret().as_slice())
+        .bind(i64::from(epoch))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
-    /// Records the binding as the cloud last told it.
+    /// Records the binding as the cloud last told it; the key held when it says "not bound"
+    /// belongs to no binding.
     pub async fn set_binding(&self, register_code: Option<&str>, bound: bool) -> StoreResult<()> {
-        sqlx::query("UPDATE device SET register_code = ?, bound = ? WHERE id = 1")
-            .bind(register_code)
-            .bind(i64::from(bound))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE device SET register_code = ?1, bound = ?2, \
+             unbound_key_epoch = CASE WHEN ?2 = 0 THEN key_epoch ELSE unbound_key_epoch END \
+             WHERE id = 1",
+        )
+        .bind(register_code)
+        .bind(i64::from(bound))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -537,7 +537,7 @@ pub async fn cloud(
             .map(|c| c.to_string()),
         bound: state.bound,
         drift: status.drift_secs.map(|d| drift_text(lang, d)),
-        has_recovery_key: state.recovery_key.is_some(),
+        has_recovery_key: state.binding_key().is_some(),
         chrome: req.chrome(),
     };
     Ok(req.page(&page))

@@ -34,7 +34,7 @@ pub async fn forgot_form(State(app): State<Arc<App>>, mut req: Req) -> Result<Re
         masked_email: admin.and_then(|a| a.email).map(|e| e.masked()),
         error: None,
         limited: None,
-        no_key: state.recovery_key.is_none(),
+        no_key: state.binding_key().is_none(),
         email: String::new(),
         chrome: req.chrome(),
     };
@@ -52,7 +52,7 @@ pub async fn forgot(
     let admin = app.store.admin().await.map_err(|e| req.err(e))?;
     let state = app.store.cloud_state().await.map_err(|e| req.err(e))?;
     let registered = admin.and_then(|a| a.email);
-    let no_key = state.recovery_key.is_none();
+    let no_key = state.binding_key().is_none();
     let target = match &registered {
         Some(e) => Ok(e.clone()),
         None => Email::parse(&f.email).map_err(|_| req.lang.t("rec-error-email-invalid")),
@@ -205,7 +205,7 @@ async fn recovery_page(
             ),
         });
     let page = RecoveryPage {
-        no_key: state.recovery_key.is_none(),
+        no_key: state.binding_key().is_none(),
         qr,
         errors,
         lock: (lock.locked_until > now).then(|| lock_message(app, lang, lock.locked_until)),

@@ -6,8 +6,8 @@ use rekey_recorder::agent::{AgentError, Connection};
 use rekey_web::random_array;
 
 use crate::support::{
-    PASSWORD, RecorderForms, Seen, TestCloud, decode_qr, enable_cloud, online_recorder,
-    register_code, spawn_recorder, spawn_recorder_in,
+    Browser, PASSWORD, RecorderForms, Seen, TestCloud, decode_qr, enable_cloud, online_recorder,
+    register_code, spawn_recorder, spawn_recorder_in, wait_page,
 };
 
 #[tokio::test]
@@ -138,24 +138,50 @@ async fn a_refusal_is_shown_in_words() {
     );
 }
 
+/// Whether the cloud page says the recorder is prepared for password recovery.
+async fn prepared_shown(b: &Browser) -> bool {
+    let page = b.get("/network/cloud").await;
+    match page.attr_of("recovery-key", "data-prepared").as_deref() {
+        Some("true") => true,
+        Some("false") => false,
+        other => panic!("no recovery-key status ({other:?}): {}", page.body),
+    }
+}
+
+/// The recovery key is stored before it is confirmed; but the recorder says it is prepared for
+/// password recovery (and "Forgot password?" offers a recovery QR) only once an account has
+/// registered it and it holds that registration's key — not with the key it got at enrolment,
+/// and not in the moment between the binding and the rotated key.
 #[tokio::test]
-async fn the_recovery_key_is_stored_before_it_is_confirmed_and_binding_hides_the_code() {
+async fn prepared_only_with_the_key_of_its_registration_and_binding_hides_the_code() {
     let mut cloud = TestCloud::start().await;
     let key = RecoveryKey::from_bytes(random_array());
     cloud.set(|b| b.recovery_key = Some((1, key.clone())));
-    let (rec, b) = online_recorder(&mut cloud, "").await;
+    let (rec, b) = online_recorder(&mut cloud, "owner@example.com").await;
     cloud
         .expect("key_stored", |s| *s == Seen::KeyStored(1))
         .await;
     let state = rec.app.store.cloud_state().await.expect("state");
     assert_eq!(state.recovery_key, Some((1, key.clone())));
-    let page = b.get("/network/cloud").await;
+    // Not registered to any account: not prepared, and no recovery QR.
+    assert!(!prepared_shown(&b).await);
+    let anon = rec.browser();
+    assert!(anon.get("/forgot").await.has("no-recovery-key"));
+    // The screen has no form then; a request posted anyway makes no challenge.
+    let p = anon.submit("/login", "/forgot", &[]).await;
+    assert_ne!(p.path(), "/recovery", "{}", p.body);
     assert!(
-        page.text_of("recovery-key")
-            .is_some_and(|t| t.starts_with("Prepared"))
+        rec.app
+            .store
+            .challenges()
+            .await
+            .expect("challenges")
+            .pending
+            .is_none()
     );
 
-    // An account binds the recorder: the code and QR disappear.
+    // An account binds the recorder: the code and QR disappear at once; the recorder still holds
+    // the enrolment key, so it is not prepared yet.
     let rotated = RecoveryKey::from_bytes(random_array());
     cloud.set(|b| {
         b.binding = Binding::Bound;
@@ -164,18 +190,24 @@ async fn the_recovery_key_is_stored_before_it_is_confirmed_and_binding_hides_the
     cloud.send(CloudMessage::Binding {
         binding: Binding::Bound,
     });
-    // The rotated key comes with the next connection.
+    let page = wait_page(&b, "/network/cloud", |p| p.has("registered")).await;
+    assert!(page.text_of("register-code").is_none());
+    let (status, _, _) = b.get_bytes("/network/cloud/qr.png").await;
+    assert_eq!(status, 404);
+    assert!(
+        !prepared_shown(&b).await,
+        "the enrolment key is no binding's"
+    );
+
+    // The rotated key comes with the next connection: now it is prepared.
     cloud.kick();
     cloud
         .expect("key_stored 2", |s| *s == Seen::KeyStored(2))
         .await;
-    let page = b.get("/network/cloud").await;
-    assert!(page.text_of("registered").is_some(), "{}", page.body);
-    assert!(page.text_of("register-code").is_none());
-    let (status, _, _) = b.get_bytes("/network/cloud/qr.png").await;
-    assert_eq!(status, 404);
     let state = rec.app.store.cloud_state().await.expect("state");
     assert_eq!(state.recovery_key, Some((2, rotated)));
+    assert!(prepared_shown(&b).await);
+    assert!(!anon.get("/forgot").await.has("no-recovery-key"));
 }
 
 #[tokio::test]

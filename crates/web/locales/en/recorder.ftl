@@ -87,7 +87,7 @@ rec-cloud-drift-ahead = The recorder's clock is { $seconds } s ahead of the clou
 rec-cloud-drift-behind = The recorder's clock is { $seconds } s behind the cloud's.
 rec-cloud-recovery-key = Password recovery
 rec-cloud-recovery-key-present = Prepared: this recorder can check temporary passwords from the cloud.
-rec-cloud-recovery-key-absent = Not prepared yet: the recorder has not received its recovery key from the cloud.
+rec-cloud-recovery-key-absent = Not prepared yet: register this recorder to a cloud account (register code or QR code). It is prepared once it holds the recovery key of that registration.
 rec-cloud-register-title = Register this recorder
 rec-cloud-register-hint = Scan the QR code with your phone, or enter the register code on the cloud portal (Add Device). A recorder can be registered to only one cloud account.
 rec-cloud-register-code = Register code
@@ -104,7 +104,7 @@ rec-forgot-limited = Too many password recovery requests were made. You can make
 
 # Password recovery
 rec-recovery-title = Password recovery
-rec-recovery-no-key = Password recovery is not available: this recorder has never received its recovery key from the cloud. Recovery works only if the cloud was enabled and the recorder registered before the password was lost.
+rec-recovery-no-key = Password recovery is not available: this recorder is not registered to a cloud account, or has not yet received the recovery key of its registration. Recovery works only if the cloud was enabled and the recorder registered before the password was lost.
 rec-recovery-scan = Scan this QR code with your phone. The temporary password is sent by e-mail. Or get a temporary password on the cloud portal (Retrieve) and enter it below.
 rec-recovery-qr-alt = QR code for password recovery
 rec-recovery-expires = This QR code is valid until { $time }.

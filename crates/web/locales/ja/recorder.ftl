@@ -87,7 +87,7 @@ rec-cloud-drift-ahead = レコーダーの時計はクラウドより { $seconds
 rec-cloud-drift-behind = レコーダーの時計はクラウドより { $seconds } 秒遅れています。
 rec-cloud-recovery-key = パスワードの復旧
 rec-cloud-recovery-key-present = 準備済み：このレコーダーはクラウドの一時パスワードを確認できます。
-rec-cloud-recovery-key-absent = 未準備：レコーダーはまだクラウドから復旧用の鍵を受け取っていません。
+rec-cloud-recovery-key-absent = 未準備：このレコーダーをクラウドのアカウントに登録してください（登録コードまたは QR コード）。登録の復旧用の鍵を受け取ると準備完了になります。
 rec-cloud-register-title = このレコーダーの登録
 rec-cloud-register-hint = スマートフォンで QR コードを読み取るか、クラウドポータル（デバイスの追加）で登録コードを入力してください。レコーダーを登録できるクラウドアカウントは 1 つだけです。
 rec-cloud-register-code = 登録コード
@@ -104,7 +104,7 @@ rec-forgot-limited = パスワード復旧の要求が多すぎます。{ $time 
 
 # パスワードの復旧
 rec-recovery-title = パスワードの復旧
-rec-recovery-no-key = パスワードの復旧は利用できません。このレコーダーはクラウドから復旧用の鍵を受け取ったことがありません。復旧できるのは、パスワードを忘れる前にクラウドを有効にしてレコーダーを登録していた場合だけです。
+rec-recovery-no-key = パスワードの復旧は利用できません。このレコーダーはクラウドのアカウントに登録されていないか、登録の復旧用の鍵をまだ受け取っていません。復旧できるのは、パスワードを忘れる前にクラウドを有効にしてレコーダーを登録していた場合だけです。
 rec-recovery-scan = この QR コードをスマートフォンで読み取ってください。一時パスワードがメールで届きます。または、クラウドポータルの「Retrieve」で一時パスワードを取得して下に入力してください。
 rec-recovery-qr-alt = パスワード復旧用の QR コード
 rec-recovery-expires = この QR コードは { $time } まで有効です。
