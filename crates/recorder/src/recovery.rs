@@ -72,7 +72,7 @@ pub async fn pending_qr_url(app: &App) -> Result<Option<(String, Challenge)>, St
     let pending = app.store.challenges().await?.pending;
     let now = app.config.clock.now();
     Ok(pending.filter(|c| c.expires_at >= now).map(|c| {
-        let qr = RecoveryQr::new(&key, app.identity.serial.clone(), c.clone());
+        let qr = RecoveryQr::new(key, app.identity.serial.clone(), c.clone());
         (qr.to_url(&app.config.cloud_base), c)
     }))
 }
@@ -138,7 +138,7 @@ pub async fn submit(
         .collect();
     let ctx = VerifyContext {
         serial: &app.identity.serial,
-        key: &key,
+        key,
         last_used_seq: cloud.last_used_seq,
         today: local_date(now, app.config.utc_offset),
         now,
