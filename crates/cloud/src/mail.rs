@@ -292,6 +292,22 @@ pub enum MailKind {
 }
 
 impl MailKind {
+    /// The closing line: a mail with a code its reader may not have asked for says it can be
+    /// ignored; a notice of something done to the account does not, so that it gives one
+    /// instruction only (its own, for when it was not the reader).
+    fn footer(&self) -> &'static str {
+        match self {
+            MailKind::SignupCode { .. }
+            | MailKind::ChangeEmailCode { .. }
+            | MailKind::ResetPasswordCode { .. }
+            | MailKind::RetrieveCode { .. }
+            | MailKind::ChallengeCode { .. } => "mail-footer-code",
+            MailKind::PasswordChanged
+            | MailKind::EmailChanged { .. }
+            | MailKind::IssuedNotice { .. } => "mail-footer-notice",
+        }
+    }
+
     /// Subject and body in `lang`.
     pub fn render(&self, lang: Lang, minutes: i64) -> (String, String) {
         let (prefix, args): (&str, Vec<(&'static str, Arg)>) = match self {
@@ -349,7 +365,7 @@ impl MailKind {
         let body = format!(
             "{}\n\n{}\n",
             lang.t_args(&format!("{prefix}-body"), &args),
-            lang.t("mail-footer")
+            lang.t(self.footer())
         );
         (strip_isolates(&subject), strip_isolates(&body))
     }
@@ -371,4 +387,58 @@ pub fn strip_isolates(s: &str) -> String {
     s.chars()
         .filter(|c| !matches!(c, '\u{2068}' | '\u{2069}'))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds() -> Vec<MailKind> {
+        let code = || "123456".to_string();
+        vec![
+            MailKind::SignupCode { code: code() },
+            MailKind::ChangeEmailCode { code: code() },
+            MailKind::ResetPasswordCode { code: code() },
+            MailKind::RetrieveCode { code: code() },
+            MailKind::ChallengeCode {
+                password: "ABCD-EFGH-JKLM-NPQR".into(),
+                device: "Lobby".into(),
+                until: "18:00".into(),
+            },
+            MailKind::PasswordChanged,
+            MailKind::EmailChanged {
+                new_address: "h***@example.jp".into(),
+            },
+            MailKind::IssuedNotice {
+                device: "Lobby".into(),
+                serial: "NVR0001".into(),
+                when: "17:52".into(),
+                path: "phone".into(),
+                sent_to: "a***@example.jp".into(),
+            },
+        ]
+    }
+
+    /// A notice gives one instruction (what to do if it was not the reader), never also "ignore
+    /// this e-mail"; a code mail says it can be ignored. In both languages.
+    #[test]
+    fn notices_do_not_tell_the_reader_to_ignore_them() {
+        for lang in [Lang::En, Lang::Ja] {
+            let ignore = lang.t("mail-footer-code");
+            for kind in kinds() {
+                let (_, body) = kind.render(lang, 10);
+                let notice = matches!(
+                    kind,
+                    MailKind::PasswordChanged
+                        | MailKind::EmailChanged { .. }
+                        | MailKind::IssuedNotice { .. }
+                );
+                assert_eq!(
+                    body.contains(&strip_isolates(&ignore)),
+                    !notice,
+                    "{lang:?} {kind:?}: {body}"
+                );
+            }
+        }
+    }
 }

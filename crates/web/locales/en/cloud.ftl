@@ -108,7 +108,8 @@ region-jp = Japan
 region-us = United States
 region-eu = Europe
 region-ap = Asia-Pacific
-mail-footer = — Rekey Cloud. If you did not ask for this, you can ignore this e-mail; nothing changes without the code.
+mail-footer-code = — Rekey Cloud. If you did not ask for this, you can ignore this e-mail; nothing changes without the code.
+mail-footer-notice = — Rekey Cloud. This notice is sent for every such change to your account.
 mail-signup-subject = Your Rekey Cloud verification code: { $code }
 mail-signup-body = Your verification code for signing up is:
 

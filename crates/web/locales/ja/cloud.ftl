@@ -105,7 +105,8 @@ region-jp = 日本
 region-us = アメリカ合衆国
 region-eu = ヨーロッパ
 region-ap = アジア太平洋
-mail-footer = — Rekey クラウド。お心当たりがない場合は、このメールを無視してください。コードがなければ何も変更されません。
+mail-footer-code = — Rekey クラウド。お心当たりがない場合は、このメールを無視してください。コードがなければ何も変更されません。
+mail-footer-notice = — Rekey クラウド。このお知らせは、アカウントにこの種の変更があるたびに送られます。
 mail-signup-subject = Rekey クラウドの認証コード：{ $code }
 mail-signup-body = 新規登録の認証コードは次のとおりです。
 
