@@ -39,11 +39,11 @@ WORKDIR /var/lib/rekey
 # its agent and closes its state database.
 FROM runtime AS recorder
 COPY --from=build /out/rekey-recorder /usr/local/bin/rekey-recorder
-ENV REKEY_RECORDER_LISTEN=0.0.0.0:8080 \
+ENV REKEY_RECORDER_LISTEN=0.0.0.0:8081 \
     REKEY_RECORDER_DATA_DIR=/var/lib/rekey
 USER 10001:10001
 VOLUME ["/var/lib/rekey"]
-EXPOSE 8080
+EXPOSE 8081
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/rekey-recorder"]
 

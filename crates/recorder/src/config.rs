@@ -47,8 +47,9 @@ pub enum ConfigError {
     about = "The recorder's management plane: web UI and cloud agent."
 )]
 pub struct Args {
-    /// Address the web UI listens on.
-    #[arg(long, env = "REKEY_RECORDER_LISTEN", default_value = "127.0.0.1:8080")]
+    /// Address the web UI listens on (its own port, not the cloud's 8080: both run side by side
+    /// when trying Rekey on one machine).
+    #[arg(long, env = "REKEY_RECORDER_LISTEN", default_value = "127.0.0.1:8081")]
     pub listen: SocketAddr,
 
     /// Directory holding the recorder's state (created if missing).
@@ -348,6 +349,8 @@ mod tests {
         );
         assert_eq!(config.utc_offset.whole_hours(), 9);
         assert_eq!(config.agent.backoff_max, Duration::from_secs(60));
+        // Its own port, not the cloud's default 8080.
+        assert_eq!(config.listen, SocketAddr::from(([127, 0, 0, 1], 8081)));
     }
 
     #[test]
