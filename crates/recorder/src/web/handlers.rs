@@ -22,7 +22,7 @@ use crate::audit::Event;
 use crate::clock::format_local;
 use crate::config::Limits;
 use crate::startup::App;
-use crate::store::ADMIN_USER;
+use crate::store::{ADMIN_USER, StoreError, User};
 
 /// Query flags that show a one-line notice after a redirect.
 #[derive(Debug, Deserialize, Default)]
@@ -160,7 +160,14 @@ pub async fn activate(
             .activate(&hash, email.as_ref(), &entry)
             .await
             .map_err(|e| req.err(e))?;
-        return Ok(Redirect::to("/login?done=activated").into_response());
+        // The one who just set the password is the admin: logged in at once.
+        let Some(admin) = app.store.admin().await.map_err(|e| req.err(e))? else {
+            return Ok(Redirect::to("/login").into_response());
+        };
+        let jar = start_session(&app, &req, &admin, now)
+            .await
+            .map_err(|e| req.err(e))?;
+        return Ok((jar, Redirect::to("/network/cloud?done=activated")).into_response());
     }
     let page = ActivatePage {
         chrome: req.chrome(),
@@ -219,6 +226,35 @@ fn login_keys(limits: &Limits, username: &str, client: Option<&str>) -> Vec<Key>
     keys
 }
 
+/// Starts a session for `user` (audited as a login) and returns the cookies that carry it.
+async fn start_session(
+    app: &App,
+    req: &Req,
+    user: &User,
+    now: i64,
+) -> std::result::Result<axum_extra::extract::cookie::CookieJar, StoreError> {
+    let token = random_token();
+    let csrf = CsrfToken::generate();
+    let entry = Event::LoginSucceeded
+        .entry(now)
+        .user(&user.name)
+        .client(req.client.clone());
+    app.store
+        .create_session(
+            &token,
+            user.id,
+            csrf.as_str(),
+            now + app.config.limits.session_secs,
+            &entry,
+        )
+        .await?;
+    Ok(req
+        .jar
+        .clone()
+        .add(cookie(SESSION_COOKIE, token))
+        .remove(Cookie::build(CSRF_COOKIE).path("/")))
+}
+
 pub async fn login(
     State(app): State<Arc<App>>,
     mut req: Req,
@@ -255,26 +291,9 @@ pub async fn login(
             match user {
                 Some(user) if ok => {
                     slot.succeeded(&app.store).await.map_err(|e| req.err(e))?;
-                    let token = random_token();
-                    let csrf = CsrfToken::generate();
-                    let entry = Event::LoginSucceeded
-                        .entry(now)
-                        .user(&user.name)
-                        .client(req.client.clone());
-                    app.store
-                        .create_session(
-                            &token,
-                            user.id,
-                            csrf.as_str(),
-                            now + limits.session_secs,
-                            &entry,
-                        )
+                    let jar = start_session(&app, &req, &user, now)
                         .await
                         .map_err(|e| req.err(e))?;
-                    let jar = req
-                        .jar
-                        .add(cookie(SESSION_COOKIE, token))
-                        .remove(Cookie::build(CSRF_COOKIE).path("/"));
                     return Ok((jar, Redirect::to("/")).into_response());
                 }
                 user => {

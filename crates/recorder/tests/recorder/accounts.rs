@@ -39,10 +39,13 @@ async fn every_page_leads_to_activation_until_the_admin_password_is_set() {
             .is_some_and(|m| m.contains("e-mail"))
     );
 
+    // Activation logs the admin in, on the cloud page (p.4's next step).
     let done = b.activate(PASSWORD, "Owner@Example.COM").await;
-    assert_eq!(done.path(), "/login");
+    assert_eq!(done.path(), "/network/cloud", "{}", done.body);
     assert!(done.text_of("notice").is_some());
+    assert_eq!(b.get("/users").await.path(), "/users", "logged in as admin");
     // Activation happens once.
+    let b = rec.browser();
     assert_eq!(b.get("/activate").await.path(), "/login");
 
     let wrong = b.login("admin", "kumo-to-sakana-8").await;

@@ -27,7 +27,7 @@ rec-field-email-optional = E-mail address (optional)
 rec-field-security-code = Security code
 
 # Notices after an action
-rec-notice-activated = The admin password is set. Log in as admin.
+rec-notice-activated = The admin password is set, and you are logged in as admin.
 rec-notice-password-reset = The admin password was reset and every session was ended. Log in with the new password.
 rec-notice-logged-out = You logged out.
 rec-notice-cloud-enabled = The cloud is enabled. The recorder is connecting to it.

@@ -27,7 +27,7 @@ rec-field-email-optional = メールアドレス（任意）
 rec-field-security-code = セキュリティコード
 
 # 操作後のお知らせ
-rec-notice-activated = admin のパスワードを設定しました。admin でログインしてください。
+rec-notice-activated = admin のパスワードを設定し、admin としてログインしました。
 rec-notice-password-reset = admin のパスワードを再設定し、すべてのセッションを終了しました。新しいパスワードでログインしてください。
 rec-notice-logged-out = ログアウトしました。
 rec-notice-cloud-enabled = クラウドを有効にしました。レコーダーがクラウドに接続しています。
