@@ -228,6 +228,26 @@ struct LoginPage {
     next: String,
 }
 
+impl LoginPage {
+    /// `?next=…` for the sign-up links, so that what the user came for (a scanned registration
+    /// QR code) survives signing up instead.
+    fn next_query(&self) -> String {
+        next_query(&self.next)
+    }
+}
+
+/// `?next=PATH` (encoded) when `next` is a local path to go on to; empty otherwise.
+fn next_query(next: &str) -> String {
+    if rekey_web::is_local_path(next) {
+        format!(
+            "?{}",
+            serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+        )
+    } else {
+        String::new()
+    }
+}
+
 /// `GET /login`.
 pub(crate) async fn login_page(c: Ctx, Query(q): Query<NextQuery>) -> Response {
     if c.account.is_some() {
@@ -305,6 +325,8 @@ pub(crate) async fn logout(State(state): State<AppState>, c: Ctx, jar: CookieJar
 struct SignupPage {
     c: Ctx,
     step: u8,
+    /// Where to go once signed up (a local path), carried through the steps.
+    next: String,
     username: String,
     email: String,
     region: String,
@@ -319,6 +341,7 @@ impl SignupPage {
         Self {
             c,
             step,
+            next: String::new(),
             username: String::new(),
             email: String::new(),
             region: state.config.regions.first().cloned().unwrap_or_default(),
@@ -327,16 +350,29 @@ impl SignupPage {
             sent_to: String::new(),
         }
     }
+
+    /// `?next=…` for the link back to the first step.
+    fn next_query(&self) -> String {
+        next_query(&self.next)
+    }
 }
 
 /// `GET /signup`: the PC order's page (p.12).
-pub(crate) async fn signup_page(State(state): State<AppState>, c: Ctx) -> Response {
+pub(crate) async fn signup_page(
+    State(state): State<AppState>,
+    c: Ctx,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let lang = c.lang;
-    render(&SignupPage::new(&state, c, 1), lang)
+    let mut page = SignupPage::new(&state, c, 1);
+    page.next = q.next;
+    render(&page, lang)
 }
 
 #[derive(Deserialize)]
 pub(crate) struct SignupForm {
+    #[serde(default)]
+    next: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -371,10 +407,12 @@ pub(crate) async fn signup(
             let mut page = SignupPage::new(&state, c, 2);
             page.sent_to = sent_to(lang, email.as_str());
             page.email = email.as_str().to_string();
+            page.next = f.next;
             render(&page, lang)
         }
         Err(e) => {
             let mut page = SignupPage::new(&state, c.with_error(&e), 1);
+            page.next = f.next;
             page.username = f.username;
             page.email = f.email;
             page.region = f.region;
@@ -385,6 +423,8 @@ pub(crate) async fn signup(
 
 #[derive(Deserialize)]
 pub(crate) struct SignupVerifyForm {
+    #[serde(default)]
+    next: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -412,9 +452,10 @@ pub(crate) async fn signup_verify(
         accounts::finish_signup(&state, c.client, form, lang).await
     };
     match result {
-        Ok((_, token)) => logged_in(&state, jar, token, "/devices"),
+        Ok((_, token)) => logged_in(&state, jar, token, &f.next),
         Err(e) => {
             let mut page = SignupPage::new(&state, c.with_error(&e), 2);
+            page.next = f.next;
             page.sent_to = sent_to(lang, &f.email);
             page.email = f.email;
             render(&page, lang)
@@ -429,6 +470,8 @@ pub(crate) async fn signup_verify(
 struct PhoneSignupPage {
     c: Ctx,
     step: &'static str,
+    /// Where to go once signed up (a local path), carried through the steps.
+    next: String,
     region: String,
     regions: Vec<RegionOption>,
     email: String,
@@ -438,9 +481,14 @@ struct PhoneSignupPage {
 }
 
 /// `GET /m/signup`: the phone order's first step, the region (p.5).
-pub(crate) async fn phone_signup_page(State(state): State<AppState>, c: Ctx) -> Response {
+pub(crate) async fn phone_signup_page(
+    State(state): State<AppState>,
+    c: Ctx,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let lang = c.lang;
     let page = PhoneSignupPage {
+        next: q.next,
         region: state.config.regions.first().cloned().unwrap_or_default(),
         regions: regions(&state, lang),
         c,
@@ -455,6 +503,8 @@ pub(crate) async fn phone_signup_page(State(state): State<AppState>, c: Ctx) -> 
 
 #[derive(Deserialize)]
 pub(crate) struct PhoneSignupForm {
+    #[serde(default)]
+    next: String,
     #[serde(default)]
     step: String,
     #[serde(default)]
@@ -504,8 +554,15 @@ pub(crate) async fn phone_signup(
             };
             match accounts::finish_signup(&state, c.client, form, lang).await {
                 Ok((_, token)) => {
+                    // Back to what the user came for (a scanned registration QR code), or the
+                    // device list with its welcome.
+                    let to = if rekey_web::is_local_path(&f.next) {
+                        f.next.as_str()
+                    } else {
+                        "/devices?welcome=1"
+                    };
                     let jar = jar.add(cookie(&state, SESSION_COOKIE, token));
-                    return (jar, Redirect::to("/devices?welcome=1")).into_response();
+                    return (jar, Redirect::to(to)).into_response();
                 }
                 Err(e) => ("password", Err(e)),
             }
@@ -520,6 +577,7 @@ pub(crate) async fn phone_signup(
         }
     };
     let page = PhoneSignupPage {
+        next: f.next,
         regions: regions(&state, lang),
         region: f.region,
         sent_to: sent_to(lang, &f.email),

@@ -1043,6 +1043,106 @@ pub async fn registration_qr_link_asks_for_login_first(app: TestApp) {
     assert!(shows(&body, "From QR was added."), "{body}");
 }
 
+/// A registration QR code scanned before having an account: the login page's sign-up links carry
+/// it, every step of the phone sign-up keeps it, and the new account lands on the add form with
+/// the register code filled in (it used to land on an empty device list, the code lost).
+pub async fn a_registration_qr_survives_signing_up_on_the_phone(app: TestApp) {
+    let rec = device::connect(&app.base, "NVR0012", &device_key(12)).await;
+    let code = rec.register_code();
+    let link = format!("/m/add?v=1&code={code}");
+    let phone = rekey_testkit::Browser::new(&app.base);
+    let login = phone.follow(phone.get(&link).await).await;
+    assert_eq!(login.path(), "/login", "{}", login.body);
+    let signup = login
+        .attr_of("signup-phone", "href")
+        .unwrap_or_else(|| panic!("a phone sign-up link: {}", login.body));
+    let first = phone.open(&signup).await;
+    let carried = |p: &rekey_testkit::Page| {
+        assert_eq!(
+            p.input_value("next").as_deref(),
+            Some(link.as_str()),
+            "{}",
+            p.body
+        );
+    };
+    carried(&first);
+    let email = "qrphone@example.com";
+    let p = phone
+        .submit(
+            &signup,
+            "/m/signup",
+            &[("next", &link), ("step", "region"), ("region", "jp")],
+        )
+        .await;
+    carried(&p);
+    let p = phone
+        .submit(
+            &signup,
+            "/m/signup",
+            &[
+                ("next", &link),
+                ("step", "email"),
+                ("region", "jp"),
+                ("email", email),
+            ],
+        )
+        .await;
+    carried(&p);
+    let mail_code = app.smtp.nth_for(email, 1).await.code();
+    let p = phone
+        .submit(
+            &signup,
+            "/m/signup",
+            &[
+                ("next", &link),
+                ("step", "code"),
+                ("region", "jp"),
+                ("email", email),
+                ("code", &mail_code),
+            ],
+        )
+        .await;
+    carried(&p);
+    let done = phone
+        .submit(
+            &signup,
+            "/m/signup",
+            &[
+                ("next", &link),
+                ("step", "password"),
+                ("region", "jp"),
+                ("email", email),
+                ("code", &mail_code),
+                ("password", PW),
+                ("confirm", PW),
+                ("agree", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (done.status, done.location.as_deref()),
+        (303, Some(link.as_str())),
+        "{}",
+        done.body
+    );
+    let add = phone.follow(done).await;
+    assert_eq!(add.status, 200, "{}", add.body);
+    assert!(
+        add.body.contains(&format!(r#"value="{code}""#)),
+        "{}",
+        add.body
+    );
+
+    // The PC sign-up link carries it too.
+    let pc = login
+        .attr_of("signup-pc", "href")
+        .expect("a PC sign-up link");
+    assert_eq!(
+        phone.open(&pc).await.input_value("next").as_deref(),
+        Some(link.as_str())
+    );
+}
+
 pub async fn concurrent_signups_do_not_block_each_other(app: TestApp) {
     // More parallel sign-ups than the pool has connections: none may wait on another.
     let emails: Vec<String> = (0..8).map(|i| format!("crowd{i}@example.com")).collect();

@@ -70,6 +70,7 @@ on_both_backends!(
     presence_follows_the_connection,
     user_information_changes,
     registration_qr_link_asks_for_login_first,
+    a_registration_qr_survives_signing_up_on_the_phone,
     concurrent_signups_do_not_block_each_other,
     phone_path_sends_a_challenge_code_to_the_qr_address,
     altered_expired_and_foreign_qr_codes_are_refused,
