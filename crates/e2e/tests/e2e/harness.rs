@@ -280,7 +280,7 @@ pub async fn spawn_system(backend: Backend) -> Option<System> {
     for _ in 0..5 {
         let addr: std::net::SocketAddr = ([127, 0, 0, 1], free_port()).into();
         system.cloud_url = format!("http://{addr}");
-        system.nodes = vec![system.node("cloud", addr, &[])];
+        system.nodes = vec![system.node("cloud", addr, 1, &[])];
         if system.start_node(0).await {
             return Some(system);
         }
@@ -303,7 +303,9 @@ pub async fn spawn_cluster(nodes: usize) -> Option<System> {
         system.nodes = (1..=nodes)
             .map(|n| {
                 let addr = ([127, 0, 0, 1], free_port()).into();
-                system.node(&format!("node{n}"), addr, std::slice::from_ref(&trust))
+                // A heartbeat of 3 s: a connection survives a loaded moment of CI (the suite
+                // checks that bindings reach recorders on the connections they had).
+                system.node(&format!("node{n}"), addr, 3, std::slice::from_ref(&trust))
             })
             .collect();
         let mut started = true;
@@ -374,8 +376,15 @@ impl System {
         }
     }
 
-    /// A node listening on `addr` with the shared keys, this system's public URL and database.
-    fn node(&self, name: &str, addr: std::net::SocketAddr, extra: &[String]) -> Node {
+    /// A node listening on `addr` with the shared keys, this system's public URL and database,
+    /// and the heartbeat period it gives recorders.
+    fn node(
+        &self,
+        name: &str,
+        addr: std::net::SocketAddr,
+        heartbeat_secs: u32,
+        extra: &[String],
+    ) -> Node {
         let keys = self.path("cloud");
         // Each node its own data directory (on SQLite: where the database lives).
         let data = self.path(&format!("data-{name}"));
@@ -390,7 +399,7 @@ impl System {
                 "--signing-key-file={}",
                 keys.join("cloud-signing.key").display()
             ),
-            "--heartbeat-secs=1".to_string(),
+            format!("--heartbeat-secs={heartbeat_secs}"),
         ];
         if let Some(db) = &self.database_url {
             args.push(format!("--database-url={db}"));
