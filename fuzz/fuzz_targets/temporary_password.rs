@@ -2,7 +2,7 @@
 //! screen, checked offline against recorder states (the vectors' key, several dates, sequence
 //! numbers and challenges, and the extremes of each).
 //!
-//! Properties: a parsed code's compact and grouped forms parse back to it; `ForAnotherDevice`
+//! Properties: a parsed code's compact and grouped forms parse back to it; `NotForThisDevice`
 //! is given exactly when the code's tag is not the recorder's; an accepted code has a sequence
 //! number past the last used one and is valid on the recorder's date or for its live challenge;
 //! every refusal is consistent with the recorder's state it reports.
@@ -35,7 +35,7 @@ fn check(code: &TemporaryPassword, ctx: &VerifyContext<'_>) {
     let tag = first.expect("a code starts with a symbol") & 0xf;
     let result = code.verify(ctx);
     assert_eq!(
-        matches!(result, Err(CodeError::ForAnotherDevice)),
+        matches!(result, Err(CodeError::NotForThisDevice)),
         tag != ctx.serial.device_tag(),
         "{result:?}"
     );
@@ -71,7 +71,7 @@ fn check(code: &TemporaryPassword, ctx: &VerifyContext<'_>) {
         }
         Err(CodeError::ChallengeReplaced) => assert!(!ctx.earlier_challenges.is_empty()),
         Err(CodeError::Malformed(e)) => panic!("a parsed code is malformed: {e:?}"),
-        Err(CodeError::ForAnotherDevice | CodeError::Wrong | CodeError::AlreadyUsed) => {}
+        Err(CodeError::NotForThisDevice | CodeError::Wrong | CodeError::AlreadyUsed) => {}
     }
 }
 
