@@ -168,6 +168,17 @@ impl Proc {
         Proc { child }
     }
 
+    /// Sends it SIGTERM (the stop systemd and Docker send), without waiting for it to end.
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("a running process has an id");
+        let status = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM {pid}: {status}");
+    }
+
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()
     }
@@ -542,17 +553,11 @@ impl System {
 
     /// Sends the cloud process SIGTERM (a graceful shutdown) without waiting for it to end.
     pub fn terminate_cloud(&self) {
-        let pid = self.nodes[0]
+        self.nodes[0]
             .proc
             .as_ref()
-            .and_then(|p| p.child.id())
-            .expect("the cloud is running");
-        let status = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM {pid}: {status}");
+            .expect("the cloud is running")
+            .terminate();
     }
 
     /// Waits for the cloud process to end by itself (within [`DEADLINE`]) and returns how.
@@ -711,13 +716,7 @@ impl Recorder {
     /// Sends the recorder SIGTERM and waits (within [`DEADLINE`]) for it to end; how it ended.
     pub async fn terminate(&mut self) -> std::process::ExitStatus {
         let mut p = self.proc.take().expect("the recorder is running");
-        let pid = p.child.id().expect("a running process has an id");
-        let status = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM {pid}: {status}");
+        p.terminate();
         tokio::time::timeout(DEADLINE, p.child.wait())
             .await
             .unwrap_or_else(|_| panic!("the recorder did not end within {DEADLINE:?}"))
