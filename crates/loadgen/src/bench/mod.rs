@@ -187,13 +187,7 @@ pub async fn run(mut opts: BenchOptions) -> anyhow::Result<bool> {
         );
     }
     let clock = Clock(Instant::now());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix("rekey-bench-");
-    let work = match &opts.work_dir {
-        Some(dir) => builder.tempdir_in(dir),
-        None => builder.tempdir(),
-    }
-    .context("cannot make the work directory")?;
+    let work = work_dir("rekey-bench-", opts.work_dir.as_deref())?;
     eprintln!(
         "rekey-loadgen bench: counts {:?}, heartbeat {} s, window {} s, sources {}, open files {limit}, work directory {}",
         opts.counts,
@@ -247,6 +241,17 @@ pub async fn run(mut opts: BenchOptions) -> anyhow::Result<bool> {
         eprintln!("work directory kept: {}", kept.display());
     }
     report(&opts, cloud.as_ref(), mosquitto.as_ref())
+}
+
+/// A fresh temporary work directory named `prefix…`, in `parent` or the system's temp dir.
+fn work_dir(prefix: &str, parent: Option<&std::path::Path>) -> anyhow::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix);
+    match parent {
+        Some(dir) => builder.tempdir_in(dir),
+        None => builder.tempdir(),
+    }
+    .context("cannot make the work directory")
 }
 
 /// Resolves with the name of the first of SIGINT, SIGTERM and SIGHUP to arrive.

@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use super::db::{CloudDb, Counters};
 use super::servers::{self, ChildGuard, CloudCommand};
 use super::steps::{cpu_secs, settled_rss};
-use super::{Clock, interrupted};
+use super::{Clock, interrupted, work_dir};
 use crate::fleet::MAX_PER_PROCESS;
 use crate::procfs;
 
@@ -208,13 +208,7 @@ pub async fn run(opts: ScaleOptions) -> anyhow::Result<bool> {
         bail!("the open-file limit is {limit}: too low for {per_node} connections per process");
     }
     let clock = Clock(Instant::now());
-    let mut builder = tempfile::Builder::new();
-    builder.prefix("rekey-scale-");
-    let work = match &opts.work_dir {
-        Some(dir) => builder.tempdir_in(dir),
-        None => builder.tempdir(),
-    }
-    .context("cannot make the work directory")?;
+    let work = work_dir("rekey-scale-", opts.work_dir.as_deref())?;
     eprintln!(
         "rekey-loadgen scale: {} devices on {} nodes ({per_node} per node), heartbeat {} s, window {} s, open files {limit}, work directory {}",
         opts.devices,
