@@ -281,6 +281,31 @@ impl Browser {
         self.follow(p).await
     }
 
+    /// GETs `path` until `want` holds for the page and returns that page; panics after
+    /// `within`, naming `what` and showing the last page.
+    pub async fn wait_for(
+        &self,
+        path: &str,
+        what: &str,
+        within: Duration,
+        want: impl Fn(&Page) -> bool,
+    ) -> Page {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let p = self.get(path).await;
+            if want(&p) {
+                return p;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not within {within:?}: {what}; last page ({}): {}",
+                p.status,
+                p.body
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// GETs the form on `form_page`, then POSTs `fields` plus its CSRF token to `action`; follows
     /// the answer's redirect only if built to.
     pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {

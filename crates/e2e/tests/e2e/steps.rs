@@ -61,21 +61,7 @@ pub async fn admin_password_works(rec: &Recorder, password: &str) -> bool {
 
 /// GETs `path` until `want` holds for the page; returns that page. Panics after the deadline.
 pub async fn wait_page(b: &Browser, path: &str, what: &str, want: impl Fn(&Page) -> bool) -> Page {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        let p = b.get(path).await;
-        if want(&p) {
-            return p;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not within {} s: {what}; last page ({}): {}",
-            DEADLINE.as_secs(),
-            p.status,
-            p.body
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    b.wait_for(path, what, DEADLINE, want).await
 }
 
 /// Waits until the recorder's cloud page shows `data-status="{status}"`.

@@ -6,8 +6,8 @@ use rekey_recorder::agent::{AgentError, Connection};
 use rekey_web::random_array;
 
 use crate::support::{
-    Browser, PASSWORD, RecorderForms, Seen, TestCloud, decode_qr, enable_cloud, online_recorder,
-    register_code, spawn_recorder, spawn_recorder_in, wait_page,
+    Browser, DEADLINE, PASSWORD, RecorderForms, Seen, TestCloud, decode_qr, enable_cloud,
+    online_recorder, register_code, spawn_recorder, spawn_recorder_in,
 };
 
 #[tokio::test]
@@ -190,7 +190,11 @@ async fn prepared_only_with_the_key_of_its_registration_and_binding_hides_the_co
     cloud.send(CloudMessage::Binding {
         binding: Binding::Bound,
     });
-    let page = wait_page(&b, "/network/cloud", |p| p.has("registered")).await;
+    let page = b
+        .wait_for("/network/cloud", "registered", DEADLINE, |p| {
+            p.has("registered")
+        })
+        .await;
     assert!(page.text_of("register-code").is_none());
     let (status, _, _) = b.get_bytes("/network/cloud/qr.png").await;
     assert_eq!(status, 404);

@@ -474,23 +474,6 @@ impl RecorderForms for Browser {
     }
 }
 
-/// GETs `path` until `want` holds for the page, and returns it; fails after [`DEADLINE`].
-pub async fn wait_page(b: &Browser, path: &str, want: impl Fn(&Page) -> bool) -> Page {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    loop {
-        let page = b.get(path).await;
-        if want(&page) {
-            return page;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{path} never showed what was awaited: {}",
-            page.body
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
 /// An activated recorder with the admin logged in, the cloud enabled and online.
 pub async fn online_recorder(cloud: &mut TestCloud, email: &str) -> (TestRecorder, Browser) {
     online_recorder_with(cloud, email, |_| {}).await
