@@ -1,0 +1,172 @@
+//! User information (p.7): user name, e-mail address with a code to the new one, password.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::service::accounts;
+use crate::state::AppState;
+use crate::web::ctx::Ctx;
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    c: Ctx,
+    username: String,
+    email: String,
+    region: String,
+    created: String,
+    pending_email: Option<String>,
+    sent_to: String,
+    password_hint: String,
+}
+
+fn account_page(c: Ctx, pending_email: Option<String>) -> Response {
+    let lang = c.lang;
+    let Some(a) = c.account.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    let sent = pending_email
+        .as_deref()
+        .map(|e| sent_to(lang, e))
+        .unwrap_or_default();
+    render(
+        &AccountPage {
+            username: a.username.as_str().to_string(),
+            email: a.email.as_str().to_string(),
+            region: region_name(lang, &a.region),
+            created: fmt_time(a.created_at),
+            pending_email,
+            sent_to: sent,
+            password_hint: password_hint(lang),
+            c,
+        },
+        lang,
+    )
+}
+
+/// `GET /account`: user information (p.7).
+pub(crate) async fn account(c: Ctx) -> PageResult {
+    c.require_login()?;
+    Ok(account_page(c, None))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct UsernameForm {
+    #[serde(default)]
+    username: String,
+}
+
+/// Reloads the account after a change, so the page shows the new values.
+async fn refreshed(state: &AppState, mut c: Ctx) -> Ctx {
+    if let Some(id) = c.account.as_ref().map(|a| a.id)
+        && let Ok(Some(a)) = state.store.account_by_id(id).await
+    {
+        c.account = Some(a);
+    }
+    c
+}
+
+/// `POST /account/username`.
+pub(crate) async fn account_username(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(f): Form<UsernameForm>,
+) -> PageResult {
+    let account = c.require_login()?.clone();
+    let result = accounts::change_username(&state, &account, &f.username).await;
+    let c = match result {
+        Ok(_) => refreshed(&state, c)
+            .await
+            .with_notice(account.lang.t("cloud-saved")),
+        Err(e) => c.with_error(&e),
+    };
+    Ok(account_page(c, None))
+}
+
+/// `POST /account/email`: e-mails a code to the new address.
+pub(crate) async fn account_email(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(f): Form<EmailForm>,
+) -> PageResult {
+    let account = c.require_login()?.clone();
+    let lang = c.lang;
+    let result = {
+        accounts::start_email_change(&state, c.client, &account, &f.email, &f.current, lang).await
+    };
+    Ok(match result {
+        Ok(email) => account_page(c, Some(email.as_str().to_string())),
+        Err(e) => account_page(c.with_error(&e), None),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EmailCodeForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /account/email/confirm`: the code sent to the new address.
+pub(crate) async fn account_email_confirm(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(f): Form<EmailCodeForm>,
+) -> PageResult {
+    let account = c.require_login()?.clone();
+    let result = {
+        accounts::finish_email_change(&state, &account, c.session.as_deref(), &f.email, &f.code)
+            .await
+    };
+    Ok(match result {
+        Ok(_) => {
+            let notice = c.t("cloud-saved");
+            account_page(refreshed(&state, c).await.with_notice(notice), None)
+        }
+        Err(e) => account_page(c.with_error(&e), Some(f.email)),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /account/password`.
+pub(crate) async fn account_password(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(f): Form<PasswordForm>,
+) -> PageResult {
+    let account = c.require_login()?.clone();
+    let result = {
+        accounts::change_password(
+            &state,
+            &account,
+            c.session.as_deref(),
+            &f.current,
+            &f.password,
+            &f.confirm,
+        )
+        .await
+    };
+    let c = match result {
+        Ok(()) => {
+            let notice = c.t("cloud-password-changed");
+            c.with_notice(notice)
+        }
+        Err(e) => c.with_error(&e),
+    };
+    Ok(account_page(c, None))
+}
