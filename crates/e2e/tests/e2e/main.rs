@@ -16,6 +16,7 @@ mod browser;
 mod cli;
 mod cluster;
 mod harness;
+mod in_chromium;
 mod operations;
 mod packaging;
 mod preparation;
@@ -102,6 +103,32 @@ mod issue9_cluster {
     on_a_cluster!(cluster: a_node_killed_mid_way);
     on_a_cluster!(preparation: pc_path_in_the_manuals_order, phone_path_with_the_cli);
     on_a_cluster!(recovery: phone_path_in_the_browser, pc_path_recovers_the_password);
+}
+
+mod issue10_browser {
+    use rekey_testkit::chromium::Viewport;
+
+    rekey_testkit::skip_unless_browser! {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn japanese_on_a_phone() {
+            crate::in_chromium::walk("ja", Viewport::Phone).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn japanese_on_a_pc() {
+            crate::in_chromium::walk("ja", Viewport::Desktop).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn english_on_a_phone() {
+            crate::in_chromium::walk("en", Viewport::Phone).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn english_on_a_pc() {
+            crate::in_chromium::walk("en", Viewport::Desktop).await;
+        }
+    }
 }
 
 mod issue9_packaging {
