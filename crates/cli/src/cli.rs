@@ -182,7 +182,8 @@ pub enum DevicesAction {
     /// belongs to one account only.
     #[command(group(ArgGroup::new("source").required(true).args(["code", "qr", "qr_url"])))]
     Add {
-        /// The register code shown on the recorder's cloud page, e.g. `ABCD-EFGH-JKMN`.
+        /// The register code shown on the recorder's "Network › Cloud" page, e.g.
+        /// `ABCD-EFGH-JKMN`.
         #[arg(long, value_name = "CODE")]
         code: Option<String>,
         /// A photo or screenshot of the recorder's QR code (PNG or JPEG); decoded on this computer.

@@ -62,7 +62,7 @@ async fn list(ctx: &Ctx) -> anyhow::Result<()> {
 pub fn register_code_message(e: &RegisterCodeError) -> String {
     match e {
         RegisterCodeError::Mistyped => "the register code is mistyped: a character is wrong or \
-             two are swapped; compare it with the recorder's cloud page"
+             two are swapped; compare it with the recorder's \"Network › Cloud\" page"
             .to_string(),
         RegisterCodeError::Malformed(SymbolError::WrongLength { found, .. }) => format!(
             "a register code has {REGISTER_CODE_LEN} characters (XXXX-XXXX-XXXX); this one \

@@ -23,9 +23,9 @@ fn recovery_qr_text(args: &RecoverArgs) -> anyhow::Result<(String, RecoveryQr)> 
     match Scanned::parse(&text) {
         Ok(Scanned::Recovery(qr)) => Ok((text, qr)),
         Ok(Scanned::Registration(_)) => Err(UsageError(
-            "this is the QR code of the recorder's cloud page, for registering it; a temporary \
-             password needs the QR code of its \"Password recovery\" screen (use `rekey devices \
-             add --qr PHOTO` to register it)"
+            "this is the QR code of the recorder's \"Network › Cloud\" page, for registering it; \
+             a temporary password needs the QR code of its \"Password recovery\" screen (use \
+             `rekey devices add --qr PHOTO` to register it)"
                 .into(),
         )
         .into()),

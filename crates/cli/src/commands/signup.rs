@@ -93,25 +93,25 @@ pub async fn run(ctx: &Ctx, args: SignupArgs) -> anyhow::Result<()> {
     let password = new_password(ctx, args.password_stdin, &[email.as_str()])?;
 
     let agreement = ctx
-        .wait("Fetching the service agreement…", client.agreement())
+        .wait("Fetching the Service Agreement…", client.agreement())
         .await?;
     let accepted = if args.accept_agreement {
         true
     } else {
         ctx.prompt
-            .require("agreeing to the service agreement", "--accept-agreement")?;
+            .require("agreeing to the Service Agreement", "--accept-agreement")?;
         eprintln!(
-            "Service agreement (version {}): {}",
+            "Service Agreement (version {}): {}",
             clean_line(&agreement.version),
             clean_line(&agreement.url)
         );
         ctx.prompt.confirm(
-            "I have read and agree to the service agreement.",
+            "I have read and agree to the Service Agreement.",
             "--accept-agreement",
         )?
     };
     if !accepted {
-        anyhow::bail!("an account needs the service agreement to be accepted; nothing was made");
+        anyhow::bail!("an account needs the Service Agreement to be accepted; nothing was made");
     }
 
     let logged_in = ctx

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::device::{self, Outcome};
 use crate::support::{TestApp, client, eventually, shows};
-use rekey_web::Clock;
+use rekey_web::{Clock, Lang};
 
 const PW: &str = "correct horse battery staple";
 
@@ -320,7 +320,7 @@ pub async fn verification_code_errors(app: TestApp) {
         )
         .await;
     assert!(
-        shows(&body, "Please read and accept the service agreement."),
+        shows(&body, &Lang::En.t("cloud-agreement-required")),
         "{body}"
     );
     let (status, location, _) = app
@@ -453,7 +453,12 @@ pub async fn password_and_duplicate_errors(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert!(r.text().await.unwrap().contains("新規登録"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains(&Lang::Ja.t("cloud-signup-title"))
+    );
 }
 
 pub async fn login_by_name_or_email_and_throttling(app: TestApp) {

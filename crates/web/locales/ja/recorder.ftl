@@ -38,13 +38,13 @@ rec-notice-user-added = ユーザーを追加しました。
 # アクティベーション
 rec-activate-title = レコーダーのアクティベーション
 rec-activate-intro = このレコーダーにはまだパスワードがありません。使い始めるには admin ユーザーのパスワードを設定してください。初期パスワードはありません。
-rec-activate-email-hint = admin のパスワードを忘れたとき、再設定用の一時パスワードがこのアドレスに送られます。あとから「ユーザー」画面でも設定できます。
+rec-activate-email-hint = admin のパスワードを忘れたとき、再設定用の仮パスワードがこのアドレスに送られます。あとから「ユーザー」画面でも設定できます。
 rec-activate-submit = パスワードを設定
 
 # ログイン
 rec-login-title = ログイン
 rec-login-submit = ログイン
-rec-login-forgot = パスワードを忘れた場合
+rec-login-forgot = パスワードをお忘れですか？
 rec-login-failed = ユーザー名またはパスワードが正しくありません。
 rec-login-locked = ログインの失敗が多すぎます。{ $until } までログインできません。
 
@@ -54,14 +54,14 @@ rec-users-role = 権限
 rec-users-role-admin = 管理者
 rec-users-role-user = ユーザー
 rec-users-admin-email = admin ユーザーのメールアドレス
-rec-users-admin-email-hint = admin のパスワードを忘れたとき、一時パスワードがこのアドレスに送られます。空欄にすると、そのつどアドレスを入力します。
+rec-users-admin-email-hint = admin のパスワードを忘れたとき、仮パスワードがこのアドレスに送られます。空欄にすると、そのつどアドレスを入力します。
 rec-users-add = ユーザーの追加
 rec-users-add-submit = ユーザーを追加
 
 # ネットワーク › クラウド
 rec-cloud-tab = クラウド
 rec-cloud-title = クラウド
-rec-cloud-enabled = クラウドを有効にする
+rec-cloud-enabled = クラウド有効
 rec-cloud-server = クラウドサーバー
 rec-cloud-serial = シリアル番号
 rec-cloud-status = 状態
@@ -86,7 +86,7 @@ rec-cloud-drift-none = レコーダーの時計はクラウドと一致してい
 rec-cloud-drift-ahead = レコーダーの時計はクラウドより { $seconds } 秒進んでいます。
 rec-cloud-drift-behind = レコーダーの時計はクラウドより { $seconds } 秒遅れています。
 rec-cloud-recovery-key = パスワードの復旧
-rec-cloud-recovery-key-present = 準備済み：このレコーダーはクラウドの一時パスワードを確認できます。
+rec-cloud-recovery-key-present = 準備済み：このレコーダーはクラウドの仮パスワードを確認できます。
 rec-cloud-recovery-key-absent = 未準備：このレコーダーをクラウドのアカウントに登録してください（登録コードまたは QR コード）。登録の復旧用の鍵を受け取ると準備完了になります。
 rec-cloud-register-title = このレコーダーの登録
 rec-cloud-register-hint = スマートフォンで QR コードを読み取るか、クラウドポータル（デバイスの追加）で登録コードを入力してください。レコーダーを登録できるクラウドアカウントは 1 つだけです。
@@ -94,18 +94,18 @@ rec-cloud-register-code = 登録コード
 rec-cloud-qr-alt = このレコーダーを登録するための QR コード
 rec-cloud-registered = このレコーダーはクラウドアカウントに登録されています。
 
-# パスワードを忘れた場合
-rec-forgot-title = パスワードを忘れた場合
-rec-forgot-registered-email = 一時パスワードは admin ユーザーに登録されたメールアドレスに送られます：
-rec-forgot-ask-email = 一時パスワードの送信先メールアドレスを入力してください。
+# パスワードをお忘れですか？
+rec-forgot-title = パスワードをお忘れですか？
+rec-forgot-registered-email = 仮パスワードは admin ユーザーに登録されたメールアドレスに送られます：
+rec-forgot-ask-email = 仮パスワードを送信するメールアドレスを入力してください。
 rec-forgot-submit = 次へ
-rec-forgot-have-code = 一時パスワードを既に持っている
-rec-forgot-limited = パスワード復旧の要求が多すぎます。{ $time } 以降にもう一度お試しください。以前の要求に対して送られた一時パスワードはその要求の期限まで使えます。クラウドポータル（Retrieve）の一時パスワードはいつでも使えます。
+rec-forgot-have-code = 仮パスワードを既に持っている
+rec-forgot-limited = パスワード復旧の要求が多すぎます。{ $time } 以降にもう一度お試しください。以前の要求に対して送られた仮パスワードはその要求の期限まで使えます。クラウドポータル（Retrieve）の仮パスワードはいつでも使えます。
 
 # パスワードの復旧
 rec-recovery-title = パスワードの復旧
 rec-recovery-no-key = パスワードの復旧は利用できません。このレコーダーはクラウドのアカウントに登録されていないか、登録の復旧用の鍵をまだ受け取っていません。復旧できるのは、パスワードを忘れる前にクラウドを有効にしてレコーダーを登録していた場合だけです。
-rec-recovery-scan = この QR コードをスマートフォンで読み取ってください。一時パスワードがメールで届きます。または、クラウドポータルの「Retrieve」で一時パスワードを取得して下に入力してください。
+rec-recovery-scan = この QR コードをスマートフォンで読み取ってください。仮パスワードがメールで届きます。または、クラウドポータルの「Retrieve」で仮パスワードを取得して下に入力してください。
 rec-recovery-qr-alt = パスワード復旧用の QR コード
 rec-recovery-expires = この QR コードは { $time } まで有効です。
 rec-recovery-no-challenge = QR コードは表示されていません。スマートフォンを使う場合は、次からやり直してください：
@@ -119,7 +119,7 @@ rec-code-already-used = このセキュリティコード（またはそれよ�
 rec-code-not-yet-valid = このセキュリティコードの有効期間は { $from } ～ { $to } ですが、レコーダーの日付は { $today } です。
 rec-code-expired = このセキュリティコードの有効期間は { $from } ～ { $to } でしたが、レコーダーの日付は { $today } です。
 rec-code-check-clock = レコーダーの日付が間違っている場合は時計を合わせてください。正しい場合は、今日の日付で新しいセキュリティコードを取得してください。
-rec-code-challenge-expired = 復旧の要求は { $expired } に期限切れになりました（レコーダーの現在時刻 { $now }）。「パスワードを忘れた場合」からやり直してください。
+rec-code-challenge-expired = 復旧の要求は { $expired } に期限切れになりました（レコーダーの現在時刻 { $now }）。「パスワードをお忘れですか？」からやり直してください。
 rec-code-challenge-replaced = このセキュリティコードは以前の復旧要求のものです。最新の QR コードに対するコードを使ってください。
 
 # 監査ログ
@@ -144,8 +144,8 @@ rec-audit-event-logout = ログアウト
 rec-audit-event-email-changed = メールアドレスの変更
 rec-audit-event-user-added = ユーザーの追加
 rec-audit-event-recovery-requested = パスワード復旧の要求
-rec-audit-event-recovery-succeeded = 一時パスワードによるパスワード再設定
-rec-audit-event-recovery-failed = 一時パスワードの誤り
+rec-audit-event-recovery-succeeded = 仮パスワードによるパスワード再設定
+rec-audit-event-recovery-failed = 仮パスワードの誤り
 rec-audit-event-recovery-locked = パスワード復旧のロック
 rec-audit-event-cloud-enabled = クラウドの有効化
 rec-audit-event-cloud-disabled = クラウドの無効化
