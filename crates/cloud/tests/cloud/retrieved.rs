@@ -2,10 +2,10 @@
 //! password to its account, while the password is valid, and to nobody else.
 
 use rekey_cloud::store::sweep::Retention;
-use rekey_web::Clock;
+use rekey_web::{Clock, Lang};
 
 use crate::recovery::owner_with_recorder;
-use crate::support::{TestApp, between, client};
+use crate::support::{TestApp, between, client, shows};
 
 /// Asks for a date-window code for `serial` valid `from`–`to`, and answers with the e-mailed
 /// verification code; returns the `303` answer's location.
@@ -121,6 +121,15 @@ pub async fn reloading_the_retrieve_result_shows_the_same_password_to_its_accoun
         page.contains(r#"href="/devices/NVR0107/retrieve""#),
         "what to do: {page}"
     );
+    // Said in the page's language, in both.
+    for lang in [Lang::Ja, Lang::En] {
+        app.get(&format!("/lang/{}?next=/", lang.code())).await;
+        let (_, page) = app.get(&location).await;
+        assert!(
+            shows(&page, &lang.t("cloud-retrieved-expired")),
+            "{lang:?}: {page}"
+        );
+    }
 
     // The sweep erases the sealed password at once and deletes the row a day later.
     let swept = app
