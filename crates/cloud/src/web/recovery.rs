@@ -302,7 +302,7 @@ pub(crate) async fn retrieve(
     }
 }
 
-type Shown = recovery::KeptResult;
+type Shown = crate::service::retrieved::KeptResult;
 
 /// The result of Retrieve (p.25): the temporary password while it is valid, or that it expired.
 async fn result_view(
@@ -355,7 +355,7 @@ pub(crate) async fn retrieved(
     Path((serial, id)): Path<(String, String)>,
 ) -> PageResult {
     let account = c.require_login()?.clone();
-    match recovery::kept_result(&state, &account, &serial, &id).await {
+    match crate::service::retrieved::kept_result(&state, &account, &serial, &id).await {
         Ok(shown) => Ok(result_view(&state, c, &account, &serial, shown).await),
         Err(e) => Err(page_error(c.lang, e)),
     }
