@@ -26,6 +26,7 @@ pub async fn run(store: Store, clock: Arc<dyn Clock>, mut stop: watch::Receiver<
                 email_codes = swept.email_codes,
                 throttle = swept.throttle,
                 mail = swept.mail,
+                retrieved = swept.retrieved,
                 "housekeeping: deleted what ran out"
             ),
             Ok(_) => {}

@@ -20,6 +20,7 @@ use crate::store::accounts::{Account, email_key};
 use crate::store::codes::Purpose;
 use crate::store::devices::Device;
 use crate::store::issued::{IssueStoreError, Kind, NewIssue};
+use crate::store::retrieved::NewKept;
 use crate::store::throttle::Limit;
 
 /// Temporary passwords per device per day.
@@ -443,6 +444,9 @@ pub struct Retrieved {
     /// The recorder has not confirmed the key of its newest binding yet: the code is made with
     /// the key it holds now and stops working when the new key reaches it.
     pub key_pending: bool,
+    /// The id of the result page that shows it again while it is valid (the PC portal's
+    /// Retrieve keeps it; the app's client shows it itself and nothing is kept).
+    pub result_id: Option<String>,
 }
 
 /// "Retrieve": with the e-mailed code, issues a date-window temporary password.
@@ -501,6 +505,8 @@ async fn issue_date_window(
         // The code was sent for another device or other dates.
         return Err(Problem::bad("cloud-retrieve-code-mismatch").into());
     }
+    let newest = state.store.newest_recovery_key(device.id).await?;
+    let key_pending = newest.is_some_and(|k| k.epoch != epoch);
     let mut tx = state.store.db.pool.begin().await?;
     state.store.mark_code_used(&mut tx, &accepted, now).await?;
     let seq = state
@@ -528,16 +534,36 @@ async fn issue_date_window(
         .record_issue(&mut tx, &issue, now)
         .await
         .map_err(issue_problem)?;
+    let result_id = if path == Path::Pc {
+        // The portal's result page shows it again while it is valid (reloading it must not
+        // hide a password that still works).
+        let id = rekey_web::random_token();
+        let expires_at = super::retrieved::window_end(to);
+        let (from, to) = (from.to_string(), to.to_string());
+        let kept = NewKept {
+            account_id: account.id,
+            device_id: device.id,
+            seq,
+            from: &from,
+            to: &to,
+            key_pending,
+            password: &rekey_web::Secret::new(password.to_string()),
+            expires_at,
+        };
+        state.store.keep_retrieved(&mut tx, &id, &kept, now).await?;
+        Some(id)
+    } else {
+        None
+    };
     queue_notice(state, &mut tx, account, device, path, &shown_to).await?;
     tx.commit().await?;
     state.mail_wake.notify_one();
     tracing::info!(serial = %device.serial, account_id = account.id, seq, "date-window temporary password issued");
-    let newest = state.store.newest_recovery_key(device.id).await?;
-    let key_pending = newest.is_some_and(|k| k.epoch != epoch);
     Ok(Retrieved {
         password,
         from,
         to,
         key_pending,
+        result_id,
     })
 }

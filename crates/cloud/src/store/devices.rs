@@ -264,21 +264,30 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Unbinds a device of `account_id` and forgets its register code (so the old QR no longer
-    /// binds it), in one statement; `false` if it is not theirs.
+    /// Unbinds a device of `account_id`, forgets its register code (so the old QR no longer
+    /// binds it) and deletes the Retrieve results kept for the account on it, in one
+    /// transaction; `false` if it is not theirs.
     pub async fn unbind_device(
         &self,
         account_id: i64,
         serial: &Serial,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE devices SET account_id = NULL, name = NULL, bound_at = NULL, register_code_hash = NULL WHERE serial = $1 AND account_id = $2",
+        let mut tx = self.db.pool.begin().await?;
+        let Some(row) = sqlx::query(
+            "UPDATE devices SET account_id = NULL, name = NULL, bound_at = NULL, register_code_hash = NULL WHERE serial = $1 AND account_id = $2 RETURNING id",
         )
         .bind(serial.as_str())
         .bind(account_id)
-        .execute(&self.db.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(false);
+        };
+        let device_id: i64 = row.try_get("id")?;
+        self.forget_retrieved(&mut tx, account_id, device_id)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Stores a new recovery key (not yet confirmed) inside `tx`.

@@ -18,7 +18,7 @@
 
 use sqlx::Row;
 
-use super::sealed::{MailContent, MailOpenError};
+use super::sealed::{MailContent, OpenError};
 use super::{Store, StoreError};
 
 /// An e-mail waiting to be sent (or sent), opened.
@@ -145,7 +145,7 @@ const COLUMNS: &str = "id, to_addr, sealed, created_at, attempts, sent_at, last_
 
 impl Store {
     /// Opens a stored row's content (empty once erased).
-    fn open_row(&self, row: &StoredRow) -> Result<MailContent, MailOpenError> {
+    fn open_row(&self, row: &StoredRow) -> Result<MailContent, OpenError> {
         match &row.sealed {
             Some(sealed) => self.mail_key.open(row.id, &row.to_addr, sealed),
             None => Ok(MailContent::default()),

@@ -9,6 +9,7 @@ pub mod issued;
 pub mod mail;
 pub mod nodes;
 pub mod presence;
+pub mod retrieved;
 pub mod sealed;
 pub mod sessions;
 pub mod sweep;
@@ -47,13 +48,15 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 /// The database plus the keys derived from the master key: the one that makes lookup hashes
-/// of short secrets and the one queued mail is sealed under.
+/// of short secrets, the one queued mail is sealed under and the one kept temporary passwords
+/// are sealed under.
 #[derive(Debug, Clone)]
 pub struct Store {
     /// The database.
     pub db: Db,
     lookup_key: [u8; 32],
     mail_key: sealed::MailKey,
+    result_key: sealed::ResultKey,
     /// Where attempts refused by a limit are counted.
     metrics: crate::metrics::Metrics,
     /// This node's id for this run: 16 hexadecimal digits, made at random.
@@ -70,6 +73,7 @@ impl Store {
             db,
             lookup_key,
             mail_key: sealed::MailKey::derive(master),
+            result_key: sealed::ResultKey::derive(master),
             metrics: crate::metrics::Metrics::default(),
             node_id: rekey_web::random_id().into(),
         }

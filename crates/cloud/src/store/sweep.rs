@@ -1,7 +1,8 @@
 //! Housekeeping: rows that have served their purpose are deleted once their retention ran out,
 //! so that the database does not grow with every login, code and mail for ever. What is kept,
 //! and for how long, is in [`Retention`]; accounts, devices, keys and the issued-code history
-//! (the account's activity page) are never swept.
+//! (the account's activity page) are never swept. A temporary password kept for Retrieve's
+//! result page is erased as soon as its validity ends.
 
 use super::{Store, StoreError};
 
@@ -20,6 +21,9 @@ pub struct Retention {
     pub delivered_mail: i64,
     /// A message given up (a dead letter), for the operator to look at.
     pub dead_mail: i64,
+    /// A kept Retrieve result after its password's validity ended (the password itself is
+    /// erased then): a day, so that its page still says it expired.
+    pub retrieved: i64,
 }
 
 impl Retention {
@@ -30,6 +34,7 @@ impl Retention {
         throttle: 2 * 24 * 3600,
         delivered_mail: 7 * 24 * 3600,
         dead_mail: 30 * 24 * 3600,
+        retrieved: 24 * 3600,
     };
 }
 
@@ -44,12 +49,14 @@ pub struct Swept {
     pub throttle: u64,
     /// Delivered and dead messages.
     pub mail: u64,
+    /// Kept Retrieve results whose password was erased or whose row was deleted.
+    pub retrieved: u64,
 }
 
 impl Swept {
     /// Rows deleted in all.
     pub fn total(&self) -> u64 {
-        self.sessions + self.email_codes + self.throttle + self.mail
+        self.sessions + self.email_codes + self.throttle + self.mail + self.retrieved
     }
 }
 
@@ -85,11 +92,24 @@ impl Store {
         .execute(pool)
         .await?
         .rows_affected();
+        let erased = sqlx::query(
+            "UPDATE retrieved_passwords SET sealed = NULL WHERE sealed IS NOT NULL AND expires_at <= $1",
+        )
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        let deleted = sqlx::query("DELETE FROM retrieved_passwords WHERE expires_at < $1")
+            .bind(now - retention.retrieved)
+            .execute(pool)
+            .await?
+            .rows_affected();
         Ok(Swept {
             sessions,
             email_codes,
             throttle,
             mail,
+            retrieved: erased + deleted,
         })
     }
 }

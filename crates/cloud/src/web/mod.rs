@@ -63,6 +63,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/devices/{serial}/retrieve/code",
             post(recovery::retrieve_code),
         )
+        .route("/devices/{serial}/retrieved/{id}", get(recovery::retrieved))
         .route("/activity", get(recovery::activity))
         .route("/dev/outbox", get(outbox))
         .route("/static/app.css", get(stylesheet))

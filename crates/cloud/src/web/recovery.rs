@@ -5,15 +5,16 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::ctx::{Ctx, page_error};
+use super::ctx::{Ctx, encode, page_error};
 use super::pages::{fmt_time, render, sent_to, t_args};
 use crate::error::AppError;
 use crate::service::devices;
 use crate::service::recovery::{self, Path as IssuePath};
 use crate::state::AppState;
+use crate::store::accounts::Account;
 
 type PageResult = Result<Response, Response>;
 
@@ -167,6 +168,7 @@ struct RetrievePage {
     valid_line: String,
     password: Option<String>,
     key_pending: bool,
+    expired: bool,
 }
 
 async fn retrieve_view(
@@ -216,6 +218,7 @@ async fn retrieve_view(
         to,
         password: None,
         key_pending: false,
+        expired: false,
         c,
     };
     render(&page, lang)
@@ -265,7 +268,6 @@ pub(crate) async fn retrieve(
     Form(f): Form<RangeForm>,
 ) -> PageResult {
     let account = c.require_login()?.clone();
-    let lang = c.lang;
     match recovery::finish_retrieve(
         &state,
         &account,
@@ -277,33 +279,14 @@ pub(crate) async fn retrieve(
     )
     .await
     {
-        Ok(r) => {
-            let device = devices::owned(&state, &account, &serial)
-                .await
-                .map_err(|e| page_error(lang, e))?;
-            let page = RetrievePage {
-                serial: device.serial.as_str().to_string(),
-                name: device.name.clone().unwrap_or_default(),
-                email: account.email.as_str().to_string(),
-                step: 3,
-                from: r.from.to_string(),
-                to: r.to.to_string(),
-                range_hint: String::new(),
-                sent_to: String::new(),
-                valid_line: t_args(
-                    lang,
-                    "cloud-retrieve-valid",
-                    &[
-                        ("from", r.from.to_string().into()),
-                        ("to", r.to.to_string().into()),
-                    ],
-                ),
-                password: Some(r.password.to_string()),
-                key_pending: r.key_pending,
-                c,
-            };
-            Ok(render(&page, lang))
-        }
+        Ok(r) => match r.result_id {
+            // Post/redirect/get: the result page can be reloaded and shows the same password.
+            Some(id) => Ok(
+                Redirect::to(&format!("/devices/{}/retrieved/{id}", encode(&serial)))
+                    .into_response(),
+            ),
+            None => Ok(result_view(&state, c, &account, &serial, Shown::Valid(r)).await),
+        },
         Err(e) => {
             let back = matches!(&e, AppError::Problem(p) if matches!(p.key, "cloud-code-expired" | "cloud-code-too-many" | "cloud-code-none" | "cloud-code-used" | "cloud-retrieve-code-mismatch"));
             Ok(retrieve_view(
@@ -316,6 +299,65 @@ pub(crate) async fn retrieve(
             )
             .await)
         }
+    }
+}
+
+type Shown = crate::service::retrieved::KeptResult;
+
+/// The result of Retrieve (p.25): the temporary password while it is valid, or that it expired.
+async fn result_view(
+    state: &AppState,
+    c: Ctx,
+    account: &Account,
+    serial: &str,
+    shown: Shown,
+) -> Response {
+    let lang = c.lang;
+    let device = match devices::owned(state, account, serial).await {
+        Ok(d) => d,
+        Err(e) => return page_error(lang, e),
+    };
+    let (from, to, password, key_pending) = match shown {
+        Shown::Valid(r) => (r.from, r.to, Some(r.password.to_string()), r.key_pending),
+        Shown::Expired { from, to } => (from, to, None, false),
+    };
+    let page = RetrievePage {
+        serial: device.serial.as_str().to_string(),
+        name: device.name.clone().unwrap_or_default(),
+        email: account.email.as_str().to_string(),
+        step: 3,
+        from: from.to_string(),
+        to: to.to_string(),
+        range_hint: String::new(),
+        sent_to: String::new(),
+        valid_line: t_args(
+            lang,
+            "cloud-retrieve-valid",
+            &[
+                ("from", from.to_string().into()),
+                ("to", to.to_string().into()),
+            ],
+        ),
+        expired: password.is_none(),
+        password,
+        key_pending,
+        c,
+    };
+    render(&page, lang)
+}
+
+/// `GET /devices/{serial}/retrieved/{id}`: Retrieve's result, shown again to its account while
+/// the temporary password is valid; then it says that it expired. Anyone else (another account,
+/// an unknown id) gets the portal's "not found"; a visitor not logged in, the login page.
+pub(crate) async fn retrieved(
+    State(state): State<AppState>,
+    c: Ctx,
+    Path((serial, id)): Path<(String, String)>,
+) -> PageResult {
+    let account = c.require_login()?.clone();
+    match crate::service::retrieved::kept_result(&state, &account, &serial, &id).await {
+        Ok(shown) => Ok(result_view(&state, c, &account, &serial, shown).await),
+        Err(e) => Err(page_error(c.lang, e)),
     }
 }
 

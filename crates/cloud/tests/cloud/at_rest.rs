@@ -202,8 +202,8 @@ pub async fn delivered_codes_and_temporary_passwords_are_not_at_rest(app: TestAp
         .await
         .code();
     needles.push(six_digits("Retrieve code", retrieve.clone()));
-    let (_, _, page) = app
-        .post(
+    let (_, page) = app
+        .post_follow(
             "/devices/NVR0301/retrieve",
             "/devices/NVR0301/retrieve",
             &[("from", &from), ("to", &to), ("code", &retrieve)],

@@ -7,10 +7,12 @@ mod device;
 mod flows;
 mod gateway;
 mod hardening;
+mod layout;
 mod network;
 mod nodes;
 mod operations;
 mod recovery;
+mod retrieved;
 mod support;
 
 use rekey_proto::CloudPublicKey;
@@ -25,8 +27,10 @@ pub fn cloud_public_key() -> CloudPublicKey {
 use at_rest::*;
 use flows::*;
 use hardening::*;
+use layout::*;
 use operations::*;
 use recovery::*;
+use retrieved::*;
 
 /// Runs each flow on SQLite and on PostgreSQL.
 macro_rules! on_both_backends {
@@ -78,6 +82,9 @@ on_both_backends!(
     daily_limits_say_when_the_next_code_is_possible,
     a_removed_recorder_gets_no_more_codes,
     a_code_retrieved_before_the_new_key_arrives_says_so,
+    reloading_the_retrieve_result_shows_the_same_password_to_its_account_only,
+    removing_the_device_deletes_its_retrieve_results,
+    the_add_from_qr_page_shows_the_code_grouped_under_its_title,
     a_login_burst_gets_no_more_checks_than_the_limit,
     the_name_and_the_address_share_one_login_limit,
     a_stolen_session_cannot_guess_the_current_password,

@@ -439,7 +439,8 @@ pub async fn the_sweep_deletes_only_what_ran_out(backend: Backend) {
             sessions: 1,
             email_codes: 1,
             throttle: 1,
-            mail: 2
+            mail: 2,
+            retrieved: 0,
         }
     );
     assert_eq!(

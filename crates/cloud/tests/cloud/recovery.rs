@@ -344,8 +344,8 @@ pub async fn pc_path_retrieves_a_date_window_code(app: TestApp) {
         .nth_for("saburo@example.com", before + 1)
         .await
         .code();
-    let (_, _, page) = app
-        .post(
+    let (_, page) = app
+        .post_follow(
             "/devices/NVR0103/retrieve",
             "/devices/NVR0103/retrieve",
             &[("from", &from), ("to", &to), ("code", &code)],
@@ -556,8 +556,8 @@ pub async fn a_code_retrieved_before_the_new_key_arrives_says_so(app: TestApp) {
         .nth_for("hachi@example.com", before + 1)
         .await
         .code();
-    let (_, _, page) = app
-        .post(
+    let (_, page) = app
+        .post_follow(
             "/devices/NVR0106/retrieve",
             "/devices/NVR0106/retrieve",
             &[("from", &today), ("to", &today), ("code", &code)],

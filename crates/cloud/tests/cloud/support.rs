@@ -254,6 +254,22 @@ impl TestApp {
         self.post_raw(path, &all).await
     }
 
+    /// [`TestApp::post`], then GETs the page a `303 See Other` leads to (post/redirect/get);
+    /// returns (status, body) of the page finally shown.
+    pub async fn post_follow(
+        &self,
+        form_page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
+        let (status, location, body) = self.post(form_page, path, fields).await;
+        if status == 303 {
+            self.get(&location).await
+        } else {
+            (status, body)
+        }
+    }
+
     /// POSTs a form as given.
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
         let r = self

@@ -194,3 +194,5 @@ mail-issued-body = A temporary password for { $device } ({ $serial }) was issued
 mail-email-changed-subject = The e-mail address of your Rekey Cloud account was changed
 mail-email-changed-body = The e-mail address of your Rekey Cloud account was just changed to { $address }. Codes and notices go there from now on, and your other sessions were logged out. If this was not you, contact the operator of this cloud at once.
 cloud-retrieve-key-pending = The recorder has not received the key of its new registration yet (it gets it when it next connects to the cloud). This temporary password works only until then; if the recorder says it is wrong, retrieve a new one.
+cloud-retrieved-expired = This temporary password has expired: its last valid date has passed on the recorder, so it is no longer shown. If you still cannot log in to the recorder, retrieve a new one.
+cloud-retrieved-again = Retrieve a new temporary password

@@ -31,9 +31,21 @@ struct DevicesPage {
     devices: Vec<DeviceRow>,
     code: String,
     name: String,
+    /// Opened from the registration QR: the add form comes first, saying so.
+    from_qr: bool,
 }
 
 async fn devices_page(state: &AppState, c: Ctx, code: String, name: String) -> Response {
+    devices_page_with(state, c, code, name, false).await
+}
+
+async fn devices_page_with(
+    state: &AppState,
+    c: Ctx,
+    code: String,
+    name: String,
+    from_qr: bool,
+) -> Response {
     let lang = c.lang;
     let Some(account) = c.account.clone() else {
         return Redirect::to("/login").into_response();
@@ -74,6 +86,7 @@ async fn devices_page(state: &AppState, c: Ctx, code: String, name: String) -> R
             devices,
             code,
             name,
+            from_qr,
         },
         lang,
     )
@@ -121,14 +134,15 @@ pub(crate) async fn mobile_add(
     Query(q): Query<AddQuery>,
 ) -> PageResult {
     c.require_login()?;
-    let c = if q.v != "1" {
+    if q.v != "1" {
         let e = AppError::from(crate::error::Problem::bad("cloud-qr-version"));
-        c.with_error(&e)
-    } else {
-        let notice = c.t("cloud-add-from-qr");
-        c.with_notice(notice)
-    };
-    Ok(devices_page(&state, c, q.code, String::new()).await)
+        return Ok(devices_page(&state, c.with_error(&e), q.code, String::new()).await);
+    }
+    // Shown grouped, as the recorder shows it (the QR carries the compact form).
+    let code = rekey_proto::RegisterCode::parse(&q.code)
+        .map(|code| code.to_string())
+        .unwrap_or(q.code);
+    Ok(devices_page_with(&state, c, code, String::new(), true).await)
 }
 
 #[derive(Deserialize)]
