@@ -22,6 +22,9 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use futures_util::FutureExt;
 use serde_json::{Value, json};
 
+/// The smallest tap target on a phone, in CSS pixels (Apple's and WCAG 2.5.5's 44).
+const MIN_TAP: u32 = 44;
+
 /// How long a page may take to appear, or a condition to hold.
 const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -30,8 +33,8 @@ const DEADLINE: Duration = Duration::from_secs(30);
 pub enum Viewport {
     /// A PC's browser window, 1280×800.
     Desktop,
-    /// A phone held upright, 390×844 CSS pixels at three device pixels each, touch, with a
-    /// phone's user agent.
+    /// A small phone held upright, 360×800 CSS pixels at three device pixels each, touch, with
+    /// a phone's user agent (what fits 360 pixels fits the common 390 too).
     Phone,
 }
 
@@ -48,7 +51,7 @@ impl Viewport {
     pub fn size(self) -> (u32, u32) {
         match self {
             Viewport::Desktop => (1280, 800),
-            Viewport::Phone => (390, 844),
+            Viewport::Phone => (360, 800),
         }
     }
 }
@@ -190,21 +193,35 @@ impl Chromium {
         }
     }
 
-    /// Ends the session (the driver process ends when this value is dropped).
+    /// Ends the session (the driver process ends when this value is dropped). With
+    /// `REKEY_SAVE_SCREENS=1` the screens of a walk that passed are saved too, for a person to
+    /// look at.
     pub async fn close(self) {
+        if std::env::var_os("REKEY_SAVE_SCREENS").is_some() {
+            self.save_screens();
+        }
         let Chromium { client, .. } = self;
         let _ = client.close().await;
     }
 
-    async fn save_failure(&self) {
+    /// Writes the photographs of the screens so far to the walk's directory (replacing an
+    /// earlier run's); false if the directory cannot be made.
+    fn save_screens(&self) -> bool {
         let _ = std::fs::remove_dir_all(&self.out);
         if let Err(e) = std::fs::create_dir_all(&self.out) {
             eprintln!("cannot save the screens to {}: {e}", self.out.display());
-            return;
+            return false;
         }
         let screens = std::mem::take(&mut *self.screens.lock().expect("screens"));
         for (i, (name, png)) in screens.iter().enumerate() {
             let _ = std::fs::write(self.out.join(format!("{i:02}-{name}.png")), png);
+        }
+        true
+    }
+
+    async fn save_failure(&self) {
+        if !self.save_screens() {
+            return;
         }
         if let Ok(png) = self.client.screenshot().await {
             let _ = std::fs::write(self.out.join("failed.png"), png);
@@ -291,6 +308,52 @@ impl Chromium {
             "screen {name} scrolls sideways at {} ({overflow} px too wide)",
             self.viewport.name()
         );
+        if self.viewport == Viewport::Phone {
+            let small = self.small_tap_targets().await;
+            assert!(
+                small.is_empty(),
+                "screen {name}: tap targets smaller than {MIN_TAP} px on a phone:\n{}",
+                small.join("\n")
+            );
+        }
+    }
+
+    /// The visible controls of the current page that are less than [`MIN_TAP`] CSS pixels
+    /// high or wide: buttons, fields, choices, links set apart (not inside a sentence) and the
+    /// labels of check boxes, each described with its size.
+    async fn small_tap_targets(&self) -> Vec<String> {
+        let found = self
+            .client
+            .execute(
+                r##"const min = arguments[0];
+                const inSentence = (a) => {
+                  const p = a.parentElement;
+                  return p && ["P", "LI", "DD", "TD", "SPAN"].includes(p.tagName)
+                    && p.textContent.trim() !== a.textContent.trim();
+                };
+                const targets = [...document.querySelectorAll(
+                  "button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, summary, a, label.check")]
+                  .filter((e) => e.tagName !== "A" || !inSentence(e));
+                return targets.flatMap((e) => {
+                  const r = e.getBoundingClientRect();
+                  if (r.width === 0 && r.height === 0) return [];
+                  if (r.width >= min && r.height >= min) return [];
+                  const what = e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+                    + (e.name ? "[name=" + e.name + "]" : "")
+                    + " \"" + (e.textContent || e.value || "").trim().slice(0, 30) + "\"";
+                  return [what + " " + Math.round(r.width) + "x" + Math.round(r.height)];
+                });"##,
+                vec![json!(MIN_TAP)],
+            )
+            .await
+            .expect("measure the tap targets");
+        match found {
+            Value::Array(v) => v
+                .into_iter()
+                .map(|x| x.as_str().unwrap_or_default().to_owned())
+                .collect(),
+            other => panic!("measuring tap targets failed: {other}"),
+        }
     }
 
     /// The serious and critical violations axe-core finds on the current page.
