@@ -11,6 +11,7 @@ mod network;
 mod nodes;
 mod operations;
 mod recovery;
+mod release;
 mod support;
 
 use rekey_proto::CloudPublicKey;
@@ -27,6 +28,7 @@ use flows::*;
 use hardening::*;
 use operations::*;
 use recovery::*;
+use release::*;
 
 /// Runs each flow on SQLite and on PostgreSQL.
 macro_rules! on_both_backends {
@@ -91,6 +93,8 @@ on_both_backends!(
     readiness_follows_the_database_and_draining,
     every_response_names_its_request_id,
     metrics_show_what_an_operator_watches,
+    a_release_unbinds_rotates_the_key_and_tells_the_former_owner,
+    a_late_release_does_not_unbind_a_new_owner,
 );
 
 /// Tests of what several cloud nodes share, each with databases of its own.
