@@ -181,8 +181,7 @@ pub async fn cloud_release(
     let entry = Event::CloudReleaseRequested
         .entry(now)
         .user(&admin.name)
-        .client(req.client.clone())
-        .detail(&key_epoch.to_string());
+        .client(req.client.clone());
     let recorded = app
         .store
         .request_release(key_epoch, &entry)
