@@ -289,6 +289,16 @@ pub enum MailKind {
         /// Where it went (masked).
         sent_to: String,
     },
+    /// A notice to the former account's address that a recorder's admin released the
+    /// recorder from the account.
+    ReleasedNotice {
+        /// The name the account had given it.
+        device: String,
+        /// Its serial number.
+        serial: String,
+        /// When.
+        when: String,
+    },
 }
 
 impl MailKind {
@@ -304,7 +314,8 @@ impl MailKind {
             | MailKind::ChallengeCode { .. } => "mail-footer-code",
             MailKind::PasswordChanged
             | MailKind::EmailChanged { .. }
-            | MailKind::IssuedNotice { .. } => "mail-footer-notice",
+            | MailKind::IssuedNotice { .. }
+            | MailKind::ReleasedNotice { .. } => "mail-footer-notice",
         }
     }
 
@@ -358,6 +369,18 @@ impl MailKind {
                     ("when", when.clone().into()),
                     ("path", path.clone().into()),
                     ("sent_to", sent_to.clone().into()),
+                ],
+            ),
+            MailKind::ReleasedNotice {
+                device,
+                serial,
+                when,
+            } => (
+                "mail-released",
+                vec![
+                    ("device", device.clone().into()),
+                    ("serial", serial.clone().into()),
+                    ("when", when.clone().into()),
                 ],
             ),
         };
@@ -416,6 +439,11 @@ mod tests {
                 path: "phone".into(),
                 sent_to: "a***@example.jp".into(),
             },
+            MailKind::ReleasedNotice {
+                device: "Lobby".into(),
+                serial: "NVR0001".into(),
+                when: "17:52".into(),
+            },
         ]
     }
 
@@ -432,6 +460,7 @@ mod tests {
                     MailKind::PasswordChanged
                         | MailKind::EmailChanged { .. }
                         | MailKind::IssuedNotice { .. }
+                        | MailKind::ReleasedNotice { .. }
                 );
                 assert_eq!(
                     body.contains(&strip_isolates(&ignore)),

@@ -300,7 +300,9 @@ async fn handle(
             Ok(false)
         }
         CloudMessage::HeartbeatAck { .. } => Ok(true),
-        CloudMessage::Welcome { .. } | CloudMessage::Binding { .. } => Ok(false),
+        CloudMessage::Welcome { .. }
+        | CloudMessage::Binding { .. }
+        | CloudMessage::Released { .. } => Ok(false),
         CloudMessage::Refused { reason } => Err(ErrorKind::refused(reason)),
         CloudMessage::Challenge { .. } => Err(ErrorKind::Protocol),
     }

@@ -100,6 +100,14 @@ pub enum DeviceMessage {
     },
     /// The admin disabled the cloud on the recorder; the connection closes after this frame.
     Disabled,
+    /// The recorder's admin released it from its account (docs/protocol.md §9, "Release").
+    /// Sent after every welcome until the cloud answers `released` for this epoch.
+    Release {
+        /// The epoch of the recovery key of the binding being released: the cloud unbinds
+        /// only while that binding is the current one, so a late or repeated frame never
+        /// unbinds a later binding.
+        key_epoch: u32,
+    },
 }
 
 /// Whether the device is bound to an account, as the cloud tells the recorder.
@@ -156,11 +164,31 @@ pub enum CloudMessage {
         /// The cloud's clock, Unix seconds.
         cloud_time: i64,
     },
+    /// Answer to `release`; a `binding` frame (and, if the key was rotated, a `recovery_key`)
+    /// follows.
+    Released {
+        /// The `key_epoch` of the `release` answered.
+        key_epoch: u32,
+        /// What became of it.
+        outcome: ReleaseOutcome,
+    },
     /// The cloud refuses the connection; it closes after this frame.
     Refused {
         /// Stable reason code (`docs/protocol.md`).
         reason: RefusalReason,
     },
+}
+
+/// What the cloud did with a `release`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseOutcome {
+    /// The binding of that epoch was the current one: the device was unbound from its
+    /// account, the recovery key rotated and the account notified.
+    Released,
+    /// That binding is no longer the current one (its account removed the device, or the
+    /// device was bound again since): nothing changed.
+    NotBound,
 }
 
 /// Why the cloud refused a recorder.

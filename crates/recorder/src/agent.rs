@@ -12,18 +12,19 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use rekey_proto::gateway::{
-    B64, Binding, CloudMessage, DeviceMessage, GATEWAY_PROTOCOL, RefusalReason,
+    B64, Binding, CloudMessage, DeviceMessage, GATEWAY_PROTOCOL, RefusalReason, ReleaseOutcome,
 };
 use rekey_proto::reconnect::Backoff;
 use rekey_proto::{EphemeralSecret, Handshake, RegisterCode, SessionKey, Side};
 use rekey_web::random_array;
 use tokio::net::TcpStream;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::{Mutex, Notify, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::audit::Event;
 use crate::config::Config;
 use crate::store::{Identity, Store};
 
@@ -134,6 +135,8 @@ struct Context {
     store: Store,
     identity: Identity,
     status: watch::Sender<AgentStatus>,
+    /// Signalled when the admin released the recorder: a connected agent sends it at once.
+    release: Notify,
 }
 
 impl Context {
@@ -165,6 +168,7 @@ impl Cloud {
                 store,
                 identity,
                 status,
+                release: Notify::new(),
             }),
             running: Mutex::new(None),
         }
@@ -178,6 +182,12 @@ impl Cloud {
     /// The current status.
     pub fn current(&self) -> AgentStatus {
         self.ctx.status.borrow().clone()
+    }
+
+    /// Tells a connected agent that a release was recorded, so that it sends it now (an agent
+    /// that is not connected sends it after its next welcome).
+    pub fn release_requested(&self) {
+        self.ctx.release.notify_one();
     }
 
     /// Starts the agent unless it runs already.
@@ -443,6 +453,21 @@ async fn apply_binding(ctx: &Context, binding: &Binding) -> Result<(), AgentErro
         .map_err(|_| AgentError::Storage)
 }
 
+/// Sends the pending release, if any (docs/protocol.md §9, "Release"); the cloud answers
+/// `released`, and a repeated one changes nothing there.
+async fn send_release(ctx: &Context, ws: &mut Socket) -> Result<(), AgentError> {
+    let cloud = ctx
+        .store
+        .cloud_state()
+        .await
+        .map_err(|_| AgentError::Storage)?;
+    if let Some(key_epoch) = cloud.release_pending() {
+        tracing::info!(key_epoch, "sending the release from the cloud account");
+        send(ws, &DeviceMessage::Release { key_epoch }).await?;
+    }
+    Ok(())
+}
+
 /// After the welcome: heartbeats out; recovery keys, bindings and acks in.
 async fn connected(
     ctx: &Context,
@@ -455,8 +480,11 @@ async fn connected(
     // dead (a cloud that vanished without closing it).
     let silence = est.heartbeat * 2;
     let mut deadline = Instant::now() + silence;
+    // A release recorded while offline (or before a restart) goes first.
+    send_release(ctx, ws).await?;
     loop {
         tokio::select! {
+            () = ctx.release.notified() => send_release(ctx, ws).await?,
             r = stop.changed() => {
                 // Only the admin's "disable" says so to the cloud; a shutdown just closes.
                 if r.is_ok() && *stop.borrow() {
@@ -494,6 +522,23 @@ async fn connected(
                     }
                     Some(CloudMessage::Binding { binding } | CloudMessage::Welcome { binding, .. }) => {
                         apply_binding(ctx, &binding).await?;
+                    }
+                    Some(CloudMessage::Released { key_epoch, outcome }) => {
+                        let detail = match outcome {
+                            ReleaseOutcome::Released => "released",
+                            ReleaseOutcome::NotBound => "not-bound",
+                        };
+                        let entry = Event::CloudReleased
+                            .entry(ctx.config.clock.now())
+                            .detail(detail);
+                        let answered = ctx
+                            .store
+                            .release_answered(key_epoch, &entry)
+                            .await
+                            .map_err(|_| AgentError::Storage)?;
+                        if answered {
+                            tracing::info!(key_epoch, outcome = detail, "the cloud answered the release");
+                        }
                     }
                     Some(CloudMessage::HeartbeatAck { cloud_time }) => {
                         let now = ctx.config.clock.now();

@@ -33,11 +33,19 @@ pub enum Event {
     CloudEnabled,
     /// The admin disabled the cloud.
     CloudDisabled,
+    /// The admin released the recorder from its cloud account (sent to the cloud at once or
+    /// at its next connection).
+    CloudReleaseRequested,
+    /// A release was refused: the admin password typed again was wrong.
+    CloudReleaseRefused,
+    /// The cloud answered a release (the detail says `released`, or `not-bound` when that
+    /// registration had already ended).
+    CloudReleased,
 }
 
 impl Event {
     /// Every event, for mapping stored codes back.
-    pub const ALL: [Event; 14] = [
+    pub const ALL: [Event; 17] = [
         Event::Activated,
         Event::LoginSucceeded,
         Event::LoginFailed,
@@ -52,6 +60,9 @@ impl Event {
         Event::RecoveryLocked,
         Event::CloudEnabled,
         Event::CloudDisabled,
+        Event::CloudReleaseRequested,
+        Event::CloudReleaseRefused,
+        Event::CloudReleased,
     ];
 
     /// The stored code; the catalog message is `audit-event-{code}`.
@@ -71,6 +82,9 @@ impl Event {
             Event::RecoveryLocked => "recovery-locked",
             Event::CloudEnabled => "cloud-enabled",
             Event::CloudDisabled => "cloud-disabled",
+            Event::CloudReleaseRequested => "cloud-release-requested",
+            Event::CloudReleaseRefused => "cloud-release-refused",
+            Event::CloudReleased => "cloud-released",
         }
     }
 

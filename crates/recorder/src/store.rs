@@ -4,6 +4,7 @@
 
 mod audit_log;
 mod recovery;
+mod release;
 
 use std::path::Path;
 use std::time::Duration;
@@ -80,6 +81,9 @@ pub struct CloudState {
     pub bound: bool,
     /// The newest key epoch that belongs to no binding (held or received while unbound).
     pub unbound_key_epoch: u32,
+    /// The key epoch of the binding the admin released, until the cloud answers `released`
+    /// for it (docs/protocol.md §9, "Release"); 0 when no release is pending.
+    pub release_epoch: u32,
 }
 
 impl CloudState {
@@ -90,6 +94,11 @@ impl CloudState {
         self.recovery_key
             .as_ref()
             .filter(|(epoch, _)| self.bound && *epoch > self.unbound_key_epoch)
+    }
+
+    /// The key epoch of the binding whose release is still to be sent to the cloud.
+    pub fn release_pending(&self) -> Option<u32> {
+        (self.release_epoch != 0).then_some(self.release_epoch)
     }
 }
 
@@ -263,7 +272,7 @@ impl Store {
     pub async fn cloud_state(&self) -> StoreResult<CloudState> {
         let row = sqlx::query(
             "SELECT cloud_enabled, recovery_key, key_epoch, last_used_seq, register_code, bound, \
-             unbound_key_epoch FROM device WHERE id = 1",
+             unbound_key_epoch, release_epoch FROM device WHERE id = 1",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -285,6 +294,7 @@ impl Store {
             register_code: row.try_get("register_code")?,
             bound: row.try_get::<i64, _>("bound")? != 0,
             unbound_key_epoch: u32_of(row.try_get("unbound_key_epoch")?, "key epoch")?,
+            release_epoch: u32_of(row.try_get("release_epoch")?, "key epoch")?,
         })
     }
 
@@ -301,11 +311,14 @@ impl Store {
     }
 
     /// Stores a delivered recovery key with its epoch, atomically; a key received while the
-    /// recorder is not bound belongs to no binding.
+    /// recorder is not bound belongs to no binding. While a release is pending the recorder
+    /// counts itself unbound whatever the cloud says, and a key it receives then is judged by
+    /// the binding the cloud tells after answering the release (`released`, then `binding`).
     pub async fn store_recovery_key(&self, epoch: u32, key: &RecoveryKey) -> StoreResult<()> {
         sqlx::query(
             "UPDATE device SET recovery_key = ?1, key_epoch = ?2, \
-             unbound_key_epoch = CASE WHEN bound = 0 THEN ?2 ELSE unbound_key_epoch END \
+             unbound_key_epoch = CASE WHEN bound = 0 AND release_epoch = 0 THEN ?2 \
+             ELSE unbound_key_epoch END \
              WHERE id = 1",
         )
         .bind(key.expose_secret().as_slice())
@@ -316,10 +329,12 @@ impl Store {
     }
 
     /// Records the binding as the cloud last told it; the key held when it says "not bound"
-    /// belongs to no binding.
+    /// belongs to no binding. While a release is pending, "bound" is not taken: the cloud has
+    /// not heard of the release yet.
     pub async fn set_binding(&self, register_code: Option<&str>, bound: bool) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE device SET register_code = ?1, bound = ?2, \
+            "UPDATE device SET register_code = ?1, \
+             bound = CASE WHEN release_epoch <> 0 THEN 0 ELSE ?2 END, \
              unbound_key_epoch = CASE WHEN ?2 = 0 THEN key_epoch ELSE unbound_key_epoch END \
              WHERE id = 1",
         )

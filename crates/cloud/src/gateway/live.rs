@@ -42,6 +42,7 @@ enum Message {
     Heartbeat { drift: i64, seq: i64 },
     KeyStored(u32),
     Disabled,
+    Release(u32),
 }
 
 /// Why a live connection ended.
@@ -116,7 +117,7 @@ impl Live {
             anyhow::bail!("nothing heard for {silence:?}");
         }
         if woken.refresh {
-            self.refresh().await?;
+            self.refresh(false).await?;
         }
         Ok(None)
     }
@@ -153,6 +154,7 @@ impl Live {
             },
             Ok(DeviceMessage::KeyStored { epoch }) => Message::KeyStored(epoch),
             Ok(DeviceMessage::Disabled) => Message::Disabled,
+            Ok(DeviceMessage::Release { key_epoch }) => Message::Release(key_epoch),
             _ => {
                 return Err(refuse(&mut self.socket, RefusalReason::ProtocolViolation).await);
             }
@@ -187,6 +189,23 @@ impl Live {
                     tracing::info!(serial = %self.link.serial(), epoch, "gateway: recovery key confirmed");
                 }
             }
+            Message::Release(key_epoch) => {
+                let release = crate::service::release::release_from_recorder(
+                    &self.state,
+                    self.device_id,
+                    self.link.serial(),
+                    key_epoch,
+                );
+                let outcome = Box::pin(release).await?;
+                send(
+                    &mut self.socket,
+                    &CloudMessage::Released { key_epoch, outcome },
+                )
+                .await?;
+                // The recorder kept its own view of the binding while its release was
+                // pending: it is told the current one (and the key rotated for the release).
+                Box::pin(self.refresh(true)).await?;
+            }
             Message::Disabled => {
                 tracing::info!(serial = %self.link.serial(), "gateway: cloud disabled on the recorder");
                 self.socket.close(CloseCode::Normal).await;
@@ -197,14 +216,15 @@ impl Live {
     }
 
     /// A push: sends the binding if it changed (an unbound recorder is always told, so it shows
-    /// its code again) and the newest key if the recorder lacks it.
-    async fn refresh(&mut self) -> anyhow::Result<()> {
+    /// its code again; after a `release` it is told in any case) and the newest key if the
+    /// recorder lacks it.
+    async fn refresh(&mut self, force: bool) -> anyhow::Result<()> {
         let serial = self.link.serial().clone();
         let Some(device) = self.state.store.gateway_device(&serial).await? else {
             anyhow::bail!("the device was deleted");
         };
         let binding = binding_of(&self.state, &serial, &device).await?;
-        if binding != self.binding || matches!(binding, Binding::Unbound { .. }) {
+        if force || binding != self.binding || matches!(binding, Binding::Unbound { .. }) {
             send(
                 &mut self.socket,
                 &CloudMessage::Binding {

@@ -37,7 +37,7 @@ async fn next_epoch(state: &AppState, device: &Device) -> anyhow::Result<u32> {
 }
 
 /// Stores a fresh random recovery key of `epoch`, sealed under the master key, inside `tx`.
-async fn add_key(
+pub(super) async fn add_key(
     state: &AppState,
     tx: &mut sqlx::AnyConnection,
     device: &Device,

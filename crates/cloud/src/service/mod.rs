@@ -6,6 +6,7 @@ pub mod accounts;
 pub(crate) mod attempts;
 pub mod devices;
 pub mod recovery;
+pub mod release;
 pub mod retrieved;
 
 use std::net::IpAddr;

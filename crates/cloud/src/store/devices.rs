@@ -290,6 +290,29 @@ impl Store {
         Ok(true)
     }
 
+    /// Unbinds the device from `account_id` inside `tx`, only while the binding whose key is of
+    /// `key_epoch` is its current one (its newest key is of that epoch: a binding rotates the
+    /// key), and forgets its register code; `false` if that binding is gone.
+    pub async fn unbind_binding(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        device_id: i64,
+        account_id: i64,
+        key_epoch: u32,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE devices SET account_id = NULL, name = NULL, bound_at = NULL, register_code_hash = NULL \
+             WHERE id = $1 AND account_id = $2 \
+               AND (SELECT MAX(epoch) FROM recovery_keys WHERE device_id = $1) = $3",
+        )
+        .bind(device_id)
+        .bind(account_id)
+        .bind(i64::from(key_epoch))
+        .execute(&mut *tx)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Stores a new recovery key (not yet confirmed) inside `tx`.
     pub async fn add_recovery_key(
         &self,

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod codes;
+pub mod device_events;
 pub mod devices;
 pub mod issued;
 pub mod mail;

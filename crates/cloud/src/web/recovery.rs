@@ -370,14 +370,26 @@ pub(crate) struct ActivityRow {
     validity: String,
 }
 
+/// A row of the activity page's device events (a recorder released from the account).
+#[derive(Debug, Clone)]
+pub(crate) struct EventRow {
+    kind: String,
+    serial: String,
+    when: String,
+    what: String,
+    device: String,
+}
+
 #[derive(Template)]
 #[template(path = "activity.html")]
 struct ActivityPage {
     c: Ctx,
     rows: Vec<ActivityRow>,
+    events: Vec<EventRow>,
 }
 
-/// `GET /activity`: every temporary password issued for the account's devices.
+/// `GET /activity`: every temporary password issued for the account's devices, and the
+/// recorders released from the account by their admin.
 pub(crate) async fn activity(State(state): State<AppState>, c: Ctx) -> PageResult {
     let account = c.require_login()?.clone();
     let lang = c.lang;
@@ -414,5 +426,23 @@ pub(crate) async fn activity(State(state): State<AppState>, c: Ctx) -> PageResul
             },
         })
         .collect();
-    Ok(render(&ActivityPage { c, rows }, lang))
+    let events = state
+        .store
+        .device_events_of(account.id, 200)
+        .await
+        .map_err(|e| page_error(lang, e.into()))?
+        .into_iter()
+        .map(|e| EventRow {
+            when: fmt_time(e.created_at),
+            // The only kind so far: `released`.
+            what: lang.t("cloud-activity-event-released"),
+            device: match &e.device_name {
+                Some(n) if n != &e.serial => format!("{n} ({})", e.serial),
+                _ => e.serial.clone(),
+            },
+            kind: e.kind,
+            serial: e.serial,
+        })
+        .collect();
+    Ok(render(&ActivityPage { c, rows, events }, lang))
 }

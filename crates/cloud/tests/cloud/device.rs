@@ -209,6 +209,25 @@ impl TestDevice {
         }
     }
 
+    /// Sends `release` for the binding of `key_epoch` and returns the cloud's answer (the
+    /// `binding` and key frames after it are left for [`Self::process_until`]).
+    pub async fn release(&mut self, key_epoch: u32) -> rekey_proto::gateway::ReleaseOutcome {
+        send(&mut self.socket, &DeviceMessage::Release { key_epoch }).await;
+        match self
+            .process_until(|m| matches!(m, CloudMessage::Released { .. }))
+            .await
+        {
+            CloudMessage::Released {
+                key_epoch: answered,
+                outcome,
+            } => {
+                assert_eq!(answered, key_epoch, "the answer names the release");
+                outcome
+            }
+            _ => unreachable!(),
+        }
+    }
+
     /// Says the cloud was disabled and closes.
     pub async fn disable(mut self) {
         send(&mut self.socket, &DeviceMessage::Disabled).await;

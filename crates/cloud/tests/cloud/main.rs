@@ -12,6 +12,7 @@ mod network;
 mod nodes;
 mod operations;
 mod recovery;
+mod release;
 mod retrieved;
 mod support;
 
@@ -30,6 +31,7 @@ use hardening::*;
 use layout::*;
 use operations::*;
 use recovery::*;
+use release::*;
 use retrieved::*;
 
 /// Runs each flow on SQLite and on PostgreSQL.
@@ -98,6 +100,8 @@ on_both_backends!(
     readiness_follows_the_database_and_draining,
     every_response_names_its_request_id,
     metrics_show_what_an_operator_watches,
+    a_release_unbinds_rotates_the_key_and_tells_the_former_owner,
+    a_late_release_does_not_unbind_a_new_owner,
 );
 
 /// Tests of what several cloud nodes share, each with databases of its own.

@@ -21,6 +21,7 @@ mod operations;
 mod packaging;
 mod preparation;
 mod recovery;
+mod release;
 mod steps;
 
 /// Runs each flow on SQLite and on PostgreSQL; attributes written before a flow carry over.
@@ -73,6 +74,14 @@ mod issue4_recovery {
         replaced_challenges_and_altered_qr_codes_are_refused,
         strangers_and_removed_recorders_get_nothing,
         five_wrong_codes_lock_recovery_even_across_a_restart,
+    );
+}
+
+mod issue11_release {
+    on_both_backends!(release:
+        release_from_an_online_recorder,
+        release_from_an_offline_recorder,
+        a_wrong_admin_password_releases_nothing,
     );
 }
 

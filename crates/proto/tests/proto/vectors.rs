@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use rekey_proto::gateway::{CloudMessage, DeviceMessage, ReleaseOutcome};
 use rekey_proto::{
     Challenge, CloudBase, CloudSigningKey, DeviceSigningKey, Email, EphemeralSecret, Handshake,
     MasterKey, RecoveryKey, RecoveryQr, RegisterCode, RegistrationQr, Side, TemporaryPassword,
@@ -257,6 +258,37 @@ fn vectors_file_matches_the_implementation() {
             "code",
             json!(code.to_string()),
         );
+        count += 1;
+    }
+
+    for (i, case) in v["gateway_frames"]
+        .as_array_mut()
+        .expect("gateway_frames")
+        .iter_mut()
+        .enumerate()
+    {
+        let key_epoch = n(case, "key_epoch") as u32;
+        let json = match s(case, "type") {
+            "release" => {
+                let m = DeviceMessage::Release { key_epoch };
+                let text = serde_json::to_string(&m).expect("JSON");
+                assert_eq!(serde_json::from_str::<DeviceMessage>(&text).ok(), Some(m));
+                text
+            }
+            "released" => {
+                let outcome = match s(case, "outcome") {
+                    "released" => ReleaseOutcome::Released,
+                    "not_bound" => ReleaseOutcome::NotBound,
+                    other => panic!("unknown outcome {other}"),
+                };
+                let m = CloudMessage::Released { key_epoch, outcome };
+                let text = serde_json::to_string(&m).expect("JSON");
+                assert_eq!(serde_json::from_str::<CloudMessage>(&text).ok(), Some(m));
+                text
+            }
+            other => panic!("unknown frame type {other}"),
+        };
+        c.out("gateway_frames", i, case, "json", json!(json));
         count += 1;
     }
 

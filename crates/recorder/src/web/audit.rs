@@ -25,6 +25,7 @@ fn audit_detail(lang: Lang, event: Option<Event>, detail: Option<&str>) -> Strin
         Some(Event::RecoveryFailed) => lang.t(&format!("rec-reason-{d}")),
         Some(Event::RecoverySucceeded) => lang.t(&format!("rec-audit-{d}")),
         Some(Event::RecoveryRequestRefused) => lang.t(&format!("rec-audit-limit-{d}")),
+        Some(Event::CloudReleased) => lang.t(&format!("rec-audit-release-{d}")),
         Some(Event::RecoveryLocked) => {
             let minutes = d.parse::<i64>().unwrap_or(0) / 60;
             lang.t_args("rec-audit-locked-for", &[("minutes", Arg::Num(minutes))])
@@ -70,6 +71,8 @@ pub async fn audit(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
                     || e.event.clone(),
                     |ev| lang.t(&format!("rec-audit-event-{}", ev.code())),
                 ),
+                code: e.event.clone(),
+                detail_code: e.detail.clone().unwrap_or_default(),
                 user: e.user_name.unwrap_or_default(),
                 client: e.client.unwrap_or_default(),
                 detail: audit_detail(lang, event, e.detail.as_deref()),

@@ -60,6 +60,7 @@ pub fn router(app: Arc<App>) -> Router {
             get(handlers::cloud).post(handlers::cloud_apply),
         )
         .route("/network/cloud/qr.png", get(handlers::cloud_qr))
+        .route("/network/cloud/release", post(handlers::cloud_release))
         .route("/forgot", get(recovery::forgot_form).post(recovery::forgot))
         .route(
             "/recovery",

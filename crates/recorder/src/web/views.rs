@@ -78,6 +78,19 @@ pub struct CloudPage {
     pub bound: bool,
     pub drift: Option<String>,
     pub has_recovery_key: bool,
+    /// Release from the cloud account: offered while registered.
+    pub release: ReleaseView,
+}
+
+/// The release section of the cloud page.
+#[derive(Debug, Clone, Default)]
+pub struct ReleaseView {
+    /// The recorder is registered: the form is shown.
+    pub offered: bool,
+    /// A release waits for the next connection.
+    pub pending: bool,
+    /// Why the last try was refused.
+    pub error: Option<rekey_web::i18n::Message>,
 }
 
 /// One row of the users page.
@@ -106,6 +119,9 @@ pub struct AuditRow {
     /// How many identical events the entry stands for, and the last one's time (empty: one).
     pub repeated: String,
     pub event: String,
+    /// The stored event code and detail, as `data-event` and `data-detail` for tests.
+    pub code: String,
+    pub detail_code: String,
     pub user: String,
     pub client: String,
     pub detail: String,

@@ -50,6 +50,8 @@ pub enum Seen {
     },
     /// A `disabled`.
     Disabled,
+    /// A `release` of the binding of this key epoch.
+    Release(u32),
     /// The connection closed after the welcome.
     Closed,
 }
@@ -322,6 +324,7 @@ async fn connection(
                 }
                 Some(DeviceMessage::KeyStored { epoch }) => { let _ = seen.send(Seen::KeyStored(epoch)); }
                 Some(DeviceMessage::Disabled) => { let _ = seen.send(Seen::Disabled); }
+                Some(DeviceMessage::Release { key_epoch }) => { let _ = seen.send(Seen::Release(key_epoch)); }
                 Some(_) => {}
                 None => break,
             },

@@ -169,6 +169,8 @@ cloud-activity-title = Activity
 cloud-activity-intro = Every temporary password issued for your devices. If you see one you did not ask for, change your cloud password.
 cloud-activity-none = No temporary password was issued yet.
 cloud-activity-until = until { $until }, sent to { $email }
+cloud-activity-devices-title = Recorders released from this account
+cloud-activity-event-released = Released by the recorder's administrator
 cloud-field-when = When
 cloud-field-what = What
 cloud-field-path = How
@@ -193,6 +195,10 @@ mail-issued-body = A temporary password for { $device } ({ $serial }) was issued
     If this was not you, change your cloud password at once and check the recorder.
 mail-email-changed-subject = The e-mail address of your Rekey Cloud account was changed
 mail-email-changed-body = The e-mail address of your Rekey Cloud account was just changed to { $address }. Codes and notices go there from now on, and your other sessions were logged out. If this was not you, contact the operator of this cloud at once.
+mail-released-subject = { $device } was released from your Rekey Cloud account
+mail-released-body = The administrator of the recorder { $device } (serial number { $serial }) released it from your Rekey Cloud account at { $when }, on the recorder's Network › Cloud page, with its admin password. It is no longer in your devices, and temporary passwords issued for it before no longer work on it. To add it again you need the new register code shown on that recorder's screen.
+
+    If this was not done by you or by someone you trust, someone knows the recorder's admin password: check the recorder and its audit log.
 cloud-retrieve-key-pending = The recorder has not received the key of its new registration yet (it gets it when it next connects to the cloud). This temporary password works only until then; if the recorder says it is wrong, retrieve a new one.
 cloud-retrieved-expired = This temporary password has expired: its last valid date has passed on the recorder, so it is no longer shown. If you still cannot log in to the recorder, retrieve a new one.
 cloud-retrieved-again = Retrieve a new temporary password

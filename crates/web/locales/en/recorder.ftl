@@ -34,6 +34,7 @@ rec-notice-cloud-enabled = The cloud is enabled. The recorder is connecting to i
 rec-notice-cloud-disabled = The cloud is disabled. The recorder told the cloud and disconnected.
 rec-notice-email-saved = The e-mail address was saved.
 rec-notice-user-added = The user was added.
+rec-notice-cloud-release-requested = The release from the cloud account was recorded. It is sent to the cloud now, or when the recorder next connects to it.
 
 # Activation
 rec-activate-title = Activate the recorder
@@ -93,6 +94,14 @@ rec-cloud-register-hint = Scan the QR code with your phone, or enter the registe
 rec-cloud-register-code = Register code
 rec-cloud-qr-alt = QR code for registering this recorder
 rec-cloud-registered = This recorder is registered to a cloud account.
+rec-cloud-release-title = Release from the cloud account
+rec-cloud-release-warning = Releasing removes this recorder from the cloud account it is registered to. At once, temporary passwords from that account stop working on this recorder and it is no longer prepared for password recovery. The account's owner is told by e-mail, and cannot undo it: the recorder shows a new register code, and any account (that one too) needs that code to register it again. Until it is registered again, a forgotten admin password cannot be recovered through the cloud.
+rec-cloud-release-password = Admin password (enter it again)
+rec-cloud-release-button = Release from the cloud account
+rec-cloud-release-pending = The release from the cloud account is recorded and waits for the recorder's next connection to the cloud. Until then this recorder accepts no temporary password; the new register code is shown once the cloud has released it.
+rec-cloud-release-wrong-password = The admin password is wrong. Nothing was changed.
+rec-cloud-release-not-registered = This recorder is not registered to a cloud account, so there is nothing to release.
+rec-cloud-release-not-prepared = This recorder has not yet received the recovery key of its registration. Wait until it shows "Prepared" (it gets the key when it is connected to the cloud), then release it.
 
 # Forgot password
 rec-forgot-title = Forgot password?
@@ -149,6 +158,11 @@ rec-audit-event-recovery-failed = Wrong temporary password
 rec-audit-event-recovery-locked = Password recovery locked
 rec-audit-event-cloud-enabled = Cloud enabled
 rec-audit-event-cloud-disabled = Cloud disabled
+rec-audit-event-cloud-release-requested = Release from the cloud account requested
+rec-audit-event-cloud-release-refused = Release from the cloud account refused (wrong admin password)
+rec-audit-event-cloud-released = Released from the cloud account
+rec-audit-release-released = The cloud released the recorder and notified the account.
+rec-audit-release-not-bound = That registration had already ended in the cloud; nothing changed there.
 rec-reason-malformed = not a security code
 rec-reason-for-another-device = not for this recorder (mistyped, or for another)
 rec-reason-wrong = wrong

@@ -166,6 +166,8 @@ cloud-activity-title = 操作履歴
 cloud-activity-intro = あなたのデバイスに発行されたすべての仮パスワードです。心当たりのないものがあれば、クラウドのパスワードを変更してください。
 cloud-activity-none = 仮パスワードはまだ発行されていません。
 cloud-activity-until = { $until } まで、{ $email } に送信
+cloud-activity-devices-title = このアカウントから解除されたレコーダー
+cloud-activity-event-released = レコーダーの管理者が解除
 cloud-field-when = 日時
 cloud-field-what = 内容
 cloud-field-path = 方法
@@ -190,6 +192,10 @@ mail-issued-body = { $device }（{ $serial }）の仮パスワードが { $when 
     お心当たりがない場合は、すぐにクラウドのパスワードを変更し、レコーダーを確認してください。
 mail-email-changed-subject = Rekey クラウドのアカウントのメールアドレスが変更されました
 mail-email-changed-body = Rekey クラウドのアカウントのメールアドレスが { $address } に変更されました。今後のコードやお知らせはそちらに送られ、ほかのセッションはログアウトされました。お心当たりがない場合は、すぐにこのクラウドの運営者に連絡してください。
+mail-released-subject = { $device } が Rekey クラウドのアカウントから解除されました
+mail-released-body = レコーダー { $device }（シリアル番号 { $serial }）の管理者が、{ $when } にレコーダーの「ネットワーク › クラウド」画面で admin パスワードを使い、このレコーダーをあなたの Rekey クラウドのアカウントから解除しました。このレコーダーはデバイスの一覧から外れ、これまでに発行された仮パスワードはこのレコーダーでは使えなくなりました。もう一度追加するには、レコーダーの画面に表示される新しい登録コードが必要です。
+
+    お心当たりがない場合は、レコーダーの admin パスワードがほかの人に知られています。レコーダーと監査ログを確認してください。
 cloud-retrieve-key-pending = レコーダーは新しい登録の鍵をまだ受け取っていません（次にクラウドに接続したときに受け取ります）。この仮パスワードはそれまでの間だけ使えます。レコーダーで「違う」と表示された場合は、新しい仮パスワードを取得してください。
 cloud-retrieved-expired = この仮パスワードは有効期限が切れました。最終有効日を過ぎたため、表示されなくなりました。まだレコーダーにログインできない場合は、新しい仮パスワードを取得してください。
 cloud-retrieved-again = 新しい仮パスワードを取得

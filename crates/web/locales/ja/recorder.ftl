@@ -34,6 +34,7 @@ rec-notice-cloud-enabled = クラウドを有効にしました。レコーダ�
 rec-notice-cloud-disabled = クラウドを無効にしました。レコーダーはクラウドに通知して切断しました。
 rec-notice-email-saved = メールアドレスを保存しました。
 rec-notice-user-added = ユーザーを追加しました。
+rec-notice-cloud-release-requested = クラウドアカウントからの解除を記録しました。いま、またはレコーダーが次にクラウドに接続したときにクラウドに送られます。
 
 # アクティベーション
 rec-activate-title = レコーダーのアクティベーション
@@ -93,6 +94,14 @@ rec-cloud-register-hint = スマートフォンで QR コードを読み取る�
 rec-cloud-register-code = 登録コード
 rec-cloud-qr-alt = このレコーダーを登録するための QR コード
 rec-cloud-registered = このレコーダーはクラウドアカウントに登録されています。
+rec-cloud-release-title = クラウドアカウントからの解除
+rec-cloud-release-warning = 解除すると、このレコーダーは登録されているクラウドアカウントから外れます。そのアカウントの仮パスワードはすぐにこのレコーダーで使えなくなり、パスワードの復旧は未準備になります。アカウントの所有者にはメールで通知され、所有者が元に戻すことはできません。レコーダーには新しい登録コードが表示され、もう一度登録するには（元のアカウントでも）その登録コードが必要です。再び登録するまで、admin パスワードを忘れてもクラウドで復旧できません。
+rec-cloud-release-password = admin パスワード（もう一度入力）
+rec-cloud-release-button = クラウドアカウントから解除
+rec-cloud-release-pending = クラウドアカウントからの解除を記録しました。レコーダーが次にクラウドに接続したときに送られます。それまでこのレコーダーは仮パスワードを受け付けません。クラウドで解除されると新しい登録コードが表示されます。
+rec-cloud-release-wrong-password = admin パスワードが違います。何も変更していません。
+rec-cloud-release-not-registered = このレコーダーはクラウドアカウントに登録されていないため、解除するものはありません。
+rec-cloud-release-not-prepared = このレコーダーは登録の復旧用の鍵をまだ受け取っていません。「準備済み」と表示されるまで待ってから（クラウドに接続すると受け取ります）解除してください。
 
 # パスワードをお忘れですか？
 rec-forgot-title = パスワードをお忘れですか？
@@ -149,6 +158,11 @@ rec-audit-event-recovery-failed = 仮パスワードの誤り
 rec-audit-event-recovery-locked = パスワード復旧のロック
 rec-audit-event-cloud-enabled = クラウドの有効化
 rec-audit-event-cloud-disabled = クラウドの無効化
+rec-audit-event-cloud-release-requested = クラウドアカウントからの解除の要求
+rec-audit-event-cloud-release-refused = クラウドアカウントからの解除の拒否（admin パスワードの誤り）
+rec-audit-event-cloud-released = クラウドアカウントからの解除
+rec-audit-release-released = クラウドで解除され、アカウントに通知されました。
+rec-audit-release-not-bound = その登録はクラウドで既に終了していたため、クラウドでは何も変更されませんでした。
 rec-reason-malformed = コードの形式が不正
 rec-reason-for-another-device = このレコーダー用でない（入力誤り、または別のレコーダー用）
 rec-reason-wrong = 誤り

@@ -1,4 +1,5 @@
-//! Network → Cloud: enabling the cloud, the register code and its QR, the connection's state.
+//! Network → Cloud: enabling the cloud, the register code and its QR, the connection's state,
+//! and the release from the cloud account.
 
 use std::sync::Arc;
 
@@ -8,14 +9,16 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use rekey_proto::{RegisterCode, RegistrationQr};
 use rekey_web::Lang;
-use rekey_web::i18n::Arg;
+use rekey_web::i18n::{Arg, Message};
+use rekey_web::limit;
 use serde::Deserialize;
 
 use super::*;
 use crate::agent::Connection;
 use crate::audit::Event;
+use crate::clock::format_local;
 use crate::startup::App;
-use crate::web::views::CloudPage;
+use crate::web::views::{CloudPage, ReleaseView};
 use crate::web::{Req, Result};
 
 /// `+3 s` style drift text: recorder_time − cloud_time.
@@ -35,10 +38,22 @@ pub async fn cloud(
 ) -> Result<Response> {
     // The register code binds the recorder to a cloud account, and that account can get
     // temporary passwords for the admin: only the admin may see it.
-    let mut req = match req.admin_required() {
+    let req = match req.admin_required() {
         Ok(r) => r,
         Err(r) => return Ok(*r),
     };
+    let notice = notice(req.lang, &n);
+    cloud_page(&app, req, StatusCode::OK, notice, None).await
+}
+
+/// The cloud page, with a notice or the release form's error.
+async fn cloud_page(
+    app: &App,
+    mut req: Req,
+    status_code: StatusCode,
+    notice: Option<String>,
+    release_error: Option<Message>,
+) -> Result<Response> {
     let lang = req.lang;
     let state = app.store.cloud_state().await.map_err(|e| req.err(e))?;
     let status = app.cloud.current();
@@ -47,19 +62,19 @@ pub async fn cloud(
     } else {
         Connection::Disabled
     };
-    let status_code = match connection {
+    let status_name = match connection {
         Connection::Disabled => "disabled",
         Connection::Connecting => "connecting",
         Connection::Online => "online",
         Connection::Offline => "offline",
     };
     let page = CloudPage {
-        notice: notice(lang, &n),
+        notice,
         enabled: state.enabled,
         server: app.config.cloud_base.to_string(),
         serial: app.identity.serial.to_string(),
         status: lang.t(connection.message_key()),
-        status_code,
+        status_code: status_name,
         last_error: status
             .last_error
             .filter(|_| state.enabled)
@@ -77,9 +92,105 @@ pub async fn cloud(
         bound: state.bound,
         drift: status.drift_secs.map(|d| drift_text(lang, d)),
         has_recovery_key: state.binding_key().is_some(),
+        release: ReleaseView {
+            offered: state.bound,
+            pending: state.release_pending().is_some(),
+            error: release_error,
+        },
         chrome: req.chrome(),
     };
-    Ok(req.page(&page))
+    Ok(req.page_status(status_code, &page))
+}
+
+#[derive(Deserialize)]
+pub struct ReleaseForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// Release from the cloud account: the logged-in admin types the admin password again (the
+/// try counts against the login limits of the admin's name and the client's address, reserved
+/// before the check, so this form cannot be used to guess the password). The release is
+/// recorded first and sent to the cloud at once when connected, otherwise at the next
+/// connection (docs/protocol.md §9, "Release").
+pub async fn cloud_release(
+    State(app): State<Arc<App>>,
+    req: Req,
+    Form(f): Form<ReleaseForm>,
+) -> Result<Response> {
+    let req = match req.admin_required() {
+        Ok(r) => r,
+        Err(r) => return Ok(*r),
+    };
+    let lang = req.lang;
+    let now = app.config.clock.now();
+    let Some(admin) = req.user().map(|s| s.user.clone()) else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let state = app.store.cloud_state().await.map_err(|e| req.err(e))?;
+    if state.release_pending().is_some() {
+        // Already recorded (a form sent twice): nothing more to do.
+        return Ok(Redirect::to("/network/cloud").into_response());
+    }
+    let refuse = |key: &'static str| Some(lang.message(key));
+    if !state.bound {
+        let error = refuse("rec-cloud-release-not-registered");
+        return cloud_page(&app, req, StatusCode::CONFLICT, None, error).await;
+    }
+    let Some((key_epoch, _)) = state.binding_key().map(|(e, k)| (*e, k)) else {
+        let error = refuse("rec-cloud-release-not-prepared");
+        return cloud_page(&app, req, StatusCode::CONFLICT, None, error).await;
+    };
+    let keys = login_keys(&app.config.limits, &admin.name, req.client.as_deref());
+    let reserved = limit::reserve(&app.store, keys, now)
+        .await
+        .map_err(|e| req.err(e))?;
+    let slot = match reserved {
+        Ok(slot) => slot,
+        Err(refused) => {
+            let until = format_local(now + refused.retry_after, app.config.utc_offset);
+            let error = lang.message_args("rec-login-locked", &[("until", Arg::Str(until))]);
+            return cloud_page(&app, req, StatusCode::TOO_MANY_REQUESTS, None, Some(error)).await;
+        }
+    };
+    let ok = match verify(&app, &f.password, &admin.password_hash).await {
+        Ok(ok) => ok,
+        Err(_) => {
+            // Nothing was checked (too busy): the attempt is given back.
+            slot.refund(&app.store).await.map_err(|e| req.err(e))?;
+            return Ok(req.busy());
+        }
+    };
+    if !ok {
+        let locked = slot.reached_limit();
+        slot.failed();
+        let entry = Event::CloudReleaseRefused
+            .entry(now)
+            .user(&admin.name)
+            .client(req.client.clone())
+            .detail("wrong-password");
+        app.store.audit(&entry).await.map_err(|e| req.err(e))?;
+        if locked {
+            let lock = Event::LoginLocked.entry(now).client(req.client.clone());
+            app.store.audit(&lock).await.map_err(|e| req.err(e))?;
+        }
+        let error = refuse("rec-cloud-release-wrong-password");
+        return cloud_page(&app, req, StatusCode::FORBIDDEN, None, error).await;
+    }
+    slot.succeeded(&app.store).await.map_err(|e| req.err(e))?;
+    let entry = Event::CloudReleaseRequested
+        .entry(now)
+        .user(&admin.name)
+        .client(req.client.clone());
+    let recorded = app
+        .store
+        .request_release(key_epoch, &entry)
+        .await
+        .map_err(|e| req.err(e))?;
+    if recorded {
+        app.cloud.release_requested();
+    }
+    Ok(Redirect::to("/network/cloud?done=release-requested").into_response())
 }
 
 #[derive(Deserialize)]

@@ -37,6 +37,7 @@ fn notice(lang: Lang, n: &Notice) -> Option<String> {
         "disabled" => "rec-notice-cloud-disabled",
         "email" => "rec-notice-email-saved",
         "user-added" => "rec-notice-user-added",
+        "release-requested" => "rec-notice-cloud-release-requested",
         _ => return None,
     };
     Some(lang.t(key))

@@ -46,7 +46,7 @@ pub async fn login_form(mut req: Req, Query(n): Query<Notice>) -> Response {
 
 /// The login's attempt keys: the typed user name (folded) and the client address. Both are
 /// reserved before the password is checked.
-fn login_keys(limits: &Limits, username: &str, client: Option<&str>) -> Vec<Key> {
+pub(super) fn login_keys(limits: &Limits, username: &str, client: Option<&str>) -> Vec<Key> {
     let limit = |max: u32| Limit {
         max: i64::from(max),
         window_secs: limits.login_window_secs,
