@@ -8,3 +8,4 @@ mod files;
 mod forgot;
 mod recovery;
 mod support;
+mod time_zone;
