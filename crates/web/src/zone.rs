@@ -85,7 +85,13 @@ impl TimeZone {
 
     /// The names a person chooses from: every `Area/Location` zone of the database (not the
     /// old aliases such as `Japan` or `US/Eastern`), sorted, and `UTC`.
-    pub fn choices() -> Vec<String> {
+    pub fn choices() -> &'static [String] {
+        static CHOICES: std::sync::LazyLock<Vec<String>> =
+            std::sync::LazyLock::new(TimeZone::list_choices);
+        &CHOICES
+    }
+
+    fn list_choices() -> Vec<String> {
         const AREAS: [&str; 10] = [
             "Africa/",
             "America/",

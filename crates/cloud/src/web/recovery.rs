@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::ctx::{Ctx, page_error};
-use super::pages::{fmt_time, render, sent_to, t_args};
+use super::pages::{render, sent_to, t_args};
 use crate::error::AppError;
 use crate::service::devices;
 use crate::service::recovery::{self, Path as IssuePath};
@@ -61,7 +61,7 @@ async fn recover_view(state: &AppState, c: Ctx, qr: String) -> Response {
                 name: p.device.name.clone().unwrap_or_default(),
                 serial: p.device.serial.as_str().to_string(),
                 email_masked: p.email_masked,
-                expires: fmt_time(p.expires_at),
+                expires: account.time_zone.format(p.expires_at),
             };
             render(
                 &RecoverPage {
@@ -120,7 +120,7 @@ pub(crate) async fn recover_send(
                 "cloud-recover-sent",
                 &[
                     ("email", sent.email_masked.into()),
-                    ("until", fmt_time(sent.valid_until).into()),
+                    ("until", account.time_zone.format(sent.valid_until).into()),
                 ],
             );
             Ok(render(
@@ -163,6 +163,10 @@ struct RetrievePage {
     from: String,
     to: String,
     range_hint: String,
+    /// The recorder's dates; "From" starts as today in the account's zone.
+    dates_hint: String,
+    /// Today in the account's time zone.
+    today: String,
     sent_to: String,
     valid_line: String,
     password: Option<String>,
@@ -185,7 +189,7 @@ async fn retrieve_view(
         Ok(d) => d,
         Err(e) => return page_error(lang, e),
     };
-    let today = recovery::today(state);
+    let today = recovery::today(state, &account);
     let from = if from.is_empty() {
         today.to_string()
     } else {
@@ -206,6 +210,12 @@ async fn retrieve_view(
             "cloud-retrieve-range-hint",
             &[("days", recovery::MAX_SPAN_DAYS.into())],
         ),
+        dates_hint: t_args(
+            lang,
+            "cloud-retrieve-dates-hint",
+            &[("zone", account.time_zone.name().into())],
+        ),
+        today: today.to_string(),
         sent_to: sent_to(lang, account.email.as_str()),
         valid_line: t_args(
             lang,
@@ -289,6 +299,8 @@ pub(crate) async fn retrieve(
                 from: r.from.to_string(),
                 to: r.to.to_string(),
                 range_hint: String::new(),
+                dates_hint: String::new(),
+                today: String::new(),
                 sent_to: String::new(),
                 valid_line: t_args(
                     lang,
@@ -347,7 +359,7 @@ pub(crate) async fn activity(State(state): State<AppState>, c: Ctx) -> PageResul
     let rows = issues
         .into_iter()
         .map(|i| ActivityRow {
-            when: fmt_time(i.created_at),
+            when: account.time_zone.format(i.created_at),
             what: lang.t(if i.kind == "challenge" {
                 "cloud-kind-challenge"
             } else {
@@ -364,7 +376,7 @@ pub(crate) async fn activity(State(state): State<AppState>, c: Ctx) -> PageResul
                     lang,
                     "cloud-activity-until",
                     &[
-                        ("until", fmt_time(until).into()),
+                        ("until", account.time_zone.format(until).into()),
                         ("email", i.sent_to.clone().into()),
                     ],
                 ),
