@@ -12,6 +12,7 @@ mod nodes;
 mod operations;
 mod recovery;
 mod support;
+mod time_zone;
 
 use rekey_proto::CloudPublicKey;
 
@@ -27,6 +28,7 @@ use flows::*;
 use hardening::*;
 use operations::*;
 use recovery::*;
+use time_zone::*;
 
 /// Runs each flow on SQLite and on PostgreSQL.
 macro_rules! on_both_backends {
@@ -91,6 +93,11 @@ on_both_backends!(
     readiness_follows_the_database_and_draining,
     every_response_names_its_request_id,
     metrics_show_what_an_operator_watches,
+    retrieve_starts_on_today_in_the_accounts_time_zone,
+    pages_and_mail_show_times_in_the_accounts_zone_and_follow_its_change,
+    the_api_shows_and_changes_the_time_zone,
+    earlier_accounts_get_their_regions_time_zone_at_the_next_start,
+    the_time_zone_field_renders_in_each_language,
 );
 
 /// Tests of what several cloud nodes share, each with databases of its own.
