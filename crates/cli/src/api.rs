@@ -180,6 +180,9 @@ pub struct Account {
     /// When the account was made (RFC 3339).
     #[serde(default)]
     pub created_at: String,
+    /// The account's time zone (IANA name); absent from an older cloud.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 /// A recorder bound to the account.
