@@ -149,10 +149,7 @@ impl Ctx {
 
     /// A time as this page shows it ([`rekey_web::TimeZone::format`]).
     pub fn time(&self, unix: i64) -> String {
-        match &self.account {
-            Some(a) => a.time_zone.format(unix),
-            None => rekey_web::TimeZone::utc().format(unix),
-        }
+        self.time_zone().format(unix)
     }
 
     /// The logged-in user's name, for the header.
