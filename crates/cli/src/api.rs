@@ -449,6 +449,17 @@ impl Client {
         self.call(Method::GET, "/account", None, true).await
     }
 
+    /// The account's time zone, the one the portal shows times in; UTC when it cannot be had
+    /// (an older cloud, or not logged in).
+    pub async fn time_zone(&self) -> rekey_web::TimeZone {
+        self.account()
+            .await
+            .ok()
+            .and_then(|a| a.time_zone)
+            .and_then(|z| rekey_web::TimeZone::parse(&z).ok())
+            .unwrap_or_else(rekey_web::TimeZone::utc)
+    }
+
     /// `POST /account/username`.
     pub async fn set_username(&self, username: &str) -> Result<Account, ApiError> {
         let body = json!({ "username": username });
