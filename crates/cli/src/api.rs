@@ -180,6 +180,9 @@ pub struct Account {
     /// When the account was made (RFC 3339).
     #[serde(default)]
     pub created_at: String,
+    /// The account's time zone (IANA name); absent from an older cloud.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 /// A recorder bound to the account.
@@ -444,6 +447,17 @@ impl Client {
     /// `GET /account`.
     pub async fn account(&self) -> Result<Account, ApiError> {
         self.call(Method::GET, "/account", None, true).await
+    }
+
+    /// The account's time zone, the one the portal shows times in; UTC when it cannot be had
+    /// (an older cloud, or not logged in).
+    pub async fn time_zone(&self) -> rekey_web::TimeZone {
+        self.account()
+            .await
+            .ok()
+            .and_then(|a| a.time_zone)
+            .and_then(|z| rekey_web::TimeZone::parse(&z).ok())
+            .unwrap_or_else(rekey_web::TimeZone::utc)
     }
 
     /// `POST /account/username`.

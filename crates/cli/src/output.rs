@@ -6,7 +6,6 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 
 /// Where results go: stdout, as text or as JSON.
 #[derive(Debug, Clone, Copy)]
@@ -156,12 +155,16 @@ pub fn fields(pairs: &[(&str, String)]) -> String {
 /// An RFC 3339 time from the cloud as `YYYY-MM-DD HH:MM UTC`; text that is not one is shown as
 /// it is (cleaned).
 pub fn time(rfc3339: &str) -> String {
-    let Ok(t) = OffsetDateTime::parse(rfc3339, &Rfc3339) else {
-        return clean_line(rfc3339);
-    };
-    let utc = t.to_offset(time::UtcOffset::UTC);
-    let fmt = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    utc.format(&fmt).unwrap_or_else(|_| clean_line(rfc3339))
+    time_in(rfc3339, &rekey_web::TimeZone::utc())
+}
+
+/// An RFC 3339 time from the cloud in `zone`, as the portal shows it
+/// (`2026-12-07 02:52 JST (Asia/Tokyo)`); text that is not one is shown as it is (cleaned).
+pub fn time_in(rfc3339: &str, zone: &rekey_web::TimeZone) -> String {
+    match OffsetDateTime::parse(rfc3339, &Rfc3339) {
+        Ok(t) => zone.format(t.unix_timestamp()),
+        Err(_) => clean_line(rfc3339),
+    }
 }
 
 /// A number of seconds in words: `45 seconds`, `10 minutes`, `2 hours`.

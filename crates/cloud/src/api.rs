@@ -133,6 +133,7 @@ fn account_json(a: &Account) -> Value {
         "email": a.email.as_str(),
         "region": a.region,
         "lang": a.lang.code(),
+        "time_zone": a.time_zone.name(),
         "created_at": rfc3339(a.created_at),
     })
 }
@@ -280,6 +281,23 @@ async fn set_username(
 ) -> ApiResult {
     let a = caller.account()?.clone();
     accounts::change_username(&state, &a, &b.username)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    reload(&state, &caller, a.id).await
+}
+
+#[derive(Debug, Deserialize)]
+struct TimeZoneBody {
+    time_zone: String,
+}
+
+async fn set_time_zone(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<TimeZoneBody>,
+) -> ApiResult {
+    let a = caller.account()?.clone();
+    accounts::change_time_zone(&state, &a, &b.time_zone)
         .await
         .map_err(|e| caller.fail(e))?;
     reload(&state, &caller, a.id).await
@@ -507,6 +525,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/account", get(account))
         .route("/account/username", post(set_username))
+        .route("/account/time-zone", post(set_time_zone))
         .route("/account/email/code", post(email_code))
         .route("/account/email", post(set_email))
         .route("/account/password", post(set_password))

@@ -9,12 +9,21 @@ use anyhow::{Context, bail};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rekey_proto::{CloudBase, CloudSigningKey, MasterKey};
-use rekey_web::Secret;
 use rekey_web::client::TrustedProxies;
 use rekey_web::serve::ServeLimits;
+use rekey_web::{Secret, TimeZone};
 
 /// Regions offered at sign-up when none are configured.
 pub const DEFAULT_REGIONS: [&str; 4] = ["jp", "us", "eu", "ap"];
+
+/// The time zone a new account of a region starts with when the configuration names none
+/// (`--region-time-zone`); a region in neither starts with UTC. The account can change it.
+pub const DEFAULT_REGION_TIME_ZONES: [(&str, &str); 4] = [
+    ("jp", "Asia/Tokyo"),
+    ("us", "America/New_York"),
+    ("eu", "Europe/Berlin"),
+    ("ap", "Asia/Singapore"),
+];
 
 /// How long a shutdown waits for work in flight by default: a request's body timeout, so that a
 /// request being received when the signal came can still finish.
@@ -41,6 +50,9 @@ pub struct Config {
     pub signing_seed: Secret<[u8; 32]>,
     /// Region codes offered at sign-up.
     pub regions: Vec<String>,
+    /// Each region's default time zone: a new account's, and the one mail to an address
+    /// without an account yet is written in ([`Config::region_time_zone`]).
+    pub region_time_zones: Vec<(String, TimeZone)>,
     /// Seconds between recorder heartbeats.
     pub heartbeat_secs: u32,
     /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` names the client.
@@ -123,6 +135,14 @@ impl Config {
         self.base_url.as_str().starts_with("https://")
     }
 
+    /// The default time zone of `region`: the configured one, else UTC.
+    pub fn region_time_zone(&self, region: &str) -> TimeZone {
+        self.region_time_zones
+            .iter()
+            .find(|(r, _)| r == region)
+            .map_or_else(TimeZone::utc, |(_, z)| z.clone())
+    }
+
     /// The outbox directory used when no SMTP server is configured.
     pub fn outbox_dir(&self) -> PathBuf {
         self.data_dir.join("outbox")
@@ -150,6 +170,8 @@ impl Config {
             master_key: Secret::new([seed; 32]),
             signing_seed: Secret::new([seed.wrapping_add(1); 32]),
             regions: DEFAULT_REGIONS.iter().map(|s| s.to_string()).collect(),
+            region_time_zones: region_time_zones(&[], &DEFAULT_REGIONS.map(String::from))
+                .expect("the default table names zones of the bundled database"),
             heartbeat_secs: 20,
             trusted_proxies: TrustedProxies::none(),
             serve: ServeLimits::default(),
@@ -207,6 +229,16 @@ pub struct Args {
     /// Comma-separated region codes offered at sign-up [default: jp,us,eu,ap].
     #[arg(long, env = "REKEY_CLOUD_REGIONS", value_delimiter = ',')]
     pub regions: Option<Vec<String>>,
+    /// A region's default time zone, as REGION=IANA_NAME, comma-separated (e.g.
+    /// jp=Asia/Tokyo,us=America/Chicago): new accounts of the region start with it (each can
+    /// change it in user information) [default: jp=Asia/Tokyo, us=America/New_York,
+    /// eu=Europe/Berlin, ap=Asia/Singapore; UTC for any other region].
+    #[arg(
+        long = "region-time-zone",
+        env = "REKEY_CLOUD_REGION_TIME_ZONES",
+        value_delimiter = ','
+    )]
+    pub region_time_zones: Option<Vec<String>>,
     /// Seconds between recorder heartbeats [default: 20].
     #[arg(long, env = "REKEY_CLOUD_HEARTBEAT_SECS")]
     pub heartbeat_secs: Option<u32>,
@@ -299,6 +331,7 @@ struct FileConfig {
     master_key_file: Option<PathBuf>,
     signing_key_file: Option<PathBuf>,
     regions: Option<Vec<String>>,
+    region_time_zones: Option<Vec<String>>,
     heartbeat_secs: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
     header_timeout_secs: Option<u64>,
@@ -370,6 +403,35 @@ pub fn keygen(dir: &Path) -> anyhow::Result<String> {
     write_private(&signing, &URL_SAFE_NO_PAD.encode(seed))
         .with_context(|| format!("cannot write {}", signing.display()))?;
     Ok(CloudSigningKey::from_seed(seed).public().to_string())
+}
+
+/// The time zone of each configured region: the defaults, overridden by `given`
+/// (`REGION=IANA_NAME` each); a region without either gets UTC. A zone that is not an IANA name,
+/// or a region that is not configured, is refused.
+fn region_time_zones(
+    given: &[String],
+    regions: &[String],
+) -> anyhow::Result<Vec<(String, TimeZone)>> {
+    let mut table: Vec<(String, TimeZone)> = Vec::new();
+    for region in regions {
+        let default = DEFAULT_REGION_TIME_ZONES
+            .iter()
+            .find(|(r, _)| r == region)
+            .map_or_else(|| Ok(TimeZone::utc()), |(_, z)| TimeZone::parse(z))?;
+        table.push((region.clone(), default));
+    }
+    for entry in given {
+        let Some((region, zone)) = entry.split_once('=') else {
+            bail!("--region-time-zone {entry:?}: give REGION=IANA_NAME, e.g. jp=Asia/Tokyo");
+        };
+        let region = region.trim().to_ascii_lowercase();
+        let zone = TimeZone::parse(zone).context("--region-time-zone")?;
+        match table.iter_mut().find(|(r, _)| *r == region) {
+            Some(slot) => slot.1 = zone,
+            None => bail!("--region-time-zone names {region:?}, which is not a configured region"),
+        }
+    }
+    Ok(table)
 }
 
 /// Writes a file readable only by its owner, atomically (temporary file, then rename).
@@ -505,6 +567,13 @@ impl Args {
         if regions.is_empty() {
             bail!("at least one region must be configured");
         }
+        let region_time_zones = region_time_zones(
+            &self
+                .region_time_zones
+                .or(file.region_time_zones)
+                .unwrap_or_default(),
+            &regions,
+        )?;
         let host = base_url
             .as_str()
             .split("://")
@@ -550,6 +619,7 @@ impl Args {
             master_key: Secret::new(master_key),
             signing_seed: Secret::new(signing_seed),
             regions,
+            region_time_zones,
             heartbeat_secs: self
                 .heartbeat_secs
                 .or(file.heartbeat_secs)
@@ -634,6 +704,33 @@ mod tests {
         assert!(c.dev && c.smtp_url.is_none());
         assert!(dir.path().join("master.key").exists());
         assert!(c.trusted_proxies.contains("10.1.2.3".parse().unwrap()));
+    }
+
+    #[test]
+    fn each_region_has_a_default_time_zone_the_operator_can_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config(dir.path(), &["--dev"]).unwrap();
+        assert_eq!(c.region_time_zone("jp").name(), "Asia/Tokyo");
+        assert_eq!(c.region_time_zone("eu").name(), "Europe/Berlin");
+        let c = config(
+            dir.path(),
+            &[
+                "--dev",
+                "--regions=jp,us,kr",
+                "--region-time-zone=us=america/chicago",
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.region_time_zone("us").name(), "America/Chicago");
+        assert_eq!(c.region_time_zone("jp").name(), "Asia/Tokyo");
+        assert_eq!(c.region_time_zone("kr").name(), "UTC", "no default for kr");
+        for bad in [
+            "--region-time-zone=jp=+09:00",
+            "--region-time-zone=fr=Europe/Paris",
+            "--region-time-zone=jp",
+        ] {
+            assert!(config(dir.path(), &["--dev", bad]).is_err(), "{bad}");
+        }
     }
 
     #[test]

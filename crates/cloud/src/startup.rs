@@ -69,6 +69,10 @@ impl Application {
             .fold_email_keys()
             .await
             .context("cannot recompute the e-mail keys")?;
+        store
+            .fill_time_zones(|region| config.region_time_zone(region))
+            .await
+            .context("cannot give the accounts their regions' time zones")?;
         if store.db.backend == crate::db::Backend::Sqlite {
             // One node only (the file is locked): whatever a previous run left is stale.
             store

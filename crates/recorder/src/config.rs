@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use rekey_proto::reconnect::Backoff;
 use rekey_proto::{CloudBase, CloudPublicKey, Serial};
+use rekey_web::TimeZone;
 use rekey_web::client::{TrustedProxies, TrustedProxyError};
 use rekey_web::serve::ServeLimits;
 use rekey_web::{Clock, SystemClock};
-use time::UtcOffset;
 
-use crate::clock::{FileClock, parse_utc_offset};
+use crate::clock::FileClock;
 use crate::store::{AuditPolicy, ForgotLimits};
 
 /// Why the configuration is unusable.
@@ -28,9 +28,15 @@ pub enum ConfigError {
     /// The serial number is not 6–32 letters and digits.
     #[error("--serial: {0}")]
     Serial(#[from] rekey_proto::SerialError),
-    /// The UTC offset does not parse.
-    #[error("--utc-offset: {0}")]
-    UtcOffset(String),
+    /// The time zone is not an IANA name.
+    #[error("--time-zone: {0}")]
+    TimeZone(#[from] rekey_web::UnknownTimeZone),
+    /// The fixed-offset flag of earlier versions was given.
+    #[error(
+        "--utc-offset (REKEY_RECORDER_UTC_OFFSET) was replaced by --time-zone \
+         (REKEY_RECORDER_TIME_ZONE), an IANA name such as Asia/Tokyo that follows daylight saving time"
+    )]
+    UtcOffsetReplaced,
     /// A back-off or heartbeat setting is out of range.
     #[error("{0}")]
     Range(&'static str),
@@ -73,9 +79,16 @@ pub struct Args {
     #[arg(long, env = "REKEY_RECORDER_SERIAL")]
     pub serial: Option<String>,
 
-    /// The recorder's UTC offset, for its local date (temporary passwords are valid on dates).
-    #[arg(long, env = "REKEY_RECORDER_UTC_OFFSET", default_value = "+09:00")]
-    pub utc_offset: String,
+    /// The recorder's time zone, an IANA name (Asia/Tokyo, Europe/Berlin, UTC): its local date
+    /// (temporary passwords from the portal are valid on the recorder's dates) and the times its
+    /// screens show follow it, daylight saving time included.
+    #[arg(long, env = "REKEY_RECORDER_TIME_ZONE", default_value = "Asia/Tokyo")]
+    pub time_zone: String,
+
+    /// Replaced by --time-zone: given, the recorder refuses to start and says so (a fixed
+    /// offset cannot follow daylight saving time).
+    #[arg(long, env = "REKEY_RECORDER_UTC_OFFSET", hide = true)]
+    pub utc_offset: Option<String>,
 
     /// First reconnection delay in milliseconds (doubles up to --backoff-max-ms, ±50 % jitter).
     #[arg(
@@ -218,8 +231,8 @@ pub struct Config {
     pub agent: AgentSettings,
     /// Recovery and login limits.
     pub limits: Limits,
-    /// The recorder's UTC offset, for its local date.
-    pub utc_offset: UtcOffset,
+    /// The recorder's time zone: its local date and the times its screens show.
+    pub time_zone: TimeZone,
     /// Where "now" comes from.
     pub clock: Arc<dyn Clock>,
     /// Reverse proxies whose forwarding headers name the client.
@@ -239,6 +252,9 @@ impl Config {
         if args.heartbeat_secs == 0 {
             return Err(ConfigError::Range("--heartbeat-secs must be > 0"));
         }
+        if args.utc_offset.is_some() {
+            return Err(ConfigError::UtcOffsetReplaced);
+        }
         let clock: Arc<dyn Clock> = match args.test_clock_file {
             Some(path) => Arc::new(FileClock::new(path)),
             None => Arc::new(SystemClock),
@@ -256,7 +272,7 @@ impl Config {
                 ..AgentSettings::default()
             },
             limits: Limits::default(),
-            utc_offset: parse_utc_offset(&args.utc_offset).map_err(ConfigError::UtcOffset)?,
+            time_zone: TimeZone::parse(&args.time_zone)?,
             clock,
             trusted_proxies: TrustedProxies::parse(&args.trusted_proxies)?,
             serve: ServeLimits {
@@ -271,7 +287,7 @@ impl Config {
     }
 
     /// A configuration for tests: listens on 127.0.0.1 port 0, short back-off (50 ms to
-    /// 400 ms), UTC+09:00, and the given data directory, cloud and clock.
+    /// 400 ms), Asia/Tokyo, and the given data directory, cloud and clock.
     pub fn for_test(
         data_dir: PathBuf,
         cloud_base: CloudBase,
@@ -291,7 +307,7 @@ impl Config {
                 ..AgentSettings::default()
             },
             limits: Limits::default(),
-            utc_offset: UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC),
+            time_zone: TimeZone::parse("Asia/Tokyo").expect("a zone of the bundled database"),
             clock,
             trusted_proxies: TrustedProxies::none(),
             // Tests play many clients from 127.0.0.1 at once.
@@ -347,10 +363,39 @@ mod tests {
             config.serial.map(|s| s.to_string()).as_deref(),
             Some("NVR123456")
         );
-        assert_eq!(config.utc_offset.whole_hours(), 9);
+        assert_eq!(config.time_zone.name(), "Asia/Tokyo");
         assert_eq!(config.agent.backoff_max, Duration::from_secs(60));
         // Its own port, not the cloud's default 8080.
         assert_eq!(config.listen, SocketAddr::from(([127, 0, 0, 1], 8081)));
+    }
+
+    #[test]
+    fn the_time_zone_is_an_iana_name_and_the_old_offset_flag_says_so() {
+        let parse = |extra: &[&str]| {
+            let key = key();
+            let mut args = vec![
+                "rekey-recorder",
+                "--cloud-url",
+                "http://127.0.0.1:9",
+                "--cloud-key",
+                key.as_str(),
+            ];
+            args.extend_from_slice(extra);
+            Config::from_args(Args::try_parse_from(args).expect("flags"))
+        };
+        let berlin = parse(&["--time-zone", "europe/berlin"]).map(|c| c.time_zone);
+        assert_eq!(
+            berlin.map(|z| z.name().to_string()).ok().as_deref(),
+            Some("Europe/Berlin")
+        );
+        assert!(matches!(
+            parse(&["--time-zone", "+09:00"]),
+            Err(ConfigError::TimeZone(_))
+        ));
+        assert!(matches!(
+            parse(&["--utc-offset", "+09:00"]),
+            Err(ConfigError::UtcOffsetReplaced)
+        ));
     }
 
     #[test]

@@ -7,7 +7,6 @@ use rekey_web::password::{self, PasswordError};
 use rekey_web::random_array;
 
 use crate::audit::Event;
-use crate::clock::local_date;
 use crate::startup::App;
 use crate::store::{ADMIN_USER, Refused, StoreError};
 
@@ -140,7 +139,7 @@ pub async fn submit(
         serial: &app.identity.serial,
         key,
         last_used_seq: cloud.last_used_seq,
-        today: local_date(now, app.config.utc_offset),
+        today: app.config.time_zone.date(now),
         now,
         challenge: challenges.pending.as_ref(),
         earlier_challenges: &earlier,

@@ -24,6 +24,7 @@ mod redirect;
 mod secret;
 pub mod serve;
 pub mod signals;
+pub mod zone;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use csrf::{CSRF_FIELD, CsrfToken};
@@ -31,3 +32,4 @@ pub use i18n::Lang;
 pub use random::{random_array, random_id, random_token};
 pub use redirect::is_local_path;
 pub use secret::Secret;
+pub use zone::{TimeZone, UnknownTimeZone};

@@ -7,7 +7,7 @@ use super::{Ctx, with_code_retries};
 use crate::UsageError;
 use crate::api::Account;
 use crate::cli::{AccountAction, AccountArgs, SetEmailArgs};
-use crate::output::{clean_line, duration, fields, time};
+use crate::output::{clean_line, duration, fields, time_in};
 use crate::prompt::stdin_secret;
 
 /// Runs `rekey account …`.
@@ -22,12 +22,18 @@ pub async fn run(ctx: &Ctx, args: AccountArgs) -> anyhow::Result<()> {
 
 /// The account as fields for people.
 pub fn account_fields(a: &Account) -> String {
+    let zone = a
+        .time_zone
+        .as_deref()
+        .and_then(|z| rekey_web::TimeZone::parse(z).ok())
+        .unwrap_or_else(rekey_web::TimeZone::utc);
     fields(&[
         ("Username", a.username.clone()),
         ("E-mail", a.email.clone()),
         ("Region", a.region.clone()),
         ("Language", a.lang.clone()),
-        ("Created", time(&a.created_at)),
+        ("Time zone", zone.name().to_string()),
+        ("Created", time_in(&a.created_at, &zone)),
     ])
 }
 

@@ -10,7 +10,7 @@ use super::Ctx;
 use crate::UsageError;
 use crate::api::{ApiError, Client, Device};
 use crate::cli::{DevicesAction, DevicesArgs};
-use crate::output::{clean_line, table, time};
+use crate::output::{clean_line, table, time_in};
 use crate::qr::{Scanned, scan_file};
 
 /// Runs `rekey devices …`.
@@ -28,8 +28,8 @@ pub async fn run(ctx: &Ctx, args: DevicesArgs) -> anyhow::Result<()> {
     }
 }
 
-/// The device list as a table for people.
-pub fn devices_table(devices: &[Device]) -> String {
+/// The device list as a table for people, times in `zone`.
+pub fn devices_table(devices: &[Device], zone: &rekey_web::TimeZone) -> String {
     if devices.is_empty() {
         return "No devices yet. Add one with `rekey devices add --code CODE` or \
                 `rekey devices add --qr PHOTO`."
@@ -42,8 +42,10 @@ pub fn devices_table(devices: &[Device]) -> String {
                 d.name.clone(),
                 d.serial.clone(),
                 if d.online { "online" } else { "offline" }.to_string(),
-                d.last_seen.as_deref().map_or_else(|| "never".into(), time),
-                time(&d.added_at),
+                d.last_seen
+                    .as_deref()
+                    .map_or_else(|| "never".into(), |t| time_in(t, zone)),
+                time_in(&d.added_at, zone),
             ]
         })
         .collect();
@@ -53,8 +55,11 @@ pub fn devices_table(devices: &[Device]) -> String {
 async fn list(ctx: &Ctx) -> anyhow::Result<()> {
     let (client, _) = ctx.session_client()?;
     let devices = ctx.wait("Fetching your devices…", client.devices()).await?;
-    ctx.out
-        .print(&devices_table(&devices), &json!({ "devices": devices }));
+    let zone = client.time_zone().await;
+    ctx.out.print(
+        &devices_table(&devices, &zone),
+        &json!({ "devices": devices }),
+    );
     Ok(())
 }
 

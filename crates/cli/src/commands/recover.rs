@@ -10,7 +10,7 @@ use super::devices::{resolve, warn_other_cloud};
 use super::{Ctx, with_code_retries};
 use crate::UsageError;
 use crate::cli::{RecoverArgs, RetrieveArgs};
-use crate::output::{clean_line, duration, fields, time};
+use crate::output::{clean_line, duration, fields, time_in};
 use crate::qr::{Scanned, scan_file};
 
 /// The recovery QR code's text from `--qr` (decoded here) or `--qr-url`.
@@ -49,13 +49,14 @@ pub async fn recover(ctx: &Ctx, args: RecoverArgs) -> anyhow::Result<()> {
     let preview = ctx
         .wait("Checking the QR code…", client.recover_preview(&text))
         .await?;
+    let zone = client.time_zone().await;
     let summary = fields(&[
         (
             "Recorder",
             format!("{} ({})", preview.device_name, preview.serial),
         ),
         ("Send to", preview.email_masked.clone()),
-        ("QR code valid until", time(&preview.expires_at)),
+        ("QR code valid until", time_in(&preview.expires_at, &zone)),
     ]);
     if !args.yes {
         ctx.prompt.require("a confirmation", "--yes")?;
@@ -83,7 +84,7 @@ pub async fn recover(ctx: &Ctx, args: RecoverArgs) -> anyhow::Result<()> {
          password at once.",
         if args.yes { summary.as_str() } else { "" },
         clean_line(&sent.email_masked),
-        time(&sent.valid_until),
+        time_in(&sent.valid_until, &zone),
     );
     ctx.out.print(
         human.trim_start(),

@@ -780,7 +780,7 @@ fn account_changes_and_logout() {
     let account = |name: &str, email: &str| {
         json!({
         "username": name, "email": email, "region": "jp", "lang": "ja",
-        "created_at": "2026-10-01T09:00:00+09:00"})
+        "time_zone": "Asia/Tokyo", "created_at": "2026-10-01T09:00:00+09:00"})
     };
     cloud
         .on(
@@ -810,9 +810,16 @@ fn account_changes_and_logout() {
 
     let run = rekey(dir.path(), &["account"], "");
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("Username:  taro"), "{}", run.stdout);
+    assert!(run.stdout.contains("Username:   taro"), "{}", run.stdout);
+    // In the account's time zone, named, as the portal shows it.
     assert!(
-        run.stdout.contains("Created:   2026-10-01 00:00 UTC"),
+        run.stdout.contains("Time zone:  Asia/Tokyo"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Created:    2026-10-01 09:00 JST (Asia/Tokyo)"),
         "{}",
         run.stdout
     );

@@ -36,25 +36,32 @@ fn device_list_for_people_and_for_scripts() {
         device("RK12AB34", "Shop", true),
         device("RK55CD66", "Home", false),
     ];
-    let human = devices_table(&devices);
+    let utc = rekey_web::TimeZone::utc();
+    let human = devices_table(&devices, &utc);
     assert!(
         human.starts_with("NAME  SERIAL    STATUS   LAST SEEN             ADDED"),
         "{human}"
     );
     assert!(human.contains("Shop  RK12AB34  online   2026-11-02 01:15 UTC  2026-10-01 00:00 UTC"));
     assert!(human.contains("Home  RK55CD66  offline  never"));
+    // In the account's zone, named, as the portal shows them.
+    let tokyo = rekey_web::TimeZone::parse("Asia/Tokyo").unwrap();
+    assert!(
+        devices_table(&devices, &tokyo)
+            .contains("2026-11-02 10:15 JST (Asia/Tokyo)  2026-10-01 09:00 JST (Asia/Tokyo)")
+    );
     let json = Output::new(true).render(&human, &serde_json::json!({ "devices": devices }));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["devices"][0]["serial"], "RK12AB34");
     assert_eq!(v["devices"][1]["last_seen"], serde_json::Value::Null);
     assert_eq!(Output::new(false).render(&human, &v), human.trim_end());
-    assert!(devices_table(&[]).starts_with("No devices yet"));
+    assert!(devices_table(&[], &utc).starts_with("No devices yet"));
 }
 
 #[test]
 fn text_from_the_cloud_cannot_drive_the_terminal() {
     let evil = device("RK12AB34", "Shop\u{1b}[2J\u{7}\nX", false);
-    let t = devices_table(&[evil]);
+    let t = devices_table(&[evil], &rekey_web::TimeZone::utc());
     assert!(!t.contains('\u{1b}') && !t.contains('\u{7}'), "{t:?}");
     assert_eq!(t.lines().count(), 2);
     assert_eq!(clean("a\u{1b}b\nc"), "a\u{FFFD}b\nc");

@@ -285,6 +285,7 @@ pub async fn finish_signup(
         username,
         email,
         password_hash,
+        time_zone: state.config.region_time_zone(&pending.region),
         region: pending.region,
         lang,
         agreement_version: AGREEMENT_VERSION.to_string(),
@@ -381,6 +382,18 @@ pub async fn change_username(
     }
     state.store.set_username(account.id, &username).await?;
     Ok(username)
+}
+
+/// Changes the time zone the account's pages and mail show times in (an IANA name).
+pub async fn change_time_zone(
+    state: &AppState,
+    account: &Account,
+    input: &str,
+) -> AppResult<rekey_web::TimeZone> {
+    let zone = rekey_web::TimeZone::parse(input)
+        .map_err(|_| AppError::from(Problem::bad("cloud-time-zone-unknown")))?;
+    state.store.set_time_zone(account.id, &zone).await?;
+    Ok(zone)
 }
 
 /// Sends a code to a new e-mail address (the change happens when it is entered). The current

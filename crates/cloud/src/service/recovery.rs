@@ -193,7 +193,7 @@ async fn reserve_daily(
         Ok(slot) => Ok(slot),
         Err(refused) => {
             let (_, _, message) = keys[refused.key_index];
-            let next = crate::web::pages::fmt_time(now + refused.retry_after);
+            let next = account.time_zone.format(now + refused.retry_after);
             Err(Problem::wait(message, refused.retry_after)
                 .arg("next", next)
                 .into())
@@ -238,7 +238,7 @@ async fn queue_notice(
     let kind = MailKind::IssuedNotice {
         device: device_name(device),
         serial: device.serial.as_str().to_string(),
-        when: crate::web::pages::fmt_time(state.now()),
+        when: account.time_zone.format(state.now()),
         path: lang.t(path_label(path.as_str())),
         sent_to: sent_to.to_string(),
     };
@@ -331,7 +331,7 @@ async fn issue_challenge(
     let mail = MailKind::ChallengeCode {
         password: code.to_string(),
         device: device_name(&device),
-        until: crate::web::pages::fmt_time(challenge.expires_at),
+        until: account.time_zone.format(challenge.expires_at),
     };
     state
         .store
@@ -360,16 +360,22 @@ pub fn parse_date(input: &str) -> AppResult<Date> {
     .map_err(|_| Problem::bad("cloud-retrieve-date-invalid").into())
 }
 
-/// Today's date as the cloud sees it (UTC).
-pub fn today(state: &AppState) -> Date {
-    state.clock.now_utc().date()
+/// Today in the account's time zone: where the "Valid Date" range starts by default.
+pub fn today(state: &AppState, account: &Account) -> Date {
+    account.time_zone.date(state.now())
 }
 
-/// Checks a "Valid Date" range: from yesterday (recorders ahead of UTC) up to a week ahead,
+/// Checks a "Valid Date" range (the recorder's local dates, docs/protocol.md §7): from the day
+/// before today in the account's time zone (a recorder west of the account) up to a week ahead,
 /// at most [`MAX_SPAN_DAYS`] days long.
-pub fn check_window(state: &AppState, from: &str, to: &str) -> AppResult<(Date, Date)> {
+pub fn check_window(
+    state: &AppState,
+    account: &Account,
+    from: &str,
+    to: &str,
+) -> AppResult<(Date, Date)> {
     let (from, to) = (parse_date(from)?, parse_date(to)?);
-    let today = today(state);
+    let today = today(state, account);
     let ahead = (from - today).whole_days();
     if !(-1..=MAX_START_AHEAD_DAYS).contains(&ahead) {
         return Err(Problem::bad("cloud-retrieve-from-range")
@@ -412,7 +418,7 @@ pub async fn start_retrieve(
     lang: Lang,
 ) -> AppResult<()> {
     let device = owned_with_key(state, account, serial).await?;
-    let (from, to) = check_window(state, from, to)?;
+    let (from, to) = check_window(state, account, from, to)?;
     let slot = limit_codes(state, client).await?;
     let payload = serde_json::to_string(&RetrieveRequest {
         serial: device.serial.as_str().to_string(),
@@ -461,7 +467,7 @@ pub async fn finish_retrieve(
 ) -> AppResult<Retrieved> {
     let result = async {
         let device = owned_with_key(state, account, serial).await?;
-        let (from, to) = check_window(state, from, to)?;
+        let (from, to) = check_window(state, account, from, to)?;
         let code = parse_code(code)?;
         let (key, epoch) = live_key(state, &device).await?;
         let slot = reserve_daily(state, account, &device).await?;

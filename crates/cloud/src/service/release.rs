@@ -70,7 +70,7 @@ pub async fn release_from_recorder(
     let notice = MailKind::ReleasedNotice {
         device: name.unwrap_or(device.serial.as_str()).to_string(),
         serial: device.serial.as_str().to_string(),
-        when: crate::web::pages::fmt_time(now),
+        when: account.time_zone.format(now),
     };
     (state.store)
         .queue_mail(

@@ -1,7 +1,7 @@
 //! Cloud accounts.
 
 use rekey_proto::Email;
-use rekey_web::Lang;
+use rekey_web::{Lang, TimeZone};
 use sqlx::Row;
 
 use super::{Store, StoreError, is_unique_violation};
@@ -22,6 +22,8 @@ pub struct Account {
     pub region: String,
     /// Preferred language (for e-mail).
     pub lang: Lang,
+    /// The time zone its pages and mail show times in, and its "today" for Retrieve.
+    pub time_zone: TimeZone,
     /// Version of the service agreement accepted.
     pub agreement_version: String,
     /// Unix seconds.
@@ -41,6 +43,8 @@ pub struct NewAccount {
     pub region: String,
     /// Preferred language.
     pub lang: Lang,
+    /// Time zone (the region's default at sign-up).
+    pub time_zone: TimeZone,
     /// Agreement version accepted.
     pub agreement_version: String,
 }
@@ -58,7 +62,7 @@ pub fn login_key(login: &str) -> String {
 }
 
 const COLUMNS: &str =
-    "id, username, email, password_hash, region, lang, agreement_version, created_at";
+    "id, username, email, password_hash, region, lang, time_zone, agreement_version, created_at";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
     let decode = |what: &str| sqlx::Error::Decode(format!("stored {what} does not parse").into());
@@ -71,9 +75,24 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Account, sqlx::Error> {
         password_hash: row.try_get("password_hash")?,
         region: row.try_get("region")?,
         lang: Lang::from_code(row.try_get::<String, _>("lang")?.as_str()).unwrap_or_default(),
+        time_zone: stored_time_zone(row.try_get("time_zone")?),
         agreement_version: row.try_get("agreement_version")?,
         created_at: row.try_get("created_at")?,
     })
+}
+
+/// A stored zone. Only a node older than migration 0008 writes none (until the next start
+/// fills it), and only a future database without a zone of today's would hold an unknown one:
+/// both show UTC rather than lock the account out.
+fn stored_time_zone(name: Option<String>) -> TimeZone {
+    match name.as_deref().map(TimeZone::parse) {
+        Some(Ok(zone)) => zone,
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "a stored time zone is unknown; showing UTC");
+            TimeZone::utc()
+        }
+        None => TimeZone::utc(),
+    }
 }
 
 fn taken(e: sqlx::Error) -> StoreError {
@@ -98,8 +117,8 @@ impl Store {
         now: i64,
     ) -> Result<i64, StoreError> {
         let row = sqlx::query(
-            "INSERT INTO accounts (username, email, email_key, password_hash, region, lang, agreement_version, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO accounts (username, email, email_key, password_hash, region, lang, time_zone, agreement_version, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(new.username.as_str())
         .bind(new.email.as_str())
@@ -107,6 +126,7 @@ impl Store {
         .bind(&new.password_hash)
         .bind(&new.region)
         .bind(new.lang.code())
+        .bind(new.time_zone.name())
         .bind(&new.agreement_version)
         .bind(now)
         .fetch_one(&mut *tx)
@@ -218,6 +238,16 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the time zone.
+    pub async fn set_time_zone(&self, id: i64, zone: &TimeZone) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET time_zone = $1 WHERE id = $2")
+            .bind(zone.name())
+            .bind(id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Sets the preferred language.
     pub async fn set_lang(&self, id: i64, lang: rekey_web::Lang) -> Result<(), StoreError> {
         sqlx::query("UPDATE accounts SET lang = $1 WHERE id = $2")
@@ -230,6 +260,38 @@ impl Store {
 }
 
 impl Store {
+    /// Gives every account without a time zone its region's default (`zone_of`), once: the
+    /// migration that added the zone leaves an `account-time-zones` task, removed when done.
+    pub async fn fill_time_zones(
+        &self,
+        zone_of: impl Fn(&str) -> TimeZone,
+    ) -> Result<(), StoreError> {
+        let pool = &self.db.pool;
+        let pending = sqlx::query("SELECT 1 FROM housekeeping WHERE task = 'account-time-zones'")
+            .fetch_optional(pool)
+            .await?;
+        if pending.is_none() {
+            return Ok(());
+        }
+        let regions = sqlx::query("SELECT DISTINCT region FROM accounts WHERE time_zone IS NULL")
+            .fetch_all(pool)
+            .await?;
+        for row in &regions {
+            let region: String = row.try_get("region")?;
+            sqlx::query(
+                "UPDATE accounts SET time_zone = $1 WHERE time_zone IS NULL AND region = $2",
+            )
+            .bind(zone_of(&region).name())
+            .bind(&region)
+            .execute(pool)
+            .await?;
+        }
+        sqlx::query("DELETE FROM housekeeping WHERE task = 'account-time-zones'")
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
     /// Recomputes every account's e-mail key with today's folding ([`email_key`]), once: the
     /// migration that changed the folding leaves a `fold-email-keys` task, removed when done.
     /// Two accounts whose addresses now fold alike (look-alikes signed up before) keep the first

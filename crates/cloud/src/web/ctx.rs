@@ -140,6 +140,18 @@ impl Ctx {
         self
     }
 
+    /// The time zone this page shows times in: the logged-in account's, else UTC.
+    pub fn time_zone(&self) -> rekey_web::TimeZone {
+        self.account
+            .as_ref()
+            .map_or_else(rekey_web::TimeZone::utc, |a| a.time_zone.clone())
+    }
+
+    /// A time as this page shows it ([`rekey_web::TimeZone::format`]).
+    pub fn time(&self, unix: i64) -> String {
+        self.time_zone().format(unix)
+    }
+
     /// The logged-in user's name, for the header.
     pub fn username(&self) -> Option<&str> {
         self.account.as_ref().map(|a| a.username.as_str())

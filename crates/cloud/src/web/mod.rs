@@ -43,6 +43,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/account/email", post(account_email))
         .route("/account/email/confirm", post(account_email_confirm))
         .route("/account/password", post(account_password))
+        .route("/account/time-zone", post(account_time_zone))
         .route("/devices", get(devices))
         .route("/devices/add", post(devices_add))
         .route("/devices/{serial}/rename", post(devices_rename))

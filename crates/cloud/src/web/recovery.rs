@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::ctx::{Ctx, encode, page_error};
-use super::pages::{fmt_time, render, sent_to, t_args};
+use super::pages::{render, sent_to, t_args};
 use crate::error::AppError;
 use crate::service::devices;
 use crate::service::recovery::{self, Path as IssuePath};
@@ -62,7 +62,7 @@ async fn recover_view(state: &AppState, c: Ctx, qr: String) -> Response {
                 name: p.device.name.clone().unwrap_or_default(),
                 serial: p.device.serial.as_str().to_string(),
                 email_masked: p.email_masked,
-                expires: fmt_time(p.expires_at),
+                expires: account.time_zone.format(p.expires_at),
             };
             render(
                 &RecoverPage {
@@ -121,7 +121,7 @@ pub(crate) async fn recover_send(
                 "cloud-recover-sent",
                 &[
                     ("email", sent.email_masked.into()),
-                    ("until", fmt_time(sent.valid_until).into()),
+                    ("until", account.time_zone.format(sent.valid_until).into()),
                 ],
             );
             Ok(render(
@@ -164,6 +164,10 @@ struct RetrievePage {
     from: String,
     to: String,
     range_hint: String,
+    /// The recorder's dates; "From" starts as today in the account's zone.
+    dates_hint: String,
+    /// Today in the account's time zone.
+    today: String,
     sent_to: String,
     valid_line: String,
     password: Option<String>,
@@ -187,7 +191,7 @@ async fn retrieve_view(
         Ok(d) => d,
         Err(e) => return page_error(lang, e),
     };
-    let today = recovery::today(state);
+    let today = recovery::today(state, &account);
     let from = if from.is_empty() {
         today.to_string()
     } else {
@@ -208,6 +212,12 @@ async fn retrieve_view(
             "cloud-retrieve-range-hint",
             &[("days", recovery::MAX_SPAN_DAYS.into())],
         ),
+        dates_hint: t_args(
+            lang,
+            "cloud-retrieve-dates-hint",
+            &[("zone", account.time_zone.name().into())],
+        ),
+        today: today.to_string(),
         sent_to: sent_to(lang, account.email.as_str()),
         valid_line: t_args(
             lang,
@@ -329,6 +339,8 @@ async fn result_view(
         from: from.to_string(),
         to: to.to_string(),
         range_hint: String::new(),
+        dates_hint: String::new(),
+        today: String::new(),
         sent_to: String::new(),
         valid_line: t_args(
             lang,
@@ -401,7 +413,7 @@ pub(crate) async fn activity(State(state): State<AppState>, c: Ctx) -> PageResul
     let rows = issues
         .into_iter()
         .map(|i| ActivityRow {
-            when: fmt_time(i.created_at),
+            when: account.time_zone.format(i.created_at),
             what: lang.t(if i.kind == "challenge" {
                 "cloud-kind-challenge"
             } else {
@@ -418,7 +430,7 @@ pub(crate) async fn activity(State(state): State<AppState>, c: Ctx) -> PageResul
                     lang,
                     "cloud-activity-until",
                     &[
-                        ("until", fmt_time(until).into()),
+                        ("until", account.time_zone.format(until).into()),
                         ("email", i.sent_to.clone().into()),
                     ],
                 ),
@@ -433,7 +445,7 @@ pub(crate) async fn activity(State(state): State<AppState>, c: Ctx) -> PageResul
         .map_err(|e| page_error(lang, e.into()))?
         .into_iter()
         .map(|e| EventRow {
-            when: fmt_time(e.created_at),
+            when: account.time_zone.format(e.created_at),
             // The only kind so far: `released`.
             what: lang.t("cloud-activity-event-released"),
             device: match &e.device_name {

@@ -15,6 +15,7 @@ mod recovery;
 mod release;
 mod retrieved;
 mod support;
+mod time_zone;
 
 use rekey_proto::CloudPublicKey;
 
@@ -33,6 +34,7 @@ use operations::*;
 use recovery::*;
 use release::*;
 use retrieved::*;
+use time_zone::*;
 
 /// Runs each flow on SQLite and on PostgreSQL.
 macro_rules! on_both_backends {
@@ -102,6 +104,11 @@ on_both_backends!(
     metrics_show_what_an_operator_watches,
     a_release_unbinds_rotates_the_key_and_tells_the_former_owner,
     a_late_release_does_not_unbind_a_new_owner,
+    retrieve_starts_on_today_in_the_accounts_time_zone,
+    pages_and_mail_show_times_in_the_accounts_zone_and_follow_its_change,
+    the_api_shows_and_changes_the_time_zone,
+    earlier_accounts_get_their_regions_time_zone_at_the_next_start,
+    the_time_zone_field_renders_in_each_language,
 );
 
 /// Tests of what several cloud nodes share, each with databases of its own.

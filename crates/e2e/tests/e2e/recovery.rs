@@ -91,7 +91,9 @@ fn mistyped(code: &str) -> String {
     chars.into_iter().collect()
 }
 
-/// `YYYY-MM-DD` of today (UTC) plus `days`: the recorder (UTC+09:00) is on today or tomorrow.
+/// `YYYY-MM-DD` of today (UTC) plus `days`: the recorder (in its default zone, Asia/Tokyo) is on
+/// that date or the next, and the portal takes ranges from the day before today in the account's
+/// zone (region jp: Asia/Tokyo).
 pub fn date(days: i64) -> String {
     (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
 }

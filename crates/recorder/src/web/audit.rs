@@ -11,7 +11,6 @@ use rekey_web::i18n::Arg;
 use super::views::{AuditPage, AuditRow};
 use super::{Req, Result};
 use crate::audit::Event;
-use crate::clock::format_local;
 use crate::startup::App;
 
 /// How many entries the page shows.
@@ -52,16 +51,13 @@ pub async fn audit(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
             let e = r.entry;
             let event = Event::from_code(&e.event);
             AuditRow {
-                at: format_local(e.at, app.config.utc_offset),
+                at: app.config.time_zone.format(e.at),
                 repeated: if r.times > 1 {
                     lang.t_args(
                         "rec-audit-repeated",
                         &[
                             ("count", Arg::Num(r.times)),
-                            (
-                                "last",
-                                Arg::Str(format_local(r.last_at, app.config.utc_offset)),
-                            ),
+                            ("last", Arg::Str(app.config.time_zone.format(r.last_at))),
                         ],
                     )
                 } else {

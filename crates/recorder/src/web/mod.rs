@@ -134,6 +134,7 @@ impl CsrfApp for FormGuard {
                 is_admin: false,
                 csrf: String::new(),
                 path: "/".to_owned(),
+                time_zone: String::new(),
             },
         };
         (StatusCode::FORBIDDEN, render(&page)).into_response()
@@ -172,6 +173,7 @@ fn internal_error(lang: Lang, e: &dyn std::fmt::Display) -> Response {
         is_admin: false,
         csrf: String::new(),
         path: "/".to_owned(),
+        time_zone: String::new(),
     };
     let page = MessagePage {
         title: lang.t("rec-error-title"),
@@ -223,6 +225,8 @@ pub struct Req {
     pub path: String,
     /// A CSRF token the guard made for a visitor without one (it sets the cookie).
     fresh_csrf: Option<String>,
+    /// The recorder's time zone (its IANA name), which every time on its pages is in.
+    time_zone: String,
 }
 
 impl FromRequestParts<Arc<App>> for Req {
@@ -248,6 +252,7 @@ impl FromRequestParts<Arc<App>> for Req {
             session,
             path: parts.uri.path().to_owned(),
             fresh_csrf,
+            time_zone: app.config.time_zone.name().to_owned(),
         })
     }
 }
@@ -296,6 +301,7 @@ impl Req {
             is_admin: self.user().is_some_and(|s| s.user.is_admin),
             csrf,
             path: self.path.clone(),
+            time_zone: self.time_zone.clone(),
         }
     }
 

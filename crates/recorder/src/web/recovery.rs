@@ -17,7 +17,6 @@ use serde::Deserialize;
 use super::handlers::{password_message, png};
 use super::views::{ForgotPage, QrInfo, RecoveryPage};
 use super::{Req, Result, SESSION_COOKIE};
-use crate::clock::format_local;
 use crate::recovery::{self, Submitted};
 use crate::startup::App;
 
@@ -97,14 +96,14 @@ fn limited_message(app: &App, lang: Lang, until: i64) -> String {
     let shown = (until + 59).div_euclid(60) * 60;
     lang.t_args(
         "rec-forgot-limited",
-        &[("time", Arg::Str(format_local(shown, app.config.utc_offset)))],
+        &[("time", Arg::Str(app.config.time_zone.format(shown)))],
     )
 }
 
 /// The words for a refused code, each telling what to do.
 fn code_error_messages(app: &App, lang: Lang, e: &CodeError) -> Vec<Message> {
     let date = |d: &time::Date| Arg::Str(d.to_string());
-    let time = |t: i64| Arg::Str(format_local(t, app.config.utc_offset));
+    let time = |t: i64| Arg::Str(app.config.time_zone.format(t));
     match e {
         CodeError::Malformed(SymbolError::InvalidCharacter {
             character,
@@ -172,10 +171,7 @@ fn code_error_messages(app: &App, lang: Lang, e: &CodeError) -> Vec<Message> {
 fn lock_message(app: &App, lang: Lang, until: i64) -> String {
     lang.t_args(
         "rec-recovery-locked",
-        &[(
-            "until",
-            Arg::Str(format_local(until, app.config.utc_offset)),
-        )],
+        &[("until", Arg::Str(app.config.time_zone.format(until)))],
     )
 }
 
@@ -198,10 +194,7 @@ async fn recovery_page(
             masked_email: c.email.masked(),
             expires: lang.t_args(
                 "rec-recovery-expires",
-                &[(
-                    "time",
-                    Arg::Str(format_local(c.expires_at, app.config.utc_offset)),
-                )],
+                &[("time", Arg::Str(app.config.time_zone.format(c.expires_at)))],
             ),
         });
     let page = RecoveryPage {

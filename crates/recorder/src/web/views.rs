@@ -18,6 +18,8 @@ pub struct Chrome {
     pub csrf: String,
     /// The page's path, for the language switcher to come back to.
     pub path: String,
+    /// The recorder's time zone (IANA name) its times are shown in; empty on error pages.
+    pub time_zone: String,
 }
 
 impl Chrome {

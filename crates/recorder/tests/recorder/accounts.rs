@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use rekey_recorder::clock::format_local;
 use rekey_web::i18n::Arg;
 use rekey_web::{Clock, Lang};
 
@@ -103,7 +102,7 @@ async fn failed_logins_are_throttled_without_revealing_whether_the_user_exists()
     // Now even the right password is not checked, and the page says until when.
     let locked = b.login("admin", PASSWORD).await;
     assert_eq!(locked.status, 401);
-    let until = format_local(rec.clock.now() + 5 * 60, rec.app.config.utc_offset);
+    let until = rec.app.config.time_zone.format(rec.clock.now() + 5 * 60);
     let limited = Lang::En.t_args("rec-login-locked", &[("until", Arg::Str(until))]);
     assert_eq!(locked.text_of("message"), Some(limited.clone()));
 

@@ -5,7 +5,6 @@
 use futures_util::future::join_all;
 use rekey_proto::{RecoveryKey, TemporaryPassword};
 use rekey_recorder::audit::Event;
-use rekey_recorder::clock::format_local;
 use rekey_recorder::store::MAX_CHALLENGES_KEPT;
 use rekey_testkit::browser::unescape;
 use rekey_web::i18n::Arg;
@@ -34,7 +33,7 @@ async fn burst(rec: &TestRecorder, n: usize) -> (usize, Vec<Page>) {
 }
 
 fn local(rec: &TestRecorder, unix: i64) -> String {
-    format_local(unix, rec.app.config.utc_offset)
+    rec.app.config.time_zone.format(unix)
 }
 
 /// The message of a refused request: try again after `until`, rounded up to the minute shown.

@@ -9,3 +9,4 @@ mod forgot;
 mod recovery;
 mod release;
 mod support;
+mod time_zone;

@@ -4,9 +4,8 @@
 use rekey_proto::gateway::Binding;
 use rekey_proto::{RecoveryKey, RecoveryQr, Serial, TemporaryPassword};
 use rekey_recorder::Config;
-use rekey_recorder::clock::local_date;
 use rekey_web::random_array;
-use time::{Date, Duration as Days, UtcOffset};
+use time::{Date, Duration as Days};
 
 use crate::support::{
     Browser, PASSWORD, RecorderForms, Seen, TestCloud, TestRecorder, decode_qr,
@@ -44,10 +43,7 @@ pub(crate) async fn prepared_with(
 
 fn today(rec: &TestRecorder) -> Date {
     use rekey_web::Clock;
-    local_date(
-        rec.clock.now(),
-        UtcOffset::from_hms(9, 0, 0).expect("offset"),
-    )
+    rec.app.config.time_zone.date(rec.clock.now())
 }
 
 pub(crate) fn window(

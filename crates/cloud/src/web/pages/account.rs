@@ -19,10 +19,43 @@ struct AccountPage {
     username: String,
     email: String,
     region: String,
+    time_zone: String,
+    zone_groups: Vec<ZoneGroup>,
     created: String,
     pending_email: Option<String>,
     sent_to: String,
     password_hint: String,
+}
+
+/// The zones of one area (`Asia`, `Europe`, …) in the time zone list.
+#[derive(Debug, Clone)]
+struct ZoneGroup {
+    area: String,
+    zones: Vec<String>,
+}
+
+/// The time zone choices grouped by area, the account's own first if the list lacks it (an
+/// old alias given through the API).
+fn zone_groups(current: &str) -> Vec<ZoneGroup> {
+    let mut groups: Vec<ZoneGroup> = Vec::new();
+    let choices = rekey_web::TimeZone::choices();
+    if !choices.iter().any(|z| z == current) {
+        groups.push(ZoneGroup {
+            area: String::new(),
+            zones: vec![current.to_string()],
+        });
+    }
+    for zone in choices {
+        let area = zone.split_once('/').map_or(zone.as_str(), |(a, _)| a);
+        match groups.last_mut() {
+            Some(g) if g.area == area => g.zones.push(zone.clone()),
+            _ => groups.push(ZoneGroup {
+                area: area.to_string(),
+                zones: vec![zone.clone()],
+            }),
+        }
+    }
+    groups
 }
 
 fn account_page(c: Ctx, pending_email: Option<String>) -> Response {
@@ -39,7 +72,9 @@ fn account_page(c: Ctx, pending_email: Option<String>) -> Response {
             username: a.username.as_str().to_string(),
             email: a.email.as_str().to_string(),
             region: region_name(lang, &a.region),
-            created: fmt_time(a.created_at),
+            time_zone: a.time_zone.name().to_string(),
+            zone_groups: zone_groups(a.time_zone.name()),
+            created: a.time_zone.format(a.created_at),
             pending_email,
             sent_to: sent,
             password_hint: password_hint(lang),
@@ -103,6 +138,29 @@ pub(crate) async fn account_email(
         Ok(email) => account_page(c, Some(email.as_str().to_string())),
         Err(e) => account_page(c.with_error(&e), None),
     })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TimeZoneForm {
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// `POST /account/time-zone`: the zone the portal's pages and mail show times in.
+pub(crate) async fn account_time_zone(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(f): Form<TimeZoneForm>,
+) -> PageResult {
+    let account = c.require_login()?.clone();
+    let c = match accounts::change_time_zone(&state, &account, &f.time_zone).await {
+        Ok(_) => {
+            let notice = c.t("cloud-saved");
+            refreshed(&state, c).await.with_notice(notice)
+        }
+        Err(e) => c.with_error(&e),
+    };
+    Ok(account_page(c, None))
 }
 
 #[derive(Deserialize)]

@@ -73,10 +73,10 @@ async fn devices_page_with(
                     t_args(
                         lang,
                         "cloud-last-seen",
-                        &[("time", fmt_time(d.last_seen_at).into())],
+                        &[("time", c.time(d.last_seen_at).into())],
                     )
                 },
-                added: fmt_time(d.bound_at.unwrap_or(d.enrolled_at)),
+                added: c.time(d.bound_at.unwrap_or(d.enrolled_at)),
             }
         })
         .collect();

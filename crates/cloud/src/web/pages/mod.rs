@@ -67,20 +67,6 @@ pub(crate) fn message_page(lang: Lang, message: &str) -> Html<String> {
     )
 }
 
-/// Formats Unix seconds for pages and mail: `2026-11-26 17:23 UTC`.
-pub(crate) fn fmt_time(ts: i64) -> String {
-    let t =
-        time::OffsetDateTime::from_unix_timestamp(ts).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
-
 pub(crate) fn t_args(lang: Lang, key: &str, args: &[(&'static str, Arg)]) -> String {
     crate::mail::strip_isolates(&lang.t_args(key, args))
 }

@@ -51,7 +51,7 @@ pub(crate) async fn outbox(State(state): State<AppState>, c: Ctx) -> Response {
             } else {
                 "cloud-outbox-queued"
             }),
-            when: fmt_time(m.created_at),
+            when: c.time(m.created_at),
             to_addr: m.to_addr,
             subject: m.subject,
             body: m.body,

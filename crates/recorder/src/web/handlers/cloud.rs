@@ -16,7 +16,6 @@ use serde::Deserialize;
 use super::*;
 use crate::agent::Connection;
 use crate::audit::Event;
-use crate::clock::format_local;
 use crate::startup::App;
 use crate::web::views::{CloudPage, ReleaseView};
 use crate::web::{Req, Result};
@@ -148,7 +147,7 @@ pub async fn cloud_release(
     let slot = match reserved {
         Ok(slot) => slot,
         Err(refused) => {
-            let until = format_local(now + refused.retry_after, app.config.utc_offset);
+            let until = app.config.time_zone.format(now + refused.retry_after);
             let error = lang.message_args("rec-login-locked", &[("until", Arg::Str(until))]);
             return cloud_page(&app, req, StatusCode::TOO_MANY_REQUESTS, None, Some(error)).await;
         }

@@ -16,7 +16,6 @@ use serde::Deserialize;
 
 use super::*;
 use crate::audit::Event;
-use crate::clock::format_local;
 use crate::config::Limits;
 use crate::startup::App;
 use crate::store::{ADMIN_USER, StoreError, User};
@@ -168,7 +167,7 @@ pub async fn login(
 
 /// "Too many failed logins; try again at HH:MM" in the recorder's local time.
 fn lock_wait_message(app: &App, lang: Lang, until: i64) -> String {
-    let at = format_local(until, app.config.utc_offset);
+    let at = app.config.time_zone.format(until);
     lang.t_args("rec-login-locked", &[("until", Arg::Str(at))])
 }
 
