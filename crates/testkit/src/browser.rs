@@ -76,8 +76,52 @@ impl Page {
 
     /// The catalog keys of the errors the page shows (`data-error` attributes), in order.
     pub fn error_keys(&self) -> Vec<String> {
+        self.data_values("data-error")
+    }
+
+    /// The catalog keys of the notices the page shows (`data-notice` attributes), in order.
+    pub fn notice_keys(&self) -> Vec<String> {
+        self.data_values("data-notice")
+    }
+
+    /// Whether the page shows the error with catalog key `key`.
+    pub fn has_error(&self, key: &str) -> bool {
+        self.error_keys().iter().any(|k| k == key)
+    }
+
+    /// Whether the page shows the notice with catalog key `key`.
+    pub fn has_notice(&self, key: &str) -> bool {
+        self.notice_keys().iter().any(|k| k == key)
+    }
+
+    /// The `lang` attribute of the page's `<html>` element.
+    pub fn html_lang(&self) -> Option<String> {
+        let at = self.body.find("<html")?;
+        let end = self.body[at..].find('>')? + at;
+        let tag = &self.body[at..end];
+        let i = tag.find("lang=\"")? + 6;
+        Some(tag[i..].split('"').next()?.to_owned())
+    }
+
+    /// The text of the page's `<title>` (entities decoded).
+    pub fn title(&self) -> Option<String> {
+        let at = self.body.find("<title>")? + 7;
+        let end = self.body[at..].find("</title>")? + at;
+        Some(unescape(self.body[at..end].trim()))
+    }
+
+    /// The text of the page's first `<h1>` (tags stripped, entities decoded).
+    pub fn h1(&self) -> Option<String> {
+        let at = self.body.find("<h1")?;
+        let open_end = self.body[at..].find('>')? + at + 1;
+        let end = self.body[open_end..].find("</h1>")? + open_end;
+        Some(unescape(strip_tags(&self.body[open_end..end]).trim()))
+    }
+
+    /// The values of every `attr="…"` attribute on the page, in order.
+    fn data_values(&self, attr: &str) -> Vec<String> {
         self.body
-            .split("data-error=\"")
+            .split(&format!("{attr}=\""))
             .skip(1)
             .filter_map(|rest| rest.split('"').next())
             .map(str::to_owned)

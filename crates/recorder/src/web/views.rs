@@ -38,7 +38,7 @@ impl Chrome {
 pub struct MessagePage {
     pub chrome: Chrome,
     pub title: String,
-    pub message: String,
+    pub message: Message,
 }
 
 /// First start: set the admin password.
@@ -46,7 +46,7 @@ pub struct MessagePage {
 #[template(path = "activate.html")]
 pub struct ActivatePage {
     pub chrome: Chrome,
-    pub error: Option<String>,
+    pub error: Option<Message>,
     pub email: String,
 }
 
@@ -55,8 +55,8 @@ pub struct ActivatePage {
 #[template(path = "login.html")]
 pub struct LoginPage {
     pub chrome: Chrome,
-    pub notice: Option<String>,
-    pub error: Option<String>,
+    pub notice: Option<Message>,
+    pub error: Option<Message>,
     pub username: String,
 }
 
@@ -65,13 +65,13 @@ pub struct LoginPage {
 #[template(path = "cloud.html")]
 pub struct CloudPage {
     pub chrome: Chrome,
-    pub notice: Option<String>,
+    pub notice: Option<Message>,
     pub enabled: bool,
     pub server: String,
     pub serial: String,
     pub status: String,
     pub status_code: &'static str,
-    pub last_error: Option<String>,
+    pub last_error: Option<Message>,
     pub register_code: Option<String>,
     /// The registration QR's URL, for opening it on the device showing this page.
     pub register_link: Option<String>,
@@ -93,8 +93,8 @@ pub struct UserRow {
 #[template(path = "users.html")]
 pub struct UsersPage {
     pub chrome: Chrome,
-    pub notice: Option<String>,
-    pub error: Option<String>,
+    pub notice: Option<Message>,
+    pub error: Option<Message>,
     pub users: Vec<UserRow>,
     pub admin_email: String,
 }
@@ -125,9 +125,9 @@ pub struct AuditPage {
 pub struct ForgotPage {
     pub chrome: Chrome,
     pub masked_email: Option<String>,
-    pub error: Option<String>,
+    pub error: Option<Message>,
     /// A request limit refused the request: when to try again.
-    pub limited: Option<String>,
+    pub limited: Option<Message>,
     pub no_key: bool,
     pub email: String,
 }
@@ -140,7 +140,7 @@ pub struct RecoveryPage {
     pub no_key: bool,
     pub qr: Option<QrInfo>,
     pub errors: Vec<Message>,
-    pub lock: Option<String>,
+    pub lock: Option<Message>,
     pub code: String,
 }
 

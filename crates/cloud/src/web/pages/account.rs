@@ -82,7 +82,7 @@ pub(crate) async fn account_username(
     let c = match result {
         Ok(_) => refreshed(&state, c)
             .await
-            .with_notice(account.lang.t("cloud-saved")),
+            .with_notice(account.lang.message("cloud-saved")),
         Err(e) => c.with_error(&e),
     };
     Ok(account_page(c, None))
@@ -126,7 +126,7 @@ pub(crate) async fn account_email_confirm(
     };
     Ok(match result {
         Ok(_) => {
-            let notice = c.t("cloud-saved");
+            let notice = c.message("cloud-saved");
             account_page(refreshed(&state, c).await.with_notice(notice), None)
         }
         Err(e) => account_page(c.with_error(&e), Some(f.email)),
@@ -163,7 +163,7 @@ pub(crate) async fn account_password(
     };
     let c = match result {
         Ok(()) => {
-            let notice = c.t("cloud-password-changed");
+            let notice = c.message("cloud-password-changed");
             c.with_notice(notice)
         }
         Err(e) => c.with_error(&e),

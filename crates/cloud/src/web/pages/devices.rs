@@ -94,7 +94,7 @@ pub(crate) async fn devices(
     let account = c.require_login()?.clone();
     // After the phone order's sign-up: say which user name was assigned.
     let c = if q.welcome.is_some() {
-        let notice = t_args(
+        let notice = message_args(
             c.lang,
             "cloud-signup-done",
             &[("username", account.username.as_str().into())],
@@ -125,7 +125,7 @@ pub(crate) async fn mobile_add(
         let e = AppError::from(crate::error::Problem::bad("cloud-qr-version"));
         c.with_error(&e)
     } else {
-        let notice = c.t("cloud-add-from-qr");
+        let notice = c.message("cloud-add-from-qr");
         c.with_notice(notice)
     };
     Ok(devices_page(&state, c, q.code, String::new()).await)
@@ -149,7 +149,7 @@ pub(crate) async fn devices_add(
     let result = devices::add(&state, &account, &f.code, &f.name).await;
     Ok(match result {
         Ok(d) => {
-            let notice = t_args(
+            let notice = message_args(
                 c.lang,
                 "cloud-device-added",
                 &[("name", d.name.unwrap_or_default().into())],
@@ -177,7 +177,7 @@ pub(crate) async fn devices_rename(
     let result = devices::rename(&state, &account, &serial, &f.name).await;
     let c = match result {
         Ok(_) => {
-            let notice = c.t("cloud-saved");
+            let notice = c.message("cloud-saved");
             c.with_notice(notice)
         }
         Err(e) => c.with_error(&e),
@@ -232,7 +232,7 @@ pub(crate) async fn devices_remove(
     let result = devices::remove(&state, &account, &serial).await;
     let c = match result {
         Ok(()) => {
-            let notice = c.t("cloud-device-removed");
+            let notice = c.message("cloud-device-removed");
             c.with_notice(notice)
         }
         Err(e) => c.with_error(&e),

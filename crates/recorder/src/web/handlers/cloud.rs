@@ -63,7 +63,7 @@ pub async fn cloud(
         last_error: status
             .last_error
             .filter(|_| state.enabled)
-            .map(|e| lang.t(e.message_key())),
+            .map(|e| lang.message(e.message_key())),
         register_link: state
             .register_code
             .as_deref()
