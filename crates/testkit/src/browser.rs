@@ -119,7 +119,7 @@ impl Page {
     }
 
     /// The values of every `attr="…"` attribute on the page, in order.
-    fn data_values(&self, attr: &str) -> Vec<String> {
+    pub fn data_values(&self, attr: &str) -> Vec<String> {
         self.body
             .split(&format!("{attr}=\""))
             .skip(1)

@@ -66,6 +66,7 @@ pub async fn audit(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
                 } else {
                     String::new()
                 },
+                code: e.event.clone(),
                 event: event.map_or_else(
                     || e.event.clone(),
                     |ev| lang.t(&format!("rec-audit-event-{}", ev.code())),

@@ -105,6 +105,8 @@ pub struct AuditRow {
     pub at: String,
     /// How many identical events the entry stands for, and the last one's time (empty: one).
     pub repeated: String,
+    /// The event's code (`login-failed`), carried as `data-event`.
+    pub code: String,
     pub event: String,
     pub user: String,
     pub client: String,
