@@ -118,6 +118,51 @@ impl Page {
         Some(unescape(strip_tags(&self.body[open_end..end]).trim()))
     }
 
+    /// What a reader sees of the page: its text (tags, scripts and styles removed, entities
+    /// decoded) and the attributes read out or shown (`title`, `alt`, `placeholder`,
+    /// `aria-label`, `data-label`, and `value` of buttons and text fields).
+    pub fn visible_text(&self) -> String {
+        let mut body = self.body.clone();
+        for tag in ["script", "style"] {
+            while let Some(i) = body.find(&format!("<{tag}")) {
+                let end = body[i..]
+                    .find(&format!("</{tag}>"))
+                    .map_or(body.len(), |e| i + e + tag.len() + 3);
+                body.replace_range(i..end, " ");
+            }
+        }
+        let mut out = unescape(&strip_tags(&body.replace('>', "> ")));
+        for attr in [
+            "title",
+            "alt",
+            "placeholder",
+            "aria-label",
+            "data-label",
+            "value",
+        ] {
+            for v in self.data_values(&format!(" {attr}")) {
+                out.push(' ');
+                out.push_str(&unescape(&v));
+            }
+        }
+        out
+    }
+
+    /// The words of [`Page::visible_text`] that are one of `keys` (catalog keys shown instead of
+    /// their text), and any unfilled `{ $argument }` of a catalog message.
+    pub fn leaked_keys(&self, keys: &[String]) -> Vec<String> {
+        let text = self.visible_text();
+        let mut leaked: Vec<String> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| keys.iter().any(|k| k == w))
+            .map(str::to_owned)
+            .collect();
+        if text.contains("{$") || text.contains("{ $") {
+            leaked.push("{ $argument }".to_owned());
+        }
+        leaked
+    }
+
     /// The values of every `attr="…"` attribute on the page, in order.
     pub fn data_values(&self, attr: &str) -> Vec<String> {
         self.body

@@ -11,6 +11,7 @@ mod network;
 mod nodes;
 mod operations;
 mod recovery;
+mod screens;
 mod support;
 
 use rekey_proto::CloudPublicKey;
@@ -92,6 +93,15 @@ on_both_backends!(
     every_response_names_its_request_id,
     metrics_show_what_an_operator_watches,
 );
+
+/// One rendering test per screen and language (the database plays no part: SQLite only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_portal_screen_renders_in_japanese_and_english() {
+    let app = support::spawn_app(support::Backend::Sqlite)
+        .await
+        .expect("SQLite is always available");
+    screens::every_portal_screen_renders_in_japanese_and_english(app).await;
+}
 
 /// Tests of what several cloud nodes share, each with databases of its own.
 mod shared {

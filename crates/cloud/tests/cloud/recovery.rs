@@ -54,7 +54,7 @@ pub(crate) fn qr_url(app: &TestApp, rec: &TestDevice, c: &Challenge) -> String {
         .to_url(&rekey_proto::CloudBase::parse(&app.base).unwrap())
 }
 
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     url.split_once("127.0.0.1")
         .map(|(_, rest)| rest.split_once('/').map(|(_, p)| format!("/{p}")).unwrap())
         .unwrap()

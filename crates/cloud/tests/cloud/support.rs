@@ -405,7 +405,8 @@ pub fn between(html: &str, start: &str, end: &str) -> Option<String> {
     Some(html[i..].split(end).next()?.to_string())
 }
 
-fn page_of(html: &str) -> rekey_testkit::browser::Page {
+/// A page of the testkit's browser holding `html`.
+pub fn page_of(html: &str) -> rekey_testkit::browser::Page {
     rekey_testkit::browser::Page {
         status: 200,
         location: None,
