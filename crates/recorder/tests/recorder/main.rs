@@ -7,4 +7,5 @@ mod cloud;
 mod files;
 mod forgot;
 mod recovery;
+mod screens;
 mod support;
