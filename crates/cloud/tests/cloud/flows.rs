@@ -882,7 +882,11 @@ pub async fn presence_follows_the_connection(app: TestApp) {
             .connected
     })
     .await;
-    assert!(devices_page(&app).await.contains("last seen"));
+    let page = devices_page(&app).await;
+    assert!(
+        crate::support::shows_message_with(&page, "cloud-last-seen", "time"),
+        "the offline device says when it was last seen: {page}"
+    );
     drop(rec);
 }
 

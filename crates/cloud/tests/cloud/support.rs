@@ -465,3 +465,21 @@ pub fn is_message_with(
     };
     text.len() > before.len() + after.len() && text.starts_with(before) && text.ends_with(after)
 }
+
+/// Whether the page shows the English catalog message `key` with some value in its argument
+/// `arg` (e.g. a time the test cannot know).
+pub fn shows_message_with(html: &str, key: &str, arg: &'static str) -> bool {
+    const MARK: &str = "\u{1}";
+    let pattern = rekey_web::Lang::En.t_args(key, &[(arg, MARK.into())]);
+    let Some((before, after)) = pattern.split_once(MARK) else {
+        return false;
+    };
+    let text = page_of(html).visible_text();
+    text.match_indices(before).any(|(i, _)| {
+        let rest = &text[i + before.len()..];
+        after.is_empty()
+            || rest
+                .find(after)
+                .is_some_and(|j| j > 0 && !rest[..j].contains('\n'))
+    })
+}
