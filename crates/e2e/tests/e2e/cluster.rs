@@ -151,7 +151,7 @@ pub async fn a_node_killed_mid_way(mut sys: System) {
         let (code, _, _) = registration(&admins[i]).await;
         let p = portal_add(&portal, &code, serial).await;
         assert!(
-            p.has_notice("cloud-device-added") && p.shows(&serial.to_string()),
+            p.has_notice("cloud-device-added") && p.shows(serial.as_ref()),
             "{}",
             p.body
         );

@@ -191,7 +191,7 @@ pub async fn prepared(
     pc_signup(sys, &portal, username, account_email).await;
     let p = portal_add(&portal, &code, serial).await;
     assert!(
-        p.has_notice("cloud-device-added") && p.shows(&serial.to_string()),
+        p.has_notice("cloud-device-added") && p.shows(serial),
         "{}",
         p.body
     );
