@@ -47,6 +47,7 @@ struct MessagePage {
 
 /// A bare page showing one message (errors without a page of their own).
 pub(crate) fn message_page(lang: Lang, message: Message) -> Html<String> {
+    let fallback = message.text.clone();
     let c = Ctx {
         lang,
         account: None,
@@ -60,14 +61,7 @@ pub(crate) fn message_page(lang: Lang, message: Message) -> Html<String> {
         notice: None,
         error: Some(message),
     };
-    let page = MessagePage { c };
-    Html(page.render().unwrap_or_else(|_| {
-        page.c
-            .error
-            .as_ref()
-            .map(|m| m.text.clone())
-            .unwrap_or_default()
-    }))
+    Html(MessagePage { c }.render().unwrap_or(fallback))
 }
 
 /// Formats Unix seconds for pages and mail: `2026-11-26 17:23 UTC`.
