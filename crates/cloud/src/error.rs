@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 use rekey_web::Lang;
-use rekey_web::i18n::Arg;
+use rekey_web::i18n::{Arg, Message};
 
 use crate::store::StoreError;
 use crate::store::codes::CodeError;
@@ -91,6 +91,22 @@ impl AppError {
         match self {
             AppError::Problem(p) => p.message(lang),
             AppError::Internal(_) => lang.t("error-internal"),
+        }
+    }
+
+    /// The catalog key of the message shown for this error.
+    pub fn key(&self) -> &'static str {
+        match self {
+            AppError::Problem(p) => p.key,
+            AppError::Internal(_) => "error-internal",
+        }
+    }
+
+    /// The message to show in `lang`, with its catalog key (pages carry it as `data-error`).
+    pub fn shown(&self, lang: Lang) -> Message {
+        Message {
+            key: self.key(),
+            text: self.message(lang),
         }
     }
 

@@ -76,8 +76,97 @@ impl Page {
 
     /// The catalog keys of the errors the page shows (`data-error` attributes), in order.
     pub fn error_keys(&self) -> Vec<String> {
+        self.data_values("data-error")
+    }
+
+    /// The catalog keys of the notices the page shows (`data-notice` attributes), in order.
+    pub fn notice_keys(&self) -> Vec<String> {
+        self.data_values("data-notice")
+    }
+
+    /// Whether the page shows the error with catalog key `key`.
+    pub fn has_error(&self, key: &str) -> bool {
+        self.error_keys().iter().any(|k| k == key)
+    }
+
+    /// Whether the page shows the notice with catalog key `key`.
+    pub fn has_notice(&self, key: &str) -> bool {
+        self.notice_keys().iter().any(|k| k == key)
+    }
+
+    /// The `lang` attribute of the page's `<html>` element.
+    pub fn html_lang(&self) -> Option<String> {
+        let at = self.body.find("<html")?;
+        let end = self.body[at..].find('>')? + at;
+        let tag = &self.body[at..end];
+        let i = tag.find("lang=\"")? + 6;
+        Some(tag[i..].split('"').next()?.to_owned())
+    }
+
+    /// The text of the page's `<title>` (entities decoded).
+    pub fn title(&self) -> Option<String> {
+        let at = self.body.find("<title>")? + 7;
+        let end = self.body[at..].find("</title>")? + at;
+        Some(unescape(self.body[at..end].trim()))
+    }
+
+    /// The text of the page's first `<h1>` (tags stripped, entities decoded).
+    pub fn h1(&self) -> Option<String> {
+        let at = self.body.find("<h1")?;
+        let open_end = self.body[at..].find('>')? + at + 1;
+        let end = self.body[open_end..].find("</h1>")? + open_end;
+        Some(unescape(strip_tags(&self.body[open_end..end]).trim()))
+    }
+
+    /// What a reader sees of the page: its text (tags, scripts and styles removed, entities
+    /// decoded) and the attributes read out or shown (`title`, `alt`, `placeholder`,
+    /// `aria-label`, `data-label`, and `value` of buttons and text fields).
+    pub fn visible_text(&self) -> String {
+        let mut body = self.body.clone();
+        for tag in ["script", "style"] {
+            while let Some(i) = body.find(&format!("<{tag}")) {
+                let end = body[i..]
+                    .find(&format!("</{tag}>"))
+                    .map_or(body.len(), |e| i + e + tag.len() + 3);
+                body.replace_range(i..end, " ");
+            }
+        }
+        let mut out = unescape(&strip_tags(&body.replace('>', "> ")));
+        for attr in [
+            "title",
+            "alt",
+            "placeholder",
+            "aria-label",
+            "data-label",
+            "value",
+        ] {
+            for v in self.data_values(&format!(" {attr}")) {
+                out.push(' ');
+                out.push_str(&unescape(&v));
+            }
+        }
+        out
+    }
+
+    /// The words of [`Page::visible_text`] that are one of `keys` (catalog keys shown instead of
+    /// their text), and any unfilled `{ $argument }` of a catalog message.
+    pub fn leaked_keys(&self, keys: &[String]) -> Vec<String> {
+        let text = self.visible_text();
+        let mut leaked: Vec<String> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| keys.iter().any(|k| k == w))
+            .map(str::to_owned)
+            .collect();
+        if text.contains("{$") || text.contains("{ $") {
+            leaked.push("{ $argument }".to_owned());
+        }
+        leaked
+    }
+
+    /// The values of every `attr="…"` attribute on the page, in order.
+    pub fn data_values(&self, attr: &str) -> Vec<String> {
         self.body
-            .split("data-error=\"")
+            .split(&format!("{attr}=\""))
             .skip(1)
             .filter_map(|rest| rest.split('"').next())
             .map(str::to_owned)

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use rekey_web::client::ClientIp;
 use rekey_web::cookies::{CookiePolicy, SameSite};
+use rekey_web::i18n::Message;
 use rekey_web::{CsrfToken, Lang};
 
 use crate::error::{AppError, Problem};
@@ -35,10 +36,12 @@ pub struct Ctx {
     pub client: Client,
     /// The request's path and query, for the language switcher and login redirects.
     pub here: String,
-    /// A message saying something worked, shown at the top of the page.
-    pub notice: Option<String>,
-    /// A message saying what to fix, shown at the top of the page.
-    pub error: Option<String>,
+    /// A message saying something worked, shown at the top of the page (with its catalog key,
+    /// as `data-notice`).
+    pub notice: Option<Message>,
+    /// A message saying what to fix, shown at the top of the page (with its catalog key, as
+    /// `data-error`).
+    pub error: Option<Message>,
 }
 
 /// The session the CSRF guard found for this request's cookie (so that [`Ctx`] need not look
@@ -130,12 +133,12 @@ impl Ctx {
     /// The same context showing `error` (logged if internal).
     pub fn with_error(mut self, error: &AppError) -> Self {
         error.log();
-        self.error = Some(error.message(self.lang));
+        self.error = Some(error.shown(self.lang));
         self
     }
 
     /// The same context showing `notice`.
-    pub fn with_notice(mut self, notice: String) -> Self {
+    pub fn with_notice(mut self, notice: Message) -> Self {
         self.notice = Some(notice);
         self
     }
@@ -150,6 +153,11 @@ impl Ctx {
     /// A time as this page shows it ([`rekey_web::TimeZone::format`]).
     pub fn time(&self, unix: i64) -> String {
         self.time_zone().format(unix)
+    }
+
+    /// The catalog message `key`, with its key (for [`Ctx::with_notice`]).
+    pub fn message(&self, key: &'static str) -> Message {
+        self.lang.message(key)
     }
 
     /// The logged-in user's name, for the header.
@@ -179,7 +187,7 @@ pub fn page_error(lang: Lang, e: AppError) -> Response {
         AppError::Problem(p) => p.status,
         AppError::Internal(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
     };
-    (status, super::pages::message_page(lang, &e.message(lang))).into_response()
+    (status, super::pages::message_page(lang, e.shown(lang))).into_response()
 }
 
 /// The portal's side of the shared CSRF guard ([`rekey_web::csrf::guard`]), which is on every

@@ -5,7 +5,10 @@ use rekey_proto::gateway::{Binding, CloudMessage, RefusalReason};
 use serde_json::json;
 
 use crate::device::{self, Outcome};
-use crate::support::{TestApp, client, eventually, shows};
+use crate::support::{
+    TestApp, client, error_keys, eventually, has_error, has_notice, is_mail, notice_keys, shows,
+};
+use rekey_cloud::mail::MailKind;
 use rekey_web::{Clock, Lang};
 
 const PW: &str = "correct horse battery staple";
@@ -32,9 +35,8 @@ pub async fn pc_signup_then_add_device_by_register_code(app: TestApp) {
     app.signup_pc("taro", "taro@example.com", PW).await;
     let mail = app.smtp.nth_for("taro@example.com", 1).await;
     assert!(
-        mail.subject.contains("verification code"),
-        "{}",
-        mail.subject
+        is_mail(&mail, MailKind::SignupCode { code: mail.code() }, 10),
+        "the sign-up code, valid for 10 minutes: {mail:?}"
     );
     let stored = app.state.store.recent_mail(10).await.unwrap();
     assert!(
@@ -43,12 +45,7 @@ pub async fn pc_signup_then_add_device_by_register_code(app: TestApp) {
             .all(|m| m.sent_at.is_none() || m.body.is_empty()),
         "a delivered mail's body (it holds the code) is erased"
     );
-    assert!(
-        mail.body.contains("10 minutes"),
-        "the mail says how long the code lives: {}",
-        mail.body
-    );
-    assert!(shows(&devices_page(&app).await, "No device yet"));
+    assert!(devices_page(&app).await.contains(r#"id="no-devices""#));
 
     // p.4: the recorder connects and gets a register code.
     let mut rec = device::connect(&app.base, "NVR0001", &device_key(1)).await;
@@ -70,7 +67,8 @@ pub async fn pc_signup_then_add_device_by_register_code(app: TestApp) {
         )
         .await;
     assert_eq!(status, 200);
-    assert!(shows(&body, "Shop front was added."), "{body}");
+    assert_eq!(notice_keys(&body), ["cloud-device-added"], "{body}");
+    assert!(shows(&body, "Shop front"), "{body}");
     // The recorder learns it is bound and gets a new recovery key (binding rotates it).
     rec.process_until(|m| {
         matches!(
@@ -151,9 +149,14 @@ pub async fn phone_signup_through_the_api_then_add_device(app: TestApp) {
         (status, body["error"].as_str()),
         (400, Some("cloud-code-wrong"))
     );
-    assert!(
-        body["message"].as_str().unwrap().contains("4 more tries"),
-        "{body}"
+    assert_eq!(
+        body["message"].as_str(),
+        Some(
+            Lang::En
+                .t_args("cloud-code-wrong", &[("tries", 4.into())])
+                .as_str()
+        ),
+        "the message says how many tries are left: {body}"
     );
     let (status, _) = app
         .api(
@@ -245,7 +248,7 @@ pub async fn verification_code_errors(app: TestApp) {
 
     // Asking again at once: cool-down.
     let (_, _, body) = app.post("/signup", "/signup", &step1).await;
-    assert!(shows(&body, "A code was sent a moment ago"), "{body}");
+    assert_eq!(error_keys(&body), ["cloud-code-cooldown"], "{body}");
 
     // Expired after 10 minutes: the page says to request a new one; nothing is created.
     app.clock.advance(601);
@@ -256,10 +259,7 @@ pub async fn verification_code_errors(app: TestApp) {
             &[("email", email), ("code", &code), ("agree", "yes")],
         )
         .await;
-    assert!(
-        shows(&body, "The code expired. Please request a new one."),
-        "{body}"
-    );
+    assert_eq!(error_keys(&body), ["cloud-code-expired"], "{body}");
     assert!(
         app.state
             .store
@@ -282,9 +282,9 @@ pub async fn verification_code_errors(app: TestApp) {
             )
             .await;
         if i < 4 {
-            assert!(shows(&body, "The code is wrong."), "{body}");
+            assert_eq!(error_keys(&body), ["cloud-code-wrong"], "{body}");
         } else {
-            assert!(shows(&body, "Too many wrong codes"), "{body}");
+            assert_eq!(error_keys(&body), ["cloud-code-too-many"], "{body}");
         }
     }
     let (_, _, body) = app
@@ -294,7 +294,7 @@ pub async fn verification_code_errors(app: TestApp) {
             &[("email", email), ("code", &code), ("agree", "yes")],
         )
         .await;
-    assert!(shows(&body, "Too many wrong codes"), "{body}");
+    assert_eq!(error_keys(&body), ["cloud-code-too-many"], "{body}");
     // Not six digits.
     let (_, _, body) = app
         .post(
@@ -303,10 +303,7 @@ pub async fn verification_code_errors(app: TestApp) {
             &[("email", email), ("code", "12ab"), ("agree", "yes")],
         )
         .await;
-    assert!(
-        shows(&body, "The verification code has 6 digits."),
-        "{body}"
-    );
+    assert_eq!(error_keys(&body), ["cloud-code-format"], "{body}");
 
     // A third code works; the agreement is required; then reuse is refused.
     app.clock.advance(61);
@@ -319,10 +316,7 @@ pub async fn verification_code_errors(app: TestApp) {
             &[("email", email), ("code", &code)],
         )
         .await;
-    assert!(
-        shows(&body, &Lang::En.t("cloud-agreement-required")),
-        "{body}"
-    );
+    assert_eq!(error_keys(&body), ["cloud-agreement-required"], "{body}");
     let (status, location, _) = app
         .post(
             "/signup",
@@ -339,7 +333,7 @@ pub async fn verification_code_errors(app: TestApp) {
             &[("email", email), ("code", &code), ("agree", "yes")],
         )
         .await;
-    assert!(shows(&body, "This code was already used."), "{body}");
+    assert_eq!(error_keys(&body), ["cloud-code-used"], "{body}");
 }
 
 pub async fn password_and_duplicate_errors(app: TestApp) {
@@ -363,34 +357,48 @@ pub async fn password_and_duplicate_errors(app: TestApp) {
                 body
             }
         };
-    assert!(shows(
-        &try_signup("saburo", "s@example.com", "short", "short").await,
-        "Use at least 8 characters."
-    ));
-    assert!(shows(
-        &try_signup("saburo", "s@example.com", "password1", "password1").await,
-        "one of the most common"
-    ));
-    assert!(shows(
-        &try_signup("saburo", "s@example.com", "saburo", "saburo").await,
-        "at least 8"
-    ));
-    assert!(shows(
-        &try_signup("saburo99", "s@example.com", "saburo99", "saburo99").await,
-        "same as the user name"
-    ));
-    assert!(shows(
-        &try_signup("saburo", "s@example.com", PW, "another one entirely").await,
-        "not the same"
-    ));
-    assert!(shows(
-        &try_signup("sa", "s@example.com", PW, PW).await,
-        "3 to 32 characters"
-    ));
-    assert!(shows(
-        &try_signup("saburo", "not-an-address", PW, PW).await,
-        "valid e-mail address"
-    ));
+    for (username, email, pw, confirm, key) in [
+        (
+            "saburo",
+            "s@example.com",
+            "short",
+            "short",
+            "password-too-short",
+        ),
+        (
+            "saburo",
+            "s@example.com",
+            "password1",
+            "password1",
+            "password-common",
+        ),
+        (
+            "saburo",
+            "s@example.com",
+            "saburo",
+            "saburo",
+            "password-too-short",
+        ),
+        (
+            "saburo99",
+            "s@example.com",
+            "saburo99",
+            "saburo99",
+            "password-same-as-identity",
+        ),
+        (
+            "saburo",
+            "s@example.com",
+            PW,
+            "another one entirely",
+            "password-mismatch",
+        ),
+        ("sa", "s@example.com", PW, PW, "cloud-username-length"),
+        ("saburo", "not-an-address", PW, PW, "cloud-email-invalid"),
+    ] {
+        let body = try_signup(username, email, pw, confirm).await;
+        assert_eq!(error_keys(&body), [key], "{username} {email} {pw}: {body}");
+    }
     // A 100-character passphrase is fine.
     let long: &'static str = Box::leak("a fairly long passphrase ".repeat(4).into_boxed_str());
     let body = try_signup("saburo", "s@example.com", long, long).await;
@@ -416,7 +424,7 @@ pub async fn password_and_duplicate_errors(app: TestApp) {
             ],
         )
         .await;
-    assert!(shows(&body, "This user name is taken."), "{body}");
+    assert_eq!(error_keys(&body), ["cloud-username-taken"], "{body}");
     let (_, _, body) = other
         .post(
             "/signup",
@@ -430,10 +438,7 @@ pub async fn password_and_duplicate_errors(app: TestApp) {
             ],
         )
         .await;
-    assert!(
-        shows(&body, "An account with this e-mail address already exists."),
-        "{body}"
-    );
+    assert_eq!(error_keys(&body), ["cloud-email-taken"], "{body}");
     let (status, body) = app
         .api(
             "POST",
@@ -483,20 +488,18 @@ pub async fn login_by_name_or_email_and_throttling(app: TestApp) {
                     &[("login", login), ("password", "wrong password!")],
                 )
                 .await;
-            assert!(
-                shows(
-                    &body,
-                    "The user name / e-mail address or the password is wrong."
-                ),
-                "{body}"
-            );
+            assert_eq!(error_keys(&body), ["cloud-login-failed"], "{body}");
         }
         let (_, _, body) = fresh
             .post("/login", "/login", &[("login", login), ("password", PW)])
             .await;
+        assert_eq!(error_keys(&body), ["cloud-login-locked"], "{body}");
         assert!(
-            shows(&body, "Too many failed logins. Try again in 15 minutes."),
-            "{body}"
+            shows(
+                &body,
+                &Lang::En.t_args("cloud-login-locked", &[("minutes", 15.into())])
+            ),
+            "the lock says it lasts 15 minutes: {body}"
         );
     }
     // After the window, the right password works again.
@@ -530,8 +533,9 @@ pub async fn register_code_errors_and_one_account_per_recorder(app: TestApp) {
     swapped.swap(i, i + 1);
     let swapped: String = swapped.into_iter().collect();
     let body = app.add_device(&swapped, "x").await;
-    assert!(
-        shows(&body, "The register code has a typing mistake"),
+    assert_eq!(
+        error_keys(&body),
+        ["cloud-register-code-mistyped"],
         "{body}"
     );
     assert!(
@@ -539,22 +543,23 @@ pub async fn register_code_errors_and_one_account_per_recorder(app: TestApp) {
         "the typed code is kept"
     );
     let body = app.add_device("ABC", "x").await;
-    assert!(
-        shows(&body, "A register code has 12 letters and digits"),
+    assert_eq!(
+        error_keys(&body),
+        ["cloud-register-code-malformed"],
         "{body}"
     );
     // A well-formed code no recorder has.
     let unknown = rekey_proto::RegisterCode::from_random([9; 7]).compact();
     let body = app.add_device(&unknown, "x").await;
-    assert!(
-        shows(&body, "No recorder has this register code."),
-        "{body}"
-    );
+    assert_eq!(error_keys(&body), ["cloud-register-code-unknown"], "{body}");
 
     let body = app.add_device(&code, "Office").await;
-    assert!(shows(&body, "Office was added."), "{body}");
+    assert!(
+        has_notice(&body, "cloud-device-added") && shows(&body, "Office"),
+        "{body}"
+    );
     let body = app.add_device(&code, "Office").await;
-    assert!(shows(&body, "already in your devices"), "{body}");
+    assert_eq!(error_keys(&body), ["cloud-device-already-yours"], "{body}");
 
     // A second account with the same code: told it is registered elsewhere, not to whom.
     let other = app.other_browser();
@@ -562,13 +567,7 @@ pub async fn register_code_errors_and_one_account_per_recorder(app: TestApp) {
         .signup_pc("intruder", "intruder@example.com", PW)
         .await;
     let body = other.add_device(&code, "Mine now").await;
-    assert!(
-        shows(
-            &body,
-            "This recorder is already registered to another account."
-        ),
-        "{body}"
-    );
+    assert_eq!(error_keys(&body), ["cloud-device-taken"], "{body}");
     assert!(!body.contains("owner"), "the owner is not named");
     assert!(!shows(&devices_page(&other).await, "NVR0003"));
     let dev = app
@@ -588,10 +587,7 @@ pub async fn register_code_errors_and_one_account_per_recorder(app: TestApp) {
     assert_eq!(dev.account_id, Some(owner.id), "the binding is unchanged");
     // The other account cannot rename or remove it either.
     let (_, _, body) = other.post("/devices", "/devices/NVR0003/remove", &[]).await;
-    assert!(
-        shows(&body, "This device is not in your account."),
-        "{body}"
-    );
+    assert_eq!(error_keys(&body), ["cloud-device-not-found"], "{body}");
 }
 
 pub async fn rename_and_remove_give_a_new_register_code(app: TestApp) {
@@ -626,11 +622,14 @@ pub async fn rename_and_remove_give_a_new_register_code(app: TestApp) {
     // Remove: asks first, then unbinds; the recorder is told and gets a new code.
     let (status, page) = app.get("/devices/NVR0004/remove").await;
     assert_eq!(status, 200);
-    assert!(shows(&page, "from your account?"), "{page}");
+    assert!(
+        page.contains(r#"action="/devices/NVR0004/remove""#) && shows(&page, "NVR0004"),
+        "the question names the device and has the form: {page}"
+    );
     let (_, _, body) = app
         .post("/devices/NVR0004/remove", "/devices/NVR0004/remove", &[])
         .await;
-    assert!(shows(&body, "The device was removed."), "{body}");
+    assert_eq!(notice_keys(&body), ["cloud-device-removed"], "{body}");
     rec.process_until(|m| {
         matches!(
             m,
@@ -645,12 +644,12 @@ pub async fn rename_and_remove_give_a_new_register_code(app: TestApp) {
     assert!(!devices_page(&app).await.contains("NVR0004"));
     // The old code no longer binds it; the new one does, and rotates the key again.
     let body = app.add_device(&old_code, "x").await;
+    assert_eq!(error_keys(&body), ["cloud-register-code-unknown"], "{body}");
+    let body = app.add_device(&new_code, "Again").await;
     assert!(
-        shows(&body, "No recorder has this register code."),
+        has_notice(&body, "cloud-device-added") && shows(&body, "Again"),
         "{body}"
     );
-    let body = app.add_device(&new_code, "Again").await;
-    assert!(shows(&body, "Again was added."), "{body}");
     rec.process_until(|m| {
         matches!(m, CloudMessage::RecoveryKey { .. }) && rec_epoch_at_least(m, 3)
     })
@@ -789,10 +788,7 @@ pub async fn forms_without_csrf_token_are_refused(app: TestApp) {
         )
         .await;
     assert_eq!(status, 403);
-    assert!(
-        shows(&body, "The form expired. Please try again."),
-        "{body}"
-    );
+    assert!(has_error(&body, "error-csrf"), "{body}");
     let (status, _, _) = app
         .post_raw(
             "/devices/add",
@@ -886,7 +882,11 @@ pub async fn presence_follows_the_connection(app: TestApp) {
             .connected
     })
     .await;
-    assert!(devices_page(&app).await.contains("last seen"));
+    let page = devices_page(&app).await;
+    assert!(
+        crate::support::shows_message_with(&page, "cloud-last-seen", "time"),
+        "the offline device says when it was last seen: {page}"
+    );
     drop(rec);
 }
 
@@ -903,7 +903,11 @@ pub async fn user_information_changes(app: TestApp) {
             &[("email", "juro.new@example.com"), ("current", "wrong")],
         )
         .await;
-    assert!(shows(&body, "The current password is wrong."), "{body}");
+    assert_eq!(
+        error_keys(&body),
+        ["cloud-password-current-wrong"],
+        "{body}"
+    );
     let (_, _, body) = app
         .post(
             "/account",
@@ -912,11 +916,8 @@ pub async fn user_information_changes(app: TestApp) {
         )
         .await;
     assert!(
-        shows(
-            &body,
-            "A verification code is on its way to juro.new@example.com"
-        ),
-        "{body}"
+        body.contains(r#"action="/account/email/confirm""#) && shows(&body, "juro.new@example.com"),
+        "the code is asked for, naming the new address: {body}"
     );
     let code = app.smtp.nth_for("juro.new@example.com", 1).await.code();
     let (_, _, body) = app
@@ -956,7 +957,11 @@ pub async fn user_information_changes(app: TestApp) {
             ],
         )
         .await;
-    assert!(shows(&body, "The current password is wrong."), "{body}");
+    assert_eq!(
+        error_keys(&body),
+        ["cloud-password-current-wrong"],
+        "{body}"
+    );
     let (_, _, body) = app
         .post(
             "/account",
@@ -964,7 +969,7 @@ pub async fn user_information_changes(app: TestApp) {
             &[("current", PW), ("password", new_pw), ("confirm", new_pw)],
         )
         .await;
-    assert!(shows(&body, "Your password was changed."), "{body}");
+    assert_eq!(notice_keys(&body), ["cloud-password-changed"], "{body}");
     assert_eq!(
         other.get("/devices").await.0,
         303,
@@ -992,13 +997,7 @@ pub async fn user_information_changes(app: TestApp) {
             ],
         )
         .await;
-    assert!(
-        shows(
-            &body,
-            "Your password was changed. Log in with the new password."
-        ),
-        "{body}"
-    );
+    assert_eq!(notice_keys(&body), ["cloud-reset-done"], "{body}");
     assert_eq!(app.get("/devices").await.0, 303, "every session ended");
     let (status, _, _) = other
         .post(
@@ -1047,7 +1046,10 @@ pub async fn registration_qr_link_asks_for_login_first(app: TestApp) {
             &[("code", &code), ("name", "From QR")],
         )
         .await;
-    assert!(shows(&body, "From QR was added."), "{body}");
+    assert!(
+        has_notice(&body, "cloud-device-added") && shows(&body, "From QR"),
+        "{body}"
+    );
 }
 
 /// A registration QR code scanned before having an account: the login page's sign-up links carry

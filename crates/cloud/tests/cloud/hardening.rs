@@ -144,6 +144,11 @@ pub async fn a_stolen_session_cannot_guess_the_current_password(app: TestApp) {
     let fields = [("current", PW), ("password", new), ("confirm", new)];
     let (_, _, page) = portal.post("/account", "/account/password", &fields).await;
     let locked = Problem::wait("cloud-password-current-locked", 15 * 60).message(Lang::En);
+    assert_eq!(
+        crate::support::error_keys(&page),
+        ["cloud-password-current-locked"],
+        "{page}"
+    );
     assert!(shows(&page, &locked), "{page}");
 }
 

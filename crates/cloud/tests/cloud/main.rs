@@ -14,6 +14,7 @@ mod operations;
 mod recovery;
 mod release;
 mod retrieved;
+mod screens;
 mod support;
 mod time_zone;
 
@@ -110,6 +111,15 @@ on_both_backends!(
     earlier_accounts_get_their_regions_time_zone_at_the_next_start,
     the_time_zone_field_renders_in_each_language,
 );
+
+/// One rendering test per screen and language (the database plays no part: SQLite only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_portal_screen_renders_in_japanese_and_english() {
+    let app = support::spawn_app(support::Backend::Sqlite)
+        .await
+        .expect("SQLite is always available");
+    screens::every_portal_screen_renders_in_japanese_and_english(app).await;
+}
 
 /// Tests of what several cloud nodes share, each with databases of its own.
 mod shared {

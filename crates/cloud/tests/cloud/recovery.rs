@@ -10,7 +10,8 @@ use rekey_web::Clock;
 use serde_json::json;
 
 use crate::device::{self, TestDevice};
-use crate::support::{TestApp, shows};
+use crate::support::{TestApp, error_keys, has_notice, shows};
+use rekey_web::Lang;
 
 const PW: &str = "correct horse battery staple";
 
@@ -32,7 +33,7 @@ pub(crate) async fn owner_with_recorder(
             &[("code", &rec.register_code()), ("name", "Shop")],
         )
         .await;
-    assert!(shows(&body, "Shop was added."), "{body}");
+    assert!(has_notice(&body, "cloud-device-added"), "{body}");
     rec.process_until(|m| matches!(m, CloudMessage::RecoveryKey { epoch: 2, .. }))
         .await;
     rec.heartbeat(app.clock.now()).await; // the key_stored frame is processed before this answer
@@ -53,7 +54,7 @@ pub(crate) fn qr_url(app: &TestApp, rec: &TestDevice, c: &Challenge) -> String {
         .to_url(&rekey_proto::CloudBase::parse(&app.base).unwrap())
 }
 
-fn path_of(url: &str) -> String {
+pub(crate) fn path_of(url: &str) -> String {
     url.split_once("127.0.0.1")
         .map(|(_, rest)| rest.split_once('/').map(|(_, p)| format!("/{p}")).unwrap())
         .unwrap()
@@ -116,7 +117,8 @@ pub async fn phone_path_sends_a_challenge_code_to_the_qr_address(app: TestApp) {
     let (status, _, page) = app.post(&link, "/m/recover", &[("qr", &qr)]).await;
     assert_eq!(status, 200);
     assert!(
-        page.contains(r#"id="sent""#) && shows(&page, "A temporary password was sent to a"),
+        page.contains(r#"data-notice="cloud-recover-sent""#)
+            && page.contains("a\u{2022}\u{2022}\u{2022}@shop.example"),
         "{page}"
     );
 
@@ -129,7 +131,7 @@ pub async fn phone_path_sends_a_challenge_code_to_the_qr_address(app: TestApp) {
     // The account's own address gets a notice; the activity page lists the issue.
     let notice = app.smtp.nth_for("ichiro@example.com", 2).await;
     assert!(
-        notice.body.contains("NVR0101") && notice.body.contains("phone"),
+        notice.body.contains("NVR0101") && notice.body.contains(&Lang::En.t("cloud-path-phone")),
         "{}",
         notice.body
     );
@@ -137,19 +139,13 @@ pub async fn phone_path_sends_a_challenge_code_to_the_qr_address(app: TestApp) {
     assert!(
         activity.contains(r#"id="activity""#)
             && activity.contains("NVR0101")
-            && shows(&activity, "Temporary password (QR code)"),
+            && shows(&activity, &Lang::En.t("cloud-kind-challenge")),
         "{activity}"
     );
 
     // The same QR again: refused, no second code.
     let (_, _, page) = app.post(&link, "/m/recover", &[("qr", &qr)]).await;
-    assert!(
-        shows(
-            &page,
-            "A temporary password was already sent for this QR code."
-        ),
-        "{page}"
-    );
+    assert_eq!(error_keys(&page), ["cloud-recover-qr-used"], "{page}");
     assert_eq!(app.smtp.count_for("admin@shop.example"), 1);
 }
 
@@ -177,24 +173,18 @@ pub async fn altered_expired_and_foreign_qr_codes_are_refused(app: TestApp) {
     let changed_email = url.replace("admin%40shop.example", "thief%40evil.example");
     assert_ne!(changed_email, url);
     let (_, page) = app.get(&path_of(&changed_email)).await;
-    assert!(
-        shows(
-            &page,
-            "This QR code was altered or does not come from this recorder."
-        ),
-        "{page}"
-    );
+    assert_eq!(error_keys(&page), ["cloud-recover-qr-forged"], "{page}");
     let n = url.find("&n=").unwrap() + 3;
     let mut changed_nonce = url.clone();
     let flipped = if &url[n..n + 1] == "A" { "B" } else { "A" };
     changed_nonce.replace_range(n..n + 1, flipped);
     let (_, page) = app.get(&path_of(&changed_nonce)).await;
-    assert!(shows(&page, "This QR code was altered"), "{page}");
+    assert_eq!(error_keys(&page), ["cloud-recover-qr-forged"], "{page}");
     // A POST with an altered QR is refused the same way.
     let (_, _, page) = app
         .post("/devices", "/m/recover", &[("qr", &changed_email)])
         .await;
-    assert!(shows(&page, "This QR code was altered"), "{page}");
+    assert_eq!(error_keys(&page), ["cloud-recover-qr-forged"], "{page}");
     assert_eq!(app.smtp.count_for("thief@evil.example"), 0);
 
     // Another account: refused with a message that says nothing about the device.
@@ -203,10 +193,7 @@ pub async fn altered_expired_and_foreign_qr_codes_are_refused(app: TestApp) {
         .await;
     let (status, page) = stranger.get(&path_of(&url)).await;
     assert_eq!(status, 403);
-    assert!(
-        shows(&page, "This QR code is not for a device of your account."),
-        "{page}"
-    );
+    assert_eq!(error_keys(&page), ["cloud-recover-not-yours"], "{page}");
     assert!(
         !page.contains("Shop") && !page.contains("a\u{2022}\u{2022}\u{2022}"),
         "{page}"
@@ -231,7 +218,7 @@ pub async fn altered_expired_and_foreign_qr_codes_are_refused(app: TestApp) {
     // Expired: after its 30 minutes.
     app.clock.advance(1801);
     let (_, page) = app.get(&path_of(&url)).await;
-    assert!(shows(&page, "This QR code has expired."), "{page}");
+    assert_eq!(error_keys(&page), ["cloud-recover-qr-expired"], "{page}");
     assert_eq!(app.smtp.count_for("admin@shop.example"), 0);
 }
 
@@ -270,22 +257,22 @@ pub async fn pc_path_retrieves_a_date_window_code(app: TestApp) {
         (
             today.to_string(),
             (today + time::Duration::days(7)).to_string(),
-            "valid for at most 7 days",
+            "cloud-retrieve-too-long",
         ),
         (
             today.to_string(),
             (today - time::Duration::days(1)).to_string(),
-            "The last valid date is before the first.",
+            "cloud-retrieve-reversed",
         ),
         (
             (today - time::Duration::days(3)).to_string(),
             today.to_string(),
-            "The first valid date must be between yesterday",
+            "cloud-retrieve-from-range",
         ),
         (
             "2026/1/1".to_string(),
             today.to_string(),
-            "Enter the dates as YYYY-MM-DD.",
+            "cloud-retrieve-date-invalid",
         ),
     ] {
         let (_, _, page) = app
@@ -295,7 +282,7 @@ pub async fn pc_path_retrieves_a_date_window_code(app: TestApp) {
                 &[("from", &f), ("to", &t)],
             )
             .await;
-        assert!(shows(&page, msg), "{msg}: {page}");
+        assert_eq!(error_keys(&page), [msg], "{f} {t}: {page}");
     }
     let before = app.smtp.count_for("saburo@example.com");
     let (_, _, page) = app
@@ -323,11 +310,9 @@ pub async fn pc_path_retrieves_a_date_window_code(app: TestApp) {
             &[("from", &from), ("to", &other_to), ("code", &code)],
         )
         .await;
-    assert!(
-        shows(
-            &page,
-            "This code was sent for another device or other dates."
-        ),
+    assert_eq!(
+        error_keys(&page),
+        ["cloud-retrieve-code-mismatch"],
         "{page}"
     );
     // That try used the code up; ask again.
@@ -354,7 +339,10 @@ pub async fn pc_path_retrieves_a_date_window_code(app: TestApp) {
     let shown = crate::support::between(&page, r#"id="temporary-password" class="code-big">"#, "<")
         .unwrap_or_else(|| panic!("the password is shown: {page}"));
     assert_eq!(shown.len(), 19, "grouped XXXX-XXXX-XXXX-XXXX: {shown}");
-    assert!(shows(&page, "set a new password right away"), "{page}");
+    assert!(
+        shows(&page, &Lang::En.t("cloud-retrieve-reminder")),
+        "{page}"
+    );
     assert!(
         !page.contains(r#"id="key-pending""#),
         "the recorder holds the key: {page}"
@@ -432,8 +420,12 @@ pub async fn daily_limits_say_when_the_next_code_is_possible(app: TestApp) {
     assert!(
         body["message"]
             .as_str()
-            .unwrap()
-            .contains("The next one is possible at"),
+            .is_some_and(|m| crate::support::is_message_with(
+                m,
+                "cloud-recover-device-limit",
+                "next",
+                &[]
+            )),
         "{body}"
     );
     assert!(body["retry_after"].as_i64().unwrap() > 0);
@@ -467,7 +459,7 @@ pub async fn a_removed_recorder_gets_no_more_codes(app: TestApp) {
             &[("code", &rec.register_code()), ("name", "Resold")],
         )
         .await;
-    assert!(shows(&page, "Resold was added."), "{page}");
+    assert!(has_notice(&page, "cloud-device-added"), "{page}");
     rec.process_until(|m| matches!(m, CloudMessage::RecoveryKey { epoch: 3, .. }))
         .await;
     rec.heartbeat(app.clock.now()).await;
@@ -509,13 +501,7 @@ pub async fn a_removed_recorder_gets_no_more_codes(app: TestApp) {
     )
     .to_url(&rekey_proto::CloudBase::parse(&app.base).unwrap());
     let (_, page) = other.get(&path_of(&late)).await;
-    assert!(
-        shows(
-            &page,
-            "This QR code was altered or does not come from this recorder."
-        ),
-        "{page}"
-    );
+    assert_eq!(error_keys(&page), ["cloud-recover-qr-forged"], "{page}");
     let (_, page) = other
         .get(&path_of(&qr_url(
             &app,
@@ -542,7 +528,7 @@ pub async fn a_code_retrieved_before_the_new_key_arrives_says_so(app: TestApp) {
     rec.heartbeat(app.clock.now()).await;
     // Bound, but the recorder does not take the new key (as if it went offline at once).
     let body = app.add_device(&rec.register_code(), "Kiosk").await;
-    assert!(shows(&body, "Kiosk was added."), "{body}");
+    assert!(has_notice(&body, "cloud-device-added"), "{body}");
     let today = app.clock.now_utc().date().to_string();
     let before = app.smtp.count_for("hachi@example.com");
     app.post(

@@ -420,3 +420,82 @@ pub fn between(html: &str, start: &str, end: &str) -> Option<String> {
     let i = html.find(start)? + start.len();
     Some(html[i..].split(end).next()?.to_string())
 }
+
+/// A page of the testkit's browser holding `html`.
+pub fn page_of(html: &str) -> rekey_testkit::browser::Page {
+    rekey_testkit::browser::Page {
+        status: 200,
+        location: None,
+        url: String::new(),
+        body: html.to_owned(),
+    }
+}
+
+/// The catalog keys of the errors the page shows (`data-error`), in order.
+pub fn error_keys(html: &str) -> Vec<String> {
+    page_of(html).error_keys()
+}
+
+/// The catalog keys of the notices the page shows (`data-notice`), in order.
+pub fn notice_keys(html: &str) -> Vec<String> {
+    page_of(html).notice_keys()
+}
+
+/// Whether the page shows the error with catalog key `key`.
+pub fn has_error(html: &str, key: &str) -> bool {
+    page_of(html).has_error(key)
+}
+
+/// Whether the page shows the notice with catalog key `key`.
+pub fn has_notice(html: &str, key: &str) -> bool {
+    page_of(html).has_notice(key)
+}
+
+/// Whether `mail` is the mail `kind` (its subject and body as the catalog renders them in
+/// English, with the code lifetime `minutes`): which mail it is and what it carries, not how
+/// it is worded.
+pub fn is_mail(
+    mail: &rekey_testkit::smtp::Mail,
+    kind: rekey_cloud::mail::MailKind,
+    minutes: i64,
+) -> bool {
+    let (subject, body) = kind.render(rekey_web::Lang::En, minutes);
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    mail.subject == subject && words(&mail.body) == words(&body)
+}
+
+/// Whether `text` is the English catalog message `key` with some value in its argument `arg`
+/// (e.g. a time the test cannot know), the other arguments as given.
+pub fn is_message_with(
+    text: &str,
+    key: &str,
+    arg: &'static str,
+    others: &[(&'static str, rekey_web::i18n::Arg)],
+) -> bool {
+    const MARK: &str = "\u{1}";
+    let mut args = others.to_vec();
+    args.push((arg, MARK.into()));
+    let pattern = rekey_web::Lang::En.t_args(key, &args);
+    let Some((before, after)) = pattern.split_once(MARK) else {
+        return false;
+    };
+    text.len() > before.len() + after.len() && text.starts_with(before) && text.ends_with(after)
+}
+
+/// Whether the page shows the English catalog message `key` with some value in its argument
+/// `arg` (e.g. a time the test cannot know).
+pub fn shows_message_with(html: &str, key: &str, arg: &'static str) -> bool {
+    const MARK: &str = "\u{1}";
+    let pattern = rekey_web::Lang::En.t_args(key, &[(arg, MARK.into())]);
+    let Some((before, after)) = pattern.split_once(MARK) else {
+        return false;
+    };
+    let text = page_of(html).visible_text();
+    text.match_indices(before).any(|(i, _)| {
+        let rest = &text[i + before.len()..];
+        after.is_empty()
+            || rest
+                .find(after)
+                .is_some_and(|j| j > 0 && !rest[..j].contains('\n'))
+    })
+}

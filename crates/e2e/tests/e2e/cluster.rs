@@ -150,7 +150,11 @@ pub async fn a_node_killed_mid_way(mut sys: System) {
         let portal = portal_on(&sys, through).await;
         let (code, _, _) = registration(&admins[i]).await;
         let p = portal_add(&portal, &code, serial).await;
-        assert!(p.shows(&format!("{serial} was added.")), "{}", p.body);
+        assert!(
+            p.has_notice("cloud-device-added") && p.shows(serial.as_ref()),
+            "{}",
+            p.body
+        );
         // The recorder learns of it on its connection to the other node: the push crossed.
         wait_registered(&admins[i]).await;
         sys.wait_key_confirmed(serial, 2).await;

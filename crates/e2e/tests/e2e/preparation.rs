@@ -36,10 +36,10 @@ pub async fn pc_path_in_the_manuals_order(sys: System) {
     let portal = sys.portal();
     pc_signup(&sys, &portal, "taro", "taro@example.com").await;
     let mail = sys.smtp.nth_for("taro@example.com", 1).await;
-    assert!(
-        mail.subject.contains("verification code"),
-        "{}",
-        mail.subject
+    assert_eq!(
+        mail.subject,
+        rekey_web::Lang::En.t_args("mail-signup-subject", &[("code", mail.code().into())]),
+        "the sign-up code's mail"
     );
     let devices = portal.get("/devices").await;
     assert_eq!(devices.status, 200);
@@ -58,7 +58,8 @@ pub async fn pc_path_in_the_manuals_order(sys: System) {
     // p.15–16: + Add Device with the code as displayed and a device name.
     let p = portal_add(&portal, &code, "Shop front").await;
     assert_eq!(p.status, 200, "{}", p.body);
-    assert!(p.shows("Shop front was added."), "{}", p.body);
+    assert_eq!(p.notice_keys(), ["cloud-device-added"], "{}", p.body);
+    assert!(p.shows("Shop front"), "{}", p.body);
 
     // p.17: "My Cloud Devices" lists it online; the recorder says it is registered and no
     // longer shows its register code or QR code.
@@ -123,7 +124,7 @@ pub async fn phone_path_with_the_cli(sys: System) {
         )
         .await
         .expect_code(1, "a wrong verification code");
-    assert!(run.message().contains("wrong"), "{}", run.message());
+    assert_eq!(run.error_key(), "cloud-code-wrong", "{}", run.stdout);
     let done = phone
         .run(
             &[
@@ -211,14 +212,16 @@ pub async fn second_account_and_invalid_codes_are_refused(sys: System) {
     typo.swap(i, i + 1);
     let typo: String = typo.into_iter().collect();
     let p = portal_add(&owner, &typo, "x").await;
-    assert!(
-        p.shows("The register code has a typing mistake"),
+    assert_eq!(
+        p.error_keys(),
+        ["cloud-register-code-mistyped"],
         "{}",
         p.body
     );
     let p = portal_add(&owner, "ABC", "x").await;
-    assert!(
-        p.shows("A register code has 12 letters and digits"),
+    assert_eq!(
+        p.error_keys(),
+        ["cloud-register-code-malformed"],
         "{}",
         p.body
     );
@@ -229,7 +232,7 @@ pub async fn second_account_and_invalid_codes_are_refused(sys: System) {
     let spare_admin = activate_and_enable_cloud(&spare, "").await;
     let (spare_code, _, _) = registration(&spare_admin).await;
     let p = portal_add(&owner, &spare_code, "Spare").await;
-    assert!(p.shows("Spare was added."), "{}", p.body);
+    assert_eq!(p.notice_keys(), ["cloud-device-added"], "{}", p.body);
     wait_registered(&spare_admin).await;
     let p = owner
         .submit(
@@ -238,7 +241,7 @@ pub async fn second_account_and_invalid_codes_are_refused(sys: System) {
             &[],
         )
         .await;
-    assert!(p.shows("The device was removed."), "{}", p.body);
+    assert_eq!(p.notice_keys(), ["cloud-device-removed"], "{}", p.body);
     // The removed recorder gets a new register code; its old one is now nobody's.
     eventually("the removed recorder shows a new register code", || async {
         spare_admin
@@ -249,23 +252,24 @@ pub async fn second_account_and_invalid_codes_are_refused(sys: System) {
     })
     .await;
     let p = portal_add(&owner, &spare_code, "x").await;
-    assert!(p.shows("No recorder has this register code."), "{}", p.body);
+    assert_eq!(
+        p.error_keys(),
+        ["cloud-register-code-unknown"],
+        "{}",
+        p.body
+    );
     assert!(!owner.get("/devices").await.body.contains("NVRE2E0003"));
 
     // The owner adds the recorder.
     let p = portal_add(&owner, &code, "Office").await;
-    assert!(p.shows("Office was added."), "{}", p.body);
+    assert_eq!(p.notice_keys(), ["cloud-device-added"], "{}", p.body);
     wait_registered(&admin).await;
 
     // A second account on the PC: "already registered to another account", owner not named.
     let intruder = sys.portal();
     pc_signup(&sys, &intruder, "intruder", "intruder@example.com").await;
     let p = portal_add(&intruder, &code, "Mine now").await;
-    assert!(
-        p.shows("This recorder is already registered to another account."),
-        "{}",
-        p.body
-    );
+    assert_eq!(p.error_keys(), ["cloud-device-taken"], "{}", p.body);
     assert!(!p.body.contains("owner@example.com") && !p.body.contains(">owner<"));
     assert!(!intruder.get("/devices").await.body.contains("NVRE2E0003"));
 
@@ -288,9 +292,9 @@ pub async fn second_account_and_invalid_codes_are_refused(sys: System) {
         )
         .await
         .expect_code(1, "adding a recorder of another account");
-    assert!(
-        run.message()
-            .contains("already registered to another account"),
+    assert_eq!(
+        run.error_key(),
+        "cloud-device-taken",
         "{} / {}",
         run.stdout,
         run.stderr
@@ -299,11 +303,10 @@ pub async fn second_account_and_invalid_codes_are_refused(sys: System) {
     let run = phone
         .run(&["devices", "add", "--code", &typo, "--name", "x"], None)
         .await;
-    assert_ne!(run.code, 0, "a mistyped code is refused");
-    assert!(
-        run.message().to_lowercase().contains("mistype")
-            || run.message().to_lowercase().contains("typing"),
-        "{} / {}",
+    assert_eq!(
+        (run.code, run.error_key().as_str()),
+        (2, "cli-usage"),
+        "a mistyped code is refused by the program: {} / {}",
         run.stdout,
         run.stderr
     );
@@ -393,11 +396,11 @@ pub async fn cloud_restart_mid_way(mut sys: System) {
         .await;
     if run.code != 0 {
         assert_eq!(run.code, 1, "{} {}", run.stdout, run.stderr);
-        assert!(
-            run.message()
-                .contains("the code changes when the recorder reconnects"),
+        assert_eq!(
+            run.error_key(),
+            "cloud-register-code-unknown",
             "{}",
-            run.message()
+            run.stdout
         );
         let (_, png, _) = registration(&admin).await;
         std::fs::write(&photo, &png).expect("save the QR code");

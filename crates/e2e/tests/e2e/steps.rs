@@ -190,7 +190,11 @@ pub async fn prepared(
     let portal = sys.portal();
     pc_signup(sys, &portal, username, account_email).await;
     let p = portal_add(&portal, &code, serial).await;
-    assert!(p.shows(&format!("{serial} was added.")), "{}", p.body);
+    assert!(
+        p.has_notice("cloud-device-added") && p.shows(serial),
+        "{}",
+        p.body
+    );
     wait_listed_online(&portal, serial).await;
     let page = wait_registered(&admin).await;
     wait_recovery_key(&admin, page).await;

@@ -63,11 +63,11 @@ pub async fn audit(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
                 } else {
                     String::new()
                 },
+                code: e.event.clone(),
                 event: event.map_or_else(
                     || e.event.clone(),
                     |ev| lang.t(&format!("rec-audit-event-{}", ev.code())),
                 ),
-                code: e.event.clone(),
                 detail_code: e.detail.clone().unwrap_or_default(),
                 user: e.user_name.unwrap_or_default(),
                 client: e.client.unwrap_or_default(),

@@ -30,7 +30,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar};
 use rekey_web::client::ClientIp;
 use rekey_web::cookies::{CookiePolicy, SameSite};
 use rekey_web::csrf::guard::{CsrfApp, FreshToken};
-use rekey_web::i18n::LANG_COOKIE;
+use rekey_web::i18n::{LANG_COOKIE, Message};
 use rekey_web::{CsrfToken, Lang};
 
 use crate::startup::App;
@@ -127,7 +127,7 @@ impl CsrfApp for FormGuard {
         let lang = lang_of(headers);
         let page = MessagePage {
             title: lang.t("rec-error-title"),
-            message: lang.t("error-csrf"),
+            message: lang.message("error-csrf"),
             chrome: Chrome {
                 lang,
                 user: None,
@@ -177,7 +177,7 @@ fn internal_error(lang: Lang, e: &dyn std::fmt::Display) -> Response {
     };
     let page = MessagePage {
         title: lang.t("rec-error-title"),
-        message: lang.t("error-internal"),
+        message: lang.message("error-internal"),
         chrome,
     };
     (StatusCode::INTERNAL_SERVER_ERROR, render(&page)).into_response()
@@ -316,7 +316,7 @@ impl Req {
     }
 
     /// A message page.
-    fn message(mut self, status: StatusCode, title_key: &str, message: String) -> Response {
+    fn message(mut self, status: StatusCode, title_key: &str, message: Message) -> Response {
         let page = MessagePage {
             title: self.lang.t(title_key),
             message,
@@ -327,7 +327,7 @@ impl Req {
 
     /// "Busy, try again in a moment" (503 with Retry-After): password hashing had no free turn.
     fn busy(self) -> Response {
-        let m = self.lang.t("error-busy");
+        let m = self.lang.message("error-busy");
         let mut res = self.message(StatusCode::SERVICE_UNAVAILABLE, "rec-error-title", m);
         res.headers_mut().insert(
             header::RETRY_AFTER,
@@ -351,7 +351,7 @@ impl Req {
         if self.user().is_some_and(|s| s.user.is_admin) {
             Ok(self)
         } else {
-            let m = self.lang.t("rec-error-forbidden");
+            let m = self.lang.message("rec-error-forbidden");
             Err(Box::new(self.message(
                 StatusCode::FORBIDDEN,
                 "rec-error-title",

@@ -54,7 +54,7 @@ pub async fn forgot(
     let no_key = state.binding_key().is_none();
     let target = match &registered {
         Some(e) => Ok(e.clone()),
-        None => Email::parse(&f.email).map_err(|_| req.lang.t("rec-error-email-invalid")),
+        None => Email::parse(&f.email).map_err(|_| req.lang.message("rec-error-email-invalid")),
     };
     let mut limited = None;
     let error = match target {
@@ -92,9 +92,9 @@ pub async fn forgot(
 
 /// "Too many recovery requests; try again after {time}" (the recorder's local time, shown in
 /// minutes, so rounded up to the next whole minute).
-fn limited_message(app: &App, lang: Lang, until: i64) -> String {
+fn limited_message(app: &App, lang: Lang, until: i64) -> Message {
     let shown = (until + 59).div_euclid(60) * 60;
-    lang.t_args(
+    lang.message_args(
         "rec-forgot-limited",
         &[("time", Arg::Str(app.config.time_zone.format(shown)))],
     )
@@ -168,8 +168,8 @@ fn code_error_messages(app: &App, lang: Lang, e: &CodeError) -> Vec<Message> {
     }
 }
 
-fn lock_message(app: &App, lang: Lang, until: i64) -> String {
-    lang.t_args(
+fn lock_message(app: &App, lang: Lang, until: i64) -> Message {
+    lang.message_args(
         "rec-recovery-locked",
         &[("until", Arg::Str(app.config.time_zone.format(until)))],
     )

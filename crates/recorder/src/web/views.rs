@@ -40,7 +40,7 @@ impl Chrome {
 pub struct MessagePage {
     pub chrome: Chrome,
     pub title: String,
-    pub message: String,
+    pub message: Message,
 }
 
 /// First start: set the admin password.
@@ -48,7 +48,7 @@ pub struct MessagePage {
 #[template(path = "activate.html")]
 pub struct ActivatePage {
     pub chrome: Chrome,
-    pub error: Option<String>,
+    pub error: Option<Message>,
     pub email: String,
 }
 
@@ -57,8 +57,8 @@ pub struct ActivatePage {
 #[template(path = "login.html")]
 pub struct LoginPage {
     pub chrome: Chrome,
-    pub notice: Option<String>,
-    pub error: Option<String>,
+    pub notice: Option<Message>,
+    pub error: Option<Message>,
     pub username: String,
 }
 
@@ -67,13 +67,13 @@ pub struct LoginPage {
 #[template(path = "cloud.html")]
 pub struct CloudPage {
     pub chrome: Chrome,
-    pub notice: Option<String>,
+    pub notice: Option<Message>,
     pub enabled: bool,
     pub server: String,
     pub serial: String,
     pub status: String,
     pub status_code: &'static str,
-    pub last_error: Option<String>,
+    pub last_error: Option<Message>,
     pub register_code: Option<String>,
     /// The registration QR's URL, for opening it on the device showing this page.
     pub register_link: Option<String>,
@@ -108,8 +108,8 @@ pub struct UserRow {
 #[template(path = "users.html")]
 pub struct UsersPage {
     pub chrome: Chrome,
-    pub notice: Option<String>,
-    pub error: Option<String>,
+    pub notice: Option<Message>,
+    pub error: Option<Message>,
     pub users: Vec<UserRow>,
     pub admin_email: String,
 }
@@ -120,9 +120,10 @@ pub struct AuditRow {
     pub at: String,
     /// How many identical events the entry stands for, and the last one's time (empty: one).
     pub repeated: String,
-    pub event: String,
-    /// The stored event code and detail, as `data-event` and `data-detail` for tests.
+    /// The event's code (`login-failed`), carried as `data-event`.
     pub code: String,
+    pub event: String,
+    /// The stored detail code, carried as `data-detail`.
     pub detail_code: String,
     pub user: String,
     pub client: String,
@@ -143,9 +144,9 @@ pub struct AuditPage {
 pub struct ForgotPage {
     pub chrome: Chrome,
     pub masked_email: Option<String>,
-    pub error: Option<String>,
+    pub error: Option<Message>,
     /// A request limit refused the request: when to try again.
-    pub limited: Option<String>,
+    pub limited: Option<Message>,
     pub no_key: bool,
     pub email: String,
 }
@@ -158,7 +159,7 @@ pub struct RecoveryPage {
     pub no_key: bool,
     pub qr: Option<QrInfo>,
     pub errors: Vec<Message>,
-    pub lock: Option<String>,
+    pub lock: Option<Message>,
     pub code: String,
 }
 

@@ -3,7 +3,8 @@
 use rekey_proto::gateway::{Binding, CloudMessage};
 use rekey_proto::{CloudSigningKey, RecoveryKey, RegistrationQr};
 use rekey_recorder::agent::{AgentError, Connection};
-use rekey_web::random_array;
+use rekey_web::i18n::Arg;
+use rekey_web::{Lang, random_array};
 
 use crate::support::{
     Browser, DEADLINE, PASSWORD, RecorderForms, Seen, TestCloud, decode_qr, enable_cloud,
@@ -19,11 +20,19 @@ async fn enabling_the_cloud_brings_it_online_with_the_register_code_and_its_qr()
     b.activate(PASSWORD, "").await;
     b.login("admin", PASSWORD).await;
     let before = b.get("/network/cloud").await;
-    assert_eq!(before.text_of("cloud-status").as_deref(), Some("Disabled"));
+    assert_eq!(
+        before.attr_of("cloud-status", "data-status").as_deref(),
+        Some("disabled")
+    );
     assert!(before.text_of("register-code").is_none());
 
     let applied = enable_cloud(&b).await;
-    assert!(applied.text_of("notice").is_some());
+    assert_eq!(
+        applied.notice_keys(),
+        ["rec-notice-cloud-enabled"],
+        "{}",
+        applied.body
+    );
     let hello = cloud
         .expect("hello", |s| matches!(s, Seen::Hello { .. }))
         .await;
@@ -40,14 +49,20 @@ async fn enabling_the_cloud_brings_it_online_with_the_register_code_and_its_qr()
         .await;
 
     let page = b.get("/network/cloud").await;
-    assert_eq!(page.text_of("cloud-status").as_deref(), Some("Online"));
+    assert_eq!(
+        page.attr_of("cloud-status", "data-status").as_deref(),
+        Some("online")
+    );
     assert_eq!(page.text_of("cloud-server"), Some(cloud.base.to_string()));
     let shown = page.text_of("register-code").expect("register code shown");
     let code = rekey_proto::RegisterCode::parse(&register_code()).expect("code");
     assert_eq!(shown, code.to_string(), "display form XXXX-XXXX-XXXX");
     // recorder_time − cloud_time: the cloud's clock is 7 s behind.
     let drift = page.text_of("drift").expect("drift shown");
-    assert!(drift.contains("ahead"), "{drift}");
+    assert_eq!(
+        drift,
+        Lang::En.t_args("rec-cloud-drift-ahead", &[("seconds", Arg::Num(7))])
+    );
 
     let (status, ct, png) = b.get_bytes("/network/cloud/qr.png").await;
     assert_eq!((status, ct.as_deref()), (200, Some("image/png")));
@@ -93,8 +108,12 @@ async fn a_server_without_the_pinned_key_is_not_trusted_and_gets_no_proof() {
     })
     .await;
     let page = b.get("/network/cloud").await;
-    let error = page.text_of("cloud-error").expect("error shown");
-    assert!(error.contains("not the configured cloud"), "{error}");
+    assert_eq!(
+        page.error_keys(),
+        ["rec-cloud-error-not-configured-cloud"],
+        "{}",
+        page.body
+    );
     assert!(page.text_of("register-code").is_none());
     // It keeps retrying, never sending a proof.
     impostor
@@ -117,7 +136,10 @@ async fn the_agent_reconnects_when_the_cloud_drops_it() {
         .await;
     assert_eq!(s.last_error, None);
     let page = b.get("/network/cloud").await;
-    assert_eq!(page.text_of("cloud-status").as_deref(), Some("Online"));
+    assert_eq!(
+        page.attr_of("cloud-status", "data-status").as_deref(),
+        Some("online")
+    );
 }
 
 #[tokio::test]
@@ -129,13 +151,9 @@ async fn a_refusal_is_shown_in_words() {
     });
     rec.wait_status("refused", |s| s.last_error.is_some()).await;
     let page = b.get("/network/cloud").await;
-    let text = page.text_of("cloud-error").unwrap_or_default();
-    let reconnected = page.text_of("cloud-status").as_deref() == Some("Online");
-    assert!(
-        text.contains("another device key") || reconnected,
-        "{}",
-        page.body
-    );
+    let refused = page.error_keys() == ["rec-cloud-error-refused-key-mismatch"];
+    let reconnected = page.attr_of("cloud-status", "data-status").as_deref() == Some("online");
+    assert!(refused || reconnected, "{}", page.body);
 }
 
 /// Whether the cloud page says the recorder is prepared for password recovery.
@@ -220,14 +238,23 @@ async fn disabling_tells_the_cloud_and_stops_the_agent() {
     let (rec, b) = online_recorder(&mut cloud, "").await;
     let page = b.submit("/network/cloud", "/network/cloud", &[]).await;
     cloud.expect("disabled", |s| *s == Seen::Disabled).await;
-    assert_eq!(page.text_of("cloud-status").as_deref(), Some("Disabled"));
-    assert!(
-        page.text_of("notice")
-            .is_some_and(|n| n.contains("disabled"))
+    assert_eq!(
+        page.attr_of("cloud-status", "data-status").as_deref(),
+        Some("disabled")
+    );
+    assert_eq!(
+        page.notice_keys(),
+        ["rec-notice-cloud-disabled"],
+        "{}",
+        page.body
     );
     assert_eq!(rec.app.cloud.current().connection, Connection::Disabled);
     let audit = b.get("/audit").await;
-    assert!(audit.body.contains("Cloud disabled") && audit.body.contains("Cloud enabled"));
+    let events = crate::support::audit_events(&audit);
+    assert!(
+        events.iter().any(|e| e == "cloud-disabled") && events.iter().any(|e| e == "cloud-enabled"),
+        "{events:?}"
+    );
 }
 
 #[tokio::test]
@@ -291,7 +318,7 @@ async fn a_wss_cloud_that_does_not_answer_is_reported_unreachable() {
     .await;
     let page = b.get("/network/cloud").await;
     assert_eq!(
-        page.text_of("cloud-status").as_deref(),
-        Some("Offline (retrying)")
+        page.attr_of("cloud-status", "data-status").as_deref(),
+        Some("offline")
     );
 }

@@ -46,24 +46,26 @@ fn limited(rec: &TestRecorder, until: i64) -> String {
 }
 
 /// The audit page's rows: time, event, user, client, detail, repeats (as shown).
+/// The audit page's entries: time, event code (`data-event`), user, client, detail, repeats.
 fn audit_rows(page: &Page) -> Vec<[String; 6]> {
     page.body
-        .split("<tr class=\"audit-entry\">")
+        .split("<tr class=\"audit-entry\" data-event=\"")
         .skip(1)
         .map(|row| {
+            let (code, row) = row.split_once('"').unwrap_or_default();
             let row = row.split("</tr>").next().unwrap_or_default();
             let cells: Vec<String> = row
                 .split("</td>")
                 .filter_map(|c| c.rsplit_once('>').map(|(_, text)| unescape(text.trim())))
                 .collect();
             let cell = |i: usize| cells.get(i).cloned().unwrap_or_default();
-            [cell(0), cell(1), cell(2), cell(3), cell(4), cell(5)]
+            [cell(0), code.to_owned(), cell(2), cell(3), cell(4), cell(5)]
         })
         .collect()
 }
 
 fn event(e: Event) -> String {
-    Lang::En.t(&format!("rec-audit-event-{}", e.code()))
+    e.code().to_owned()
 }
 
 fn repeated(rec: &TestRecorder, count: i64, last: i64) -> String {
@@ -85,6 +87,13 @@ async fn a_parallel_burst_gets_exactly_the_limit_even_across_a_restart() {
 
     let (accepted, refused) = burst(&rec, 200).await;
     assert_eq!(accepted, limits.per_client as usize, "accepted of 200");
+    assert!(
+        refused
+            .iter()
+            .all(|p| p.error_keys() == ["rec-forgot-limited"]),
+        "{}",
+        refused[0].body
+    );
     assert_eq!(refused.len(), 200 - limits.per_client as usize);
     let until = start + limits.window_secs;
     assert_eq!(
@@ -223,10 +232,7 @@ async fn a_strangers_request_does_not_spoil_the_owners_code() {
     // The owner's code still works.
     let p = enter(&owner, &code.to_string()).await;
     assert_eq!(p.path(), "/login", "{}", p.body);
-    assert_eq!(
-        p.text_of("notice"),
-        Some(Lang::En.t("rec-notice-password-reset"))
-    );
+    assert_eq!(p.notice_keys(), ["rec-notice-password-reset"], "{}", p.body);
     let b = rec.browser();
     assert_eq!(
         b.login("admin", NEW_PASSWORD).await.path(),
@@ -242,11 +248,7 @@ async fn a_strangers_request_does_not_spoil_the_owners_code() {
     let late =
         TemporaryPassword::issue_challenge(&key, &serial, 2, &theirs[2].challenge).expect("issue");
     let p = enter(&owner, &late.to_string()).await;
-    assert!(
-        p.shows(&Lang::En.t("rec-code-challenge-replaced")),
-        "{}",
-        p.body
-    );
+    assert!(p.has_error("rec-code-challenge-replaced"), "{}", p.body);
     assert_eq!(
         rec.browser().login("admin", NEW_PASSWORD).await.path(),
         "/network/cloud"

@@ -8,5 +8,6 @@ mod files;
 mod forgot;
 mod recovery;
 mod release;
+mod screens;
 mod support;
 mod time_zone;

@@ -101,7 +101,7 @@ async fn without_a_recovery_key_the_screens_say_recovery_is_not_prepared() {
     let b = rec.browser();
     b.activate(PASSWORD, "owner@example.com").await;
     let anon = rec.browser();
-    assert!(anon.get("/login").await.body.contains("Forgot password?"));
+    assert!(anon.get("/login").await.has("forgot-password"));
     let forgot = anon.get("/forgot").await;
     assert!(forgot.has("no-recovery-key"), "{}", forgot.body);
     // The screen has no form then; a code posted anyway is not checked.
@@ -190,13 +190,18 @@ async fn a_challenge_code_resets_the_password_ends_sessions_and_is_audited() {
             ],
         )
         .await;
-    assert!(weak.body.contains("most common"));
+    assert_eq!(weak.error_keys(), ["password-common"], "{}", weak.body);
 
     // Typed in lower case without hyphens, as people do.
     let typed = code.compact().to_lowercase();
     let done = enter(&anon, &typed).await;
     assert_eq!(done.path(), "/login", "{}", done.body);
-    assert!(done.text_of("notice").is_some_and(|n| n.contains("reset")));
+    assert_eq!(
+        done.notice_keys(),
+        ["rec-notice-password-reset"],
+        "{}",
+        done.body
+    );
 
     // Every session ended: the admin's old cookie no longer works.
     assert_eq!(admin.get("/network/cloud").await.path(), "/login");
@@ -206,17 +211,21 @@ async fn a_challenge_code_resets_the_password_ends_sessions_and_is_audited() {
         fresh.login("admin", NEW_PASSWORD).await.path(),
         "/network/cloud"
     );
-    let audit = fresh.get("/audit").await;
+    let events = crate::support::audit_events(&fresh.get("/audit").await);
     assert!(
-        audit
-            .body
-            .contains("Password reset with a temporary password")
+        events.iter().any(|e| e == "recovery-succeeded")
+            && events.iter().any(|e| e == "recovery-requested"),
+        "{events:?}"
     );
-    assert!(audit.body.contains("Password recovery requested"));
 
     // The code is single use, and the cloud hears the new last_used_seq.
     let again = enter(&anon, &typed).await;
-    assert!(again.body.contains("already used"), "{}", again.body);
+    assert_eq!(
+        again.error_keys(),
+        ["rec-code-already-used"],
+        "{}",
+        again.body
+    );
     cloud
         .expect("heartbeat with seq 1", |s| {
             *s == Seen::Heartbeat { last_used_seq: 1 }
@@ -315,21 +324,31 @@ async fn date_window_codes_show_their_dates_and_the_recorders_date() {
     let later = window(&rec, &key, 1, 2, 3);
     let p = enter(&anon, &later).await;
     let (from, to) = (t + Days::days(2), t + Days::days(3));
-    assert!(
-        p.body.contains(&format!("is valid from {from} to {to}"))
-            && p.body.contains(&t.to_string()),
+    assert_eq!(
+        p.error_keys(),
+        ["rec-code-not-yet-valid", "rec-code-check-clock"],
         "{}",
         p.body
     );
-    assert!(p.body.contains("correct its clock"));
+    assert!(
+        p.shows(&from.to_string()) && p.shows(&to.to_string()) && p.shows(&t.to_string()),
+        "the code's dates and the recorder's date: {}",
+        p.body
+    );
     nothing_changed(&rec).await;
 
     let earlier = window(&rec, &key, 2, -5, -3);
     let p = enter(&anon, &earlier).await;
     let (from, to) = (t - Days::days(5), t - Days::days(3));
-    assert!(
-        p.body.contains(&format!("was valid from {from} to {to}")),
+    assert_eq!(
+        p.error_keys(),
+        ["rec-code-expired", "rec-code-check-clock"],
         "{}",
+        p.body
+    );
+    assert!(
+        p.shows(&from.to_string()) && p.shows(&to.to_string()),
+        "the code's dates: {}",
         p.body
     );
     nothing_changed(&rec).await;
@@ -360,7 +379,7 @@ async fn a_code_for_an_expired_or_used_challenge_says_so() {
     assert_ne!(first.challenge.nonce, second.challenge.nonce);
     rec.clock.advance(11 * 60);
     let p = enter(&anon, &old.to_string()).await;
-    assert!(p.body.contains("recovery request expired"), "{}", p.body);
+    assert_eq!(p.error_keys(), ["rec-code-challenge-expired"], "{}", p.body);
     nothing_changed(&rec).await;
 
     // So does the pending one's.
@@ -368,7 +387,7 @@ async fn a_code_for_an_expired_or_used_challenge_says_so() {
         TemporaryPassword::issue_challenge(&key, &serial, 2, &second.challenge).expect("issue");
     rec.clock.advance(20 * 60);
     let p = enter(&anon, &current.to_string()).await;
-    assert!(p.body.contains("recovery request expired"), "{}", p.body);
+    assert_eq!(p.error_keys(), ["rec-code-challenge-expired"], "{}", p.body);
     assert!(
         p.text_of("no-challenge").is_some(),
         "the expired QR is no longer shown"
@@ -385,7 +404,12 @@ async fn a_code_for_an_expired_or_used_challenge_says_so() {
         TemporaryPassword::issue_challenge(&key, &serial, 4, &third.challenge).expect("issue");
     assert_eq!(enter(&anon, &for_fourth.to_string()).await.path(), "/login");
     let p = enter(&anon, &for_third.to_string()).await;
-    assert!(p.body.contains("earlier recovery request"), "{}", p.body);
+    assert_eq!(
+        p.error_keys(),
+        ["rec-code-challenge-replaced"],
+        "{}",
+        p.body
+    );
     let b = rec.browser();
     assert_eq!(
         b.login("admin", NEW_PASSWORD).await.path(),
@@ -402,15 +426,19 @@ async fn five_failed_codes_lock_the_screen_even_across_a_restart() {
         // Well-formed codes under another key: Wrong, counted.
         let other = RecoveryKey::from_bytes(random_array());
         let p = enter(&anon, &window(&rec, &other, seq, 0, 0)).await;
-        assert!(p.body.contains("The security code is wrong"));
+        assert_eq!(p.error_keys(), ["rec-code-wrong"], "{}", p.body);
         assert!(p.text_of("recovery-lock").is_none());
     }
     // Malformed codes do not count.
     enter(&anon, "1234").await;
     let other = RecoveryKey::from_bytes(random_array());
     let p = enter(&anon, &window(&rec, &other, 5, 0, 0)).await;
-    let lock = p.text_of("recovery-lock").expect("locked after 5 failures");
-    assert!(lock.contains("locked until"), "{lock}");
+    assert!(
+        p.has("recovery-lock"),
+        "locked after 5 failures: {}",
+        p.body
+    );
+    assert!(p.has_error("rec-recovery-locked"), "{}", p.body);
 
     // Even a good code is not checked while locked.
     // Valid today and tomorrow: the test moves the clock 46 minutes on, which may cross the
@@ -445,7 +473,10 @@ async fn five_failed_codes_lock_the_screen_even_across_a_restart() {
         b.login("admin", NEW_PASSWORD).await.path(),
         "/network/cloud"
     );
-    let audit = b.get("/audit").await;
-    assert!(audit.body.contains("Password recovery locked"));
-    assert!(audit.body.contains("Wrong temporary password"));
+    let events = crate::support::audit_events(&b.get("/audit").await);
+    assert!(
+        events.iter().any(|e| e == "recovery-locked")
+            && events.iter().any(|e| e == "recovery-failed"),
+        "{events:?}"
+    );
 }

@@ -503,3 +503,8 @@ pub async fn enable_cloud(b: &Browser) -> Page {
     b.submit("/network/cloud", "/network/cloud", &[("enabled", "on")])
         .await
 }
+
+/// The event codes of the audit log's entries (`data-event`), newest first.
+pub fn audit_events(audit: &Page) -> Vec<String> {
+    audit.data_values("data-event")
+}

@@ -117,7 +117,7 @@ pub(crate) async fn account_username(
     let c = match result {
         Ok(_) => refreshed(&state, c)
             .await
-            .with_notice(account.lang.t("cloud-saved")),
+            .with_notice(account.lang.message("cloud-saved")),
         Err(e) => c.with_error(&e),
     };
     Ok(account_page(c, None))
@@ -155,7 +155,7 @@ pub(crate) async fn account_time_zone(
     let account = c.require_login()?.clone();
     let c = match accounts::change_time_zone(&state, &account, &f.time_zone).await {
         Ok(_) => {
-            let notice = c.t("cloud-saved");
+            let notice = c.message("cloud-saved");
             refreshed(&state, c).await.with_notice(notice)
         }
         Err(e) => c.with_error(&e),
@@ -184,7 +184,7 @@ pub(crate) async fn account_email_confirm(
     };
     Ok(match result {
         Ok(_) => {
-            let notice = c.t("cloud-saved");
+            let notice = c.message("cloud-saved");
             account_page(refreshed(&state, c).await.with_notice(notice), None)
         }
         Err(e) => account_page(c.with_error(&e), Some(f.email)),
@@ -221,7 +221,7 @@ pub(crate) async fn account_password(
     };
     let c = match result {
         Ok(()) => {
-            let notice = c.t("cloud-password-changed");
+            let notice = c.message("cloud-password-changed");
             c.with_notice(notice)
         }
         Err(e) => c.with_error(&e),

@@ -107,7 +107,7 @@ pub(crate) async fn devices(
     let account = c.require_login()?.clone();
     // After the phone order's sign-up: say which user name was assigned.
     let c = if q.welcome.is_some() {
-        let notice = t_args(
+        let notice = message_args(
             c.lang,
             "cloud-signup-done",
             &[("username", account.username.as_str().into())],
@@ -163,7 +163,7 @@ pub(crate) async fn devices_add(
     let result = devices::add(&state, &account, &f.code, &f.name).await;
     Ok(match result {
         Ok(d) => {
-            let notice = t_args(
+            let notice = message_args(
                 c.lang,
                 "cloud-device-added",
                 &[("name", d.name.unwrap_or_default().into())],
@@ -191,7 +191,7 @@ pub(crate) async fn devices_rename(
     let result = devices::rename(&state, &account, &serial, &f.name).await;
     let c = match result {
         Ok(_) => {
-            let notice = c.t("cloud-saved");
+            let notice = c.message("cloud-saved");
             c.with_notice(notice)
         }
         Err(e) => c.with_error(&e),
@@ -246,7 +246,7 @@ pub(crate) async fn devices_remove(
     let result = devices::remove(&state, &account, &serial).await;
     let c = match result {
         Ok(()) => {
-            let notice = c.t("cloud-device-removed");
+            let notice = c.message("cloud-device-removed");
             c.with_notice(notice)
         }
         Err(e) => c.with_error(&e),

@@ -102,7 +102,7 @@ pub(crate) async fn forgot_reset(
     };
     match result {
         Ok(()) => {
-            let notice = lang.t("cloud-reset-done");
+            let notice = lang.message("cloud-reset-done");
             let lp = LoginPage {
                 c: c.with_notice(notice),
                 login: f.email,

@@ -20,7 +20,7 @@ use askama::Template;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
 use rekey_web::Lang;
-use rekey_web::i18n::Arg;
+use rekey_web::i18n::{Arg, Message};
 
 use super::ctx::{Ctx, SESSION_COOKIE, cookie, page_error};
 use crate::error::AppError;
@@ -46,7 +46,8 @@ struct MessagePage {
 }
 
 /// A bare page showing one message (errors without a page of their own).
-pub(crate) fn message_page(lang: Lang, message: &str) -> Html<String> {
+pub(crate) fn message_page(lang: Lang, message: Message) -> Html<String> {
+    let fallback = message.text.clone();
     let c = Ctx {
         lang,
         account: None,
@@ -58,17 +59,21 @@ pub(crate) fn message_page(lang: Lang, message: &str) -> Html<String> {
         },
         here: "/".into(),
         notice: None,
-        error: Some(message.to_string()),
+        error: Some(message),
     };
-    Html(
-        MessagePage { c }
-            .render()
-            .unwrap_or_else(|_| message.to_string()),
-    )
+    Html(MessagePage { c }.render().unwrap_or(fallback))
 }
 
 pub(crate) fn t_args(lang: Lang, key: &str, args: &[(&'static str, Arg)]) -> String {
     crate::mail::strip_isolates(&lang.t_args(key, args))
+}
+
+/// [`t_args`] with its catalog key, for a notice or an error on a page.
+pub(crate) fn message_args(lang: Lang, key: &'static str, args: &[(&'static str, Arg)]) -> Message {
+    Message {
+        key,
+        text: t_args(lang, key, args),
+    }
 }
 
 fn password_hint(lang: Lang) -> String {

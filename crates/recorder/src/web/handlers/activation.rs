@@ -52,7 +52,7 @@ pub async fn activate(
         "" => Ok(None),
         e => Email::parse(e)
             .map(Some)
-            .map_err(|_| lang.t("rec-error-email-invalid")),
+            .map_err(|_| lang.message("rec-error-email-invalid")),
     };
     let error = match &email {
         Err(m) => Some(m.clone()),
@@ -60,7 +60,7 @@ pub async fn activate(
             let id = email.as_ref().map(Email::as_str).unwrap_or("");
             password::check_new(&f.password, &f.confirm, &[ADMIN_USER, id])
                 .err()
-                .map(|e| password_message(lang, e).text)
+                .map(|e| password_message(lang, e))
         }
     };
     if let (None, Ok(email)) = (&error, &email) {

@@ -50,7 +50,7 @@ async fn cloud_page(
     app: &App,
     mut req: Req,
     status_code: StatusCode,
-    notice: Option<String>,
+    notice: Option<Message>,
     release_error: Option<Message>,
 ) -> Result<Response> {
     let lang = req.lang;
@@ -77,7 +77,7 @@ async fn cloud_page(
         last_error: status
             .last_error
             .filter(|_| state.enabled)
-            .map(|e| lang.t(e.message_key())),
+            .map(|e| lang.message(e.message_key())),
         register_link: state
             .register_code
             .as_deref()

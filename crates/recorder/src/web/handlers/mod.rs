@@ -28,7 +28,7 @@ pub struct Notice {
     done: Option<String>,
 }
 
-fn notice(lang: Lang, n: &Notice) -> Option<String> {
+fn notice(lang: Lang, n: &Notice) -> Option<Message> {
     let key = match n.done.as_deref()? {
         "activated" => "rec-notice-activated",
         "reset" => "rec-notice-password-reset",
@@ -40,7 +40,7 @@ fn notice(lang: Lang, n: &Notice) -> Option<String> {
         "release-requested" => "rec-notice-cloud-release-requested",
         _ => return None,
     };
-    Some(lang.t(key))
+    Some(lang.message(key))
 }
 
 /// Hashes a password in turn (argon2id, bounded to the cores).
@@ -72,7 +72,7 @@ pub async fn home(req: Req) -> Response {
 }
 
 pub async fn not_found(req: Req) -> Response {
-    let m = req.lang.t("error-not-found");
+    let m = req.lang.message("error-not-found");
     req.message(StatusCode::NOT_FOUND, "rec-error-title", m)
 }
 

@@ -151,7 +151,7 @@ pub async fn login(
                         let lock = Event::LoginLocked.entry(now).client(req.client.clone());
                         app.store.audit(&lock).await.map_err(|e| req.err(e))?;
                     }
-                    lang.t("rec-login-failed")
+                    lang.message("rec-login-failed")
                 }
             }
         }
@@ -166,9 +166,9 @@ pub async fn login(
 }
 
 /// "Too many failed logins; try again at HH:MM" in the recorder's local time.
-fn lock_wait_message(app: &App, lang: Lang, until: i64) -> String {
+fn lock_wait_message(app: &App, lang: Lang, until: i64) -> Message {
     let at = app.config.time_zone.format(until);
-    lang.t_args("rec-login-locked", &[("until", Arg::Str(at))])
+    lang.message_args("rec-login-locked", &[("until", Arg::Str(at))])
 }
 
 /// `POST /logout` (its CSRF token is checked by the guard, as every form's).

@@ -19,8 +19,8 @@ use crate::web::{Req, Result};
 async fn users_page(
     app: &App,
     mut req: Req,
-    notice: Option<String>,
-    error: Option<String>,
+    notice: Option<Message>,
+    error: Option<Message>,
     status: StatusCode,
 ) -> Result<Response> {
     let users = app.store.users().await.map_err(|e| req.err(e))?;
@@ -88,7 +88,7 @@ pub async fn set_email(
         e => match Email::parse(e) {
             Ok(e) => Some(e),
             Err(_) => {
-                let m = req.lang.t("rec-error-email-invalid");
+                let m = req.lang.message("rec-error-email-invalid");
                 return users_page(&app, req, None, Some(m), StatusCode::UNPROCESSABLE_ENTITY)
                     .await;
             }
@@ -136,11 +136,11 @@ pub async fn add_user(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if !name_ok {
-        let m = req.lang.t("rec-error-username-invalid");
+        let m = req.lang.message("rec-error-username-invalid");
         return users_page(&app, req, None, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     if let Err(e) = password::check_new(&f.password, &f.confirm, &[name]) {
-        let m = password_message(req.lang, e).text;
+        let m = password_message(req.lang, e);
         return users_page(&app, req, None, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let hash = match hash(&app, &f.password).await {
@@ -159,7 +159,7 @@ pub async fn add_user(
         .await
         .map_err(|e| req.err(e))?
     {
-        let m = req.lang.t("rec-error-username-taken");
+        let m = req.lang.message("rec-error-username-taken");
         return users_page(&app, req, None, Some(m), StatusCode::CONFLICT).await;
     }
     Ok(Redirect::to("/users?done=user-added").into_response())
