@@ -57,11 +57,14 @@ async fn enabling_the_cloud_brings_it_online_with_the_register_code_and_its_qr()
     let shown = page.text_of("register-code").expect("register code shown");
     let code = rekey_proto::RegisterCode::parse(&register_code()).expect("code");
     assert_eq!(shown, code.to_string(), "display form XXXX-XXXX-XXXX");
-    // recorder_time − cloud_time: the cloud's clock is 7 s behind.
+    // recorder_time − cloud_time: the cloud's clock is 7 s behind. The two times are whole
+    // seconds read at different moments, so a busy machine may show a second more or less.
     let drift = page.text_of("drift").expect("drift shown");
-    assert_eq!(
-        drift,
-        Lang::En.t_args("rec-cloud-drift-ahead", &[("seconds", Arg::Num(7))])
+    assert!(
+        (6..=8).any(|secs| {
+            drift == Lang::En.t_args("rec-cloud-drift-ahead", &[("seconds", Arg::Num(secs))])
+        }),
+        "the drift is shown as about 7 s ahead: {drift}"
     );
 
     let (status, ct, png) = b.get_bytes("/network/cloud/qr.png").await;

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rekey_proto::{RegisterCode, RegistrationQr};
 use rekey_web::Lang;
 use rekey_web::i18n::{Arg, Message};
-use rekey_web::limit;
 use serde::Deserialize;
 
 use super::*;
@@ -140,42 +139,37 @@ pub async fn cloud_release(
         let error = refuse("rec-cloud-release-not-prepared");
         return cloud_page(&app, req, StatusCode::CONFLICT, None, error).await;
     };
-    let keys = login_keys(&app.config.limits, &admin.name, req.client.as_deref());
-    let reserved = limit::reserve(&app.store, keys, now)
-        .await
-        .map_err(|e| req.err(e))?;
-    let slot = match reserved {
-        Ok(slot) => slot,
-        Err(refused) => {
-            let until = app.config.time_zone.format(now + refused.retry_after);
-            let error = lang.message_args("rec-login-locked", &[("until", Arg::Str(until))]);
+    let check = check_password(
+        &app,
+        req.client.as_deref(),
+        &admin.name,
+        Some(&admin.password_hash),
+        &f.password,
+        now,
+    )
+    .await
+    .map_err(|e| req.err(e))?;
+    let slot = match check {
+        PasswordCheck::Passed(slot) => slot,
+        PasswordCheck::Busy => return Ok(req.busy()),
+        PasswordCheck::Locked { until } => {
+            let error = lock_wait_message(&app, lang, until);
             return cloud_page(&app, req, StatusCode::TOO_MANY_REQUESTS, None, Some(error)).await;
         }
-    };
-    let ok = match verify(&app, &f.password, &admin.password_hash).await {
-        Ok(ok) => ok,
-        Err(_) => {
-            // Nothing was checked (too busy): the attempt is given back.
-            slot.refund(&app.store).await.map_err(|e| req.err(e))?;
-            return Ok(req.busy());
+        PasswordCheck::Wrong { locked } => {
+            let entry = Event::CloudReleaseRefused
+                .entry(now)
+                .user(&admin.name)
+                .client(req.client.clone())
+                .detail("wrong-password");
+            app.store.audit(&entry).await.map_err(|e| req.err(e))?;
+            if locked {
+                audit_lock(&app, &req, now).await?;
+            }
+            let error = refuse("rec-cloud-release-wrong-password");
+            return cloud_page(&app, req, StatusCode::FORBIDDEN, None, error).await;
         }
     };
-    if !ok {
-        let locked = slot.reached_limit();
-        slot.failed();
-        let entry = Event::CloudReleaseRefused
-            .entry(now)
-            .user(&admin.name)
-            .client(req.client.clone())
-            .detail("wrong-password");
-        app.store.audit(&entry).await.map_err(|e| req.err(e))?;
-        if locked {
-            let lock = Event::LoginLocked.entry(now).client(req.client.clone());
-            app.store.audit(&lock).await.map_err(|e| req.err(e))?;
-        }
-        let error = refuse("rec-cloud-release-wrong-password");
-        return cloud_page(&app, req, StatusCode::FORBIDDEN, None, error).await;
-    }
     slot.succeeded(&app.store).await.map_err(|e| req.err(e))?;
     let entry = Event::CloudReleaseRequested
         .entry(now)

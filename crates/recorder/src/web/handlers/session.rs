@@ -105,55 +105,49 @@ pub async fn login(
 ) -> Result<Response> {
     let lang = req.lang;
     let now = app.config.clock.now();
-    let limits = app.config.limits;
-    let keys = login_keys(&limits, &f.username, req.client.as_deref());
-    let reserved = limit::reserve(&app.store, keys, now)
+    let user = app
+        .store
+        .user_by_name(f.username.trim())
         .await
         .map_err(|e| req.err(e))?;
-    let error = match reserved {
-        // Locked: the password is not even checked, whether or not the user exists.
-        Err(refused) => lock_wait_message(&app, lang, now + refused.retry_after),
-        Ok(slot) => {
-            let user = app
-                .store
-                .user_by_name(f.username.trim())
+    let phc = user.as_ref().map(|u| u.password_hash.as_str());
+    let check = check_password(
+        &app,
+        req.client.as_deref(),
+        &f.username,
+        phc,
+        &f.password,
+        now,
+    )
+    .await
+    .map_err(|e| req.err(e))?;
+    let error = match (check, user) {
+        (PasswordCheck::Passed(slot), Some(user)) => {
+            slot.succeeded(&app.store).await.map_err(|e| req.err(e))?;
+            let jar = start_session(&app, &req, &user, now)
                 .await
                 .map_err(|e| req.err(e))?;
-            let phc = user
-                .as_ref()
-                .map_or(password::dummy_hash(), |u| u.password_hash.as_str())
-                .to_owned();
-            let ok = match verify(&app, &f.password, &phc).await {
-                Ok(ok) => ok && user.is_some(),
-                Err(_) => {
-                    // Nothing was checked (too busy): the attempt is given back.
-                    slot.refund(&app.store).await.map_err(|e| req.err(e))?;
-                    return Ok(req.busy());
-                }
-            };
-            match user {
-                Some(user) if ok => {
-                    slot.succeeded(&app.store).await.map_err(|e| req.err(e))?;
-                    let jar = start_session(&app, &req, &user, now)
-                        .await
-                        .map_err(|e| req.err(e))?;
-                    return Ok((jar, Redirect::to("/")).into_response());
-                }
-                user => {
-                    let locked = slot.reached_limit();
-                    slot.failed();
-                    let mut entry = Event::LoginFailed.entry(now).client(req.client.clone());
-                    if let Some(user) = &user {
-                        entry = entry.user(&user.name);
-                    }
-                    app.store.audit(&entry).await.map_err(|e| req.err(e))?;
-                    if locked {
-                        let lock = Event::LoginLocked.entry(now).client(req.client.clone());
-                        app.store.audit(&lock).await.map_err(|e| req.err(e))?;
-                    }
-                    lang.message("rec-login-failed")
-                }
+            return Ok((jar, Redirect::to("/")).into_response());
+        }
+        (PasswordCheck::Busy, _) => return Ok(req.busy()),
+        // Locked: the password was not even checked, whether or not the user exists.
+        (PasswordCheck::Locked { until }, _) => lock_wait_message(&app, lang, until),
+        (PasswordCheck::Passed(_), None) | (PasswordCheck::Wrong { .. }, None) => {
+            // Unreachable for `Passed` (no user means the dummy hash, which nothing matches).
+            let entry = Event::LoginFailed.entry(now).client(req.client.clone());
+            app.store.audit(&entry).await.map_err(|e| req.err(e))?;
+            lang.message("rec-login-failed")
+        }
+        (PasswordCheck::Wrong { locked }, Some(user)) => {
+            let entry = Event::LoginFailed
+                .entry(now)
+                .client(req.client.clone())
+                .user(&user.name);
+            app.store.audit(&entry).await.map_err(|e| req.err(e))?;
+            if locked {
+                audit_lock(&app, &req, now).await?;
             }
+            lang.message("rec-login-failed")
         }
     };
     let page = LoginPage {
@@ -165,8 +159,63 @@ pub async fn login(
     Ok(req.page_status(StatusCode::UNAUTHORIZED, &page))
 }
 
+/// A password checked under the login limits ([`check_password`]).
+pub(super) enum PasswordCheck {
+    /// It matches; the caller settles the reserved attempt (`succeeded`) once it acts on it.
+    Passed(limit::Reserved),
+    /// It does not match; the attempt counted, and `locked` if this one reached the limit.
+    Wrong { locked: bool },
+    /// The limits are reached: nothing was checked until `until` (Unix seconds).
+    Locked { until: i64 },
+    /// Nothing was checked (the hasher is busy); the attempt was given back.
+    Busy,
+}
+
+/// Checks `password` against `phc` (the user's hash; `None` when no such user exists, which
+/// is checked against a dummy hash so that it takes as long) under the login limits of
+/// `username` and the client's address: the attempt is reserved before the check, so that
+/// parallel guesses get no more checks than the limit. Used by the login and by every form that
+/// asks for the admin password again.
+pub(super) async fn check_password(
+    app: &App,
+    client: Option<&str>,
+    username: &str,
+    phc: Option<&str>,
+    password: &str,
+    now: i64,
+) -> std::result::Result<PasswordCheck, StoreError> {
+    let keys = login_keys(&app.config.limits, username, client);
+    let slot = match limit::reserve(&app.store, keys, now).await? {
+        Ok(slot) => slot,
+        Err(refused) => {
+            return Ok(PasswordCheck::Locked {
+                until: now + refused.retry_after,
+            });
+        }
+    };
+    let hash = phc.unwrap_or(password::dummy_hash()).to_owned();
+    match verify(app, password, &hash).await {
+        Ok(true) if phc.is_some() => Ok(PasswordCheck::Passed(slot)),
+        Ok(_) => {
+            let locked = slot.reached_limit();
+            slot.failed();
+            Ok(PasswordCheck::Wrong { locked })
+        }
+        Err(_) => {
+            slot.refund(&app.store).await?;
+            Ok(PasswordCheck::Busy)
+        }
+    }
+}
+
+/// Audits that the login limits locked the client's address out.
+pub(super) async fn audit_lock(app: &App, req: &Req, now: i64) -> Result<()> {
+    let lock = Event::LoginLocked.entry(now).client(req.client.clone());
+    app.store.audit(&lock).await.map_err(|e| req.err(e))
+}
+
 /// "Too many failed logins; try again at HH:MM" in the recorder's local time.
-fn lock_wait_message(app: &App, lang: Lang, until: i64) -> Message {
+pub(super) fn lock_wait_message(app: &App, lang: Lang, until: i64) -> Message {
     let at = app.config.time_zone.format(until);
     lang.message_args("rec-login-locked", &[("until", Arg::Str(at))])
 }
