@@ -211,7 +211,7 @@ fn not_for_you() -> Problem {
 }
 
 /// Refuses a transfer that is no longer open, each state with its own message.
-fn ensure_open(t: &Transfer) -> AppResult<()> {
+pub fn ensure_open(t: &Transfer) -> AppResult<()> {
     let key = match t.state {
         TransferState::Open => return Ok(()),
         TransferState::Accepted | TransferState::Declined => "cloud-transfer-closed",

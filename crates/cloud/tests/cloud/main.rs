@@ -117,6 +117,7 @@ on_both_backends!(
     an_expired_transfer_moves_nothing,
     an_installer_hands_three_recorders_over_and_two_are_accepted,
     bad_transfers_are_refused_and_change_nothing,
+    the_portal_offers_a_hand_over_and_accepts_part_of_it,
 );
 
 /// One rendering test per screen and language (the database plays no part: SQLite only).

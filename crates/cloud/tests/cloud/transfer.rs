@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::device::{self, TestDevice};
 use crate::recovery::{challenge, owner_with_recorder, qr_url};
-use crate::support::{TestApp, has_notice};
+use crate::support::{TestApp, between, error_keys, has_error, has_notice};
 
 const PW: &str = "correct horse battery staple";
 
@@ -571,4 +571,63 @@ pub async fn bad_transfers_are_refused_and_change_nothing(app: TestApp) {
         .await;
     assert_eq!(status, 204);
     assert_eq!(owner_of(&app, "NVR0521").await.as_deref(), Some("aoi"));
+}
+
+pub async fn the_portal_offers_a_hand_over_and_accepts_part_of_it(app: TestApp) {
+    let _first = owner_with_recorder(&app, "nana", "NVR0531", 81).await;
+    let _second = add_recorder(&app, &app, "NVR0532", 82).await;
+    let (jun, _) = account(&app, "jun").await;
+    let fields = |pw: &'static str| {
+        [
+            ("serial", "NVR0531"),
+            ("serial", "NVR0532"),
+            ("to", "jun@example.com"),
+            ("password", pw),
+        ]
+    };
+
+    // A wrong password: nothing is offered; the selection and the address are kept.
+    let (_, _, page) = app
+        .post("/transfers", "/transfers", &fields("wrong password"))
+        .await;
+    assert!(has_error(&page, "cloud-password-current-wrong"), "{page}");
+    assert!(page.contains(r#"data-serial="NVR0532" checked"#), "{page}");
+    assert!(!page.contains(r#"data-direction="outgoing""#), "{page}");
+
+    let (_, _, page) = app.post("/transfers", "/transfers", &fields(PW)).await;
+    assert!(has_notice(&page, "cloud-transfer-offered"), "{page}");
+    assert!(page.contains(r#"data-direction="outgoing""#), "{page}");
+    let id = between(&page, r#"data-transfer=""#, "\"").expect("the transfer's id");
+
+    // The e-mail's link: a visitor logs in first; the recipient sees the offer.
+    let (status, _) = app.other_browser().get(&format!("/transfers/{id}")).await;
+    assert_eq!(status, 303);
+    let (status, page) = jun.get(&format!("/transfers/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!(
+            r#"data-transfer="{id}" data-direction="incoming""#
+        )),
+        "{page}"
+    );
+    assert!(error_keys(&page).is_empty(), "{page}");
+
+    let (_, _, page) = jun
+        .post(
+            "/transfers",
+            &format!("/transfers/{id}/accept"),
+            &[("serial", "NVR0532")],
+        )
+        .await;
+    assert!(has_notice(&page, "cloud-transfer-accepted"), "{page}");
+    assert_eq!(owner_of(&app, "NVR0531").await.as_deref(), Some("nana"));
+    assert_eq!(owner_of(&app, "NVR0532").await.as_deref(), Some("jun"));
+    let (_, devices) = jun.get("/devices").await;
+    assert!(devices.contains(r#"data-serial="NVR0532""#), "{devices}");
+
+    // Answered: the link says so, to both.
+    for b in [&app, &jun] {
+        let (_, page) = b.get(&format!("/transfers/{id}")).await;
+        assert!(has_error(&page, "cloud-transfer-closed"), "{page}");
+    }
 }
