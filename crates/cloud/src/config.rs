@@ -70,7 +70,7 @@ pub struct Config {
     /// Where `/metrics` is served (Prometheus), apart from everything else; none by default.
     pub metrics_listen: Option<SocketAddr>,
     /// How long a transfer of devices to another account waits for its recipient to accept it
-    /// (docs/protocol.md §10, "Transfer").
+    /// (docs/protocol.md §9, "Transfer").
     pub transfer_ttl: Duration,
 }
 

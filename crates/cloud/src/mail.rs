@@ -299,7 +299,7 @@ pub enum MailKind {
         /// When.
         when: String,
     },
-    /// An offer of devices to the recipient's address (docs/protocol.md §10, "Transfer").
+    /// An offer of devices to the recipient's address (docs/protocol.md §9, "Transfer").
     TransferOffered {
         /// The sending account's user name.
         from: String,

@@ -1,4 +1,4 @@
--- Transfers between accounts and installer hand-overs (docs/protocol.md §10, "Transfer"): the
+-- Transfers between accounts and installer hand-overs (docs/protocol.md §9, "Transfer"): the
 -- owning account offers one or more of its devices to an e-mail address; the account with that
 -- address accepts all or some of them before `expires_at`. Until then nothing else changes.
 -- `id` is random (128 bits) and names the transfer in pages and the API; it grants nothing by

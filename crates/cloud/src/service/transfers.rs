@@ -1,4 +1,4 @@
-//! Transfers between accounts and installer hand-overs (docs/protocol.md §10, "Transfer"): the
+//! Transfers between accounts and installer hand-overs (docs/protocol.md §9, "Transfer"): the
 //! owning account offers one or more of its devices to an e-mail address, re-entering its
 //! password; the account with that address accepts all or some of them before the offer
 //! expires. Until then nothing changes. An accepted device's binding moves to the recipient and

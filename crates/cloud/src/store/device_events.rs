@@ -11,7 +11,7 @@ use super::{Store, StoreError};
 pub enum DeviceEventKind {
     /// The recorder's admin released it from the account (docs/protocol.md §9, "Release").
     Released,
-    /// The account handed it over to another account (docs/protocol.md §10, "Transfer").
+    /// The account handed it over to another account (docs/protocol.md §9, "Transfer").
     TransferredOut,
     /// The account received it from another account's transfer.
     TransferredIn,

@@ -1,4 +1,4 @@
-//! Transfers of devices between accounts (docs/protocol.md §10, "Transfer"): the offer, the
+//! Transfers of devices between accounts (docs/protocol.md §9, "Transfer"): the offer, the
 //! devices it lists, and the statement that moves one binding to the recipient.
 
 use sqlx::Row;

@@ -1,4 +1,4 @@
-//! Transfers between accounts and installer hand-overs (docs/protocol.md §10, "Transfer"),
+//! Transfers between accounts and installer hand-overs (docs/protocol.md §9, "Transfer"),
 //! through the JSON API: nothing changes until the recipient accepts; an accepted device moves
 //! with a new recovery key (the recorder gets it over the gateway), so recovery works for the
 //! new owner and no longer for the former one; cancelled and expired offers move nothing; every

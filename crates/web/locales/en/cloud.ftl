@@ -208,7 +208,7 @@ cloud-retrieve-key-pending = The recorder has not received the key of its new re
 cloud-retrieved-expired = This temporary password has expired: its last valid date has passed on the recorder, so it is no longer shown. If you still cannot log in to the recorder, retrieve a new one.
 cloud-retrieved-again = Retrieve a new temporary password
 
-## Transfers between accounts and installer hand-overs (docs/protocol.md §10, "Transfer")
+## Transfers between accounts and installer hand-overs (docs/protocol.md §9, "Transfer")
 cloud-nav-transfers = Hand-overs
 cloud-transfers-title = Hand-overs
 cloud-transfers-intro = Hand devices over to another Rekey Cloud account: select them, give the Email of the account that receives them and your Password. Nothing changes until the receiver accepts; until then you can cancel.

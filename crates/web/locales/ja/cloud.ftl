@@ -205,7 +205,7 @@ cloud-retrieve-key-pending = レコーダーは新しい登録の鍵をまだ受
 cloud-retrieved-expired = この仮パスワードは有効期限が切れました。最終有効日を過ぎたため、表示されなくなりました。まだレコーダーにログインできない場合は、新しい仮パスワードを取得してください。
 cloud-retrieved-again = 新しい仮パスワードを取得
 
-## Transfers between accounts and installer hand-overs (docs/protocol.md §10, "Transfer")
+## Transfers between accounts and installer hand-overs (docs/protocol.md §9, "Transfer")
 cloud-nav-transfers = 引き渡し
 cloud-transfers-title = デバイスの引き渡し
 cloud-transfers-intro = デバイスをほかの Rekey クラウドのアカウントに引き渡します。デバイスを選び、受け取るアカウントのメールアドレスとあなたのパスワードを入力してください。相手が受け取るまで何も変わらず、それまでは取り消せます。

@@ -1,4 +1,4 @@
-//! Hand-overs (docs/protocol.md §10, "Transfer"): the page that offers some of the account's
+//! Hand-overs (docs/protocol.md §9, "Transfer"): the page that offers some of the account's
 //! devices to another account's address, lists the open offers it sent (to cancel) and the ones
 //! it can accept (all or some of the devices, or decline).
 
