@@ -611,6 +611,21 @@ pub async fn the_portal_offers_a_hand_over_and_accepts_part_of_it(app: TestApp) 
         "{page}"
     );
     assert!(error_keys(&page).is_empty(), "{page}");
+    // Both sections render in Japanese too, every text from the catalog.
+    for b in [&app, &jun] {
+        let (status, _) = b.get("/lang/ja?next=/").await;
+        assert_eq!(status, 303);
+        let (_, page) = b.get("/transfers").await;
+        let page = crate::support::page_of(&page);
+        assert_eq!(page.html_lang().as_deref(), Some("ja"));
+        assert_eq!(page.h1(), Some(Lang::Ja.t("cloud-transfers-title")));
+        assert_eq!(
+            page.leaked_keys(&rekey_web::i18n::catalog_keys(Lang::Ja)),
+            Vec::<String>::new()
+        );
+        let (status, _) = b.get("/lang/en?next=/").await;
+        assert_eq!(status, 303);
+    }
 
     let (_, _, page) = jun
         .post(
