@@ -319,6 +319,20 @@ pub enum MailKind {
         /// When.
         when: String,
     },
+    /// A notice to the sender that the recipient declined its offer.
+    TransferDeclined {
+        /// The recipient's address.
+        to: String,
+        /// The devices offered.
+        devices: String,
+    },
+    /// A notice to the offer's address that the sender cancelled it.
+    TransferCancelled {
+        /// The sending account's user name.
+        from: String,
+        /// The devices offered.
+        devices: String,
+    },
     /// A notice to the recipient that devices are now in its account.
     ReceivedNotice {
         /// The sending account's user name.
@@ -346,8 +360,11 @@ impl MailKind {
             | MailKind::IssuedNotice { .. }
             | MailKind::ReleasedNotice { .. }
             | MailKind::TransferredNotice { .. }
-            | MailKind::ReceivedNotice { .. } => "mail-footer-notice",
-            MailKind::TransferOffered { .. } => "mail-footer-offer",
+            | MailKind::ReceivedNotice { .. }
+            | MailKind::TransferDeclined { .. } => "mail-footer-notice",
+            MailKind::TransferOffered { .. } | MailKind::TransferCancelled { .. } => {
+                "mail-footer-offer"
+            }
         }
     }
 
@@ -437,6 +454,20 @@ impl MailKind {
                     ("when", when.clone().into()),
                 ],
             ),
+            MailKind::TransferDeclined { to, devices } => (
+                "mail-transfer-declined",
+                vec![
+                    ("to", to.clone().into()),
+                    ("devices", devices.clone().into()),
+                ],
+            ),
+            MailKind::TransferCancelled { from, devices } => (
+                "mail-transfer-cancelled",
+                vec![
+                    ("from", from.clone().into()),
+                    ("devices", devices.clone().into()),
+                ],
+            ),
             MailKind::ReceivedNotice {
                 from,
                 devices,
@@ -520,6 +551,10 @@ mod tests {
                 devices: "Lobby (NVR0001)".into(),
                 when: "17:52".into(),
             },
+            MailKind::TransferDeclined {
+                to: "kaito@example.jp".into(),
+                devices: "Lobby (NVR0001)".into(),
+            },
         ]
     }
 
@@ -539,6 +574,7 @@ mod tests {
                         | MailKind::ReleasedNotice { .. }
                         | MailKind::TransferredNotice { .. }
                         | MailKind::ReceivedNotice { .. }
+                        | MailKind::TransferDeclined { .. }
                 );
                 assert_eq!(
                     body.contains(&strip_isolates(&ignore)),

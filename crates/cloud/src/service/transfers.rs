@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::store::accounts::{Account, email_key};
 use crate::store::device_events::DeviceEventKind;
 use crate::store::transfers::{Transfer, TransferDevice, TransferState};
+use rekey_proto::Email;
 
 /// A transfer as its sender or its recipient sees it.
 #[derive(Debug, Clone)]
@@ -230,13 +231,42 @@ pub async fn cancel(state: &AppState, account: &Account, id: &str) -> AppResult<
             .into());
     }
     ensure_open(&view.transfer)?;
-    close(state, &view, TransferState::Cancelled).await
+    // The address the offer went to is told it no longer stands (in its account's language,
+    // else the sender's).
+    let recipient = match Email::parse(&view.transfer.to_email) {
+        Ok(e) => state.store.account_by_email(&e).await?,
+        Err(_) => None,
+    };
+    let notice = MailKind::TransferCancelled {
+        from: account.username.as_str().to_string(),
+        devices: listed(&view),
+    };
+    let lang = recipient.as_ref().map_or(account.lang, |r| r.lang);
+    let mail = notice.to_mail(&view.transfer.to_email, lang, 0);
+    close(state, &view, TransferState::Cancelled, mail).await
+}
+
+/// The devices of a transfer for the mails.
+fn listed(view: &TransferView) -> String {
+    device_list((view.devices.iter()).map(|d| (d.serial.as_str(), d.name.as_deref())))
 }
 
 /// The recipient declines all the devices of a transfer; nothing moves.
 pub async fn decline(state: &AppState, account: &Account, id: &str) -> AppResult<()> {
     let view = recipient_view(state, account, id).await?;
-    close(state, &view, TransferState::Declined).await
+    let Some(sender) = state
+        .store
+        .account_by_id(view.transfer.from_account)
+        .await?
+    else {
+        return Err(not_found().into());
+    };
+    let notice = MailKind::TransferDeclined {
+        to: account.email.as_str().to_string(),
+        devices: listed(&view),
+    };
+    let mail = notice.to_mail(sender.email.as_str(), sender.lang, 0);
+    close(state, &view, TransferState::Declined, mail).await
 }
 
 async fn recipient_view(state: &AppState, account: &Account, id: &str) -> AppResult<TransferView> {
@@ -248,7 +278,13 @@ async fn recipient_view(state: &AppState, account: &Account, id: &str) -> AppRes
     Ok(view)
 }
 
-async fn close(state: &AppState, view: &TransferView, to: TransferState) -> AppResult<()> {
+/// Closes the transfer as `to` (nothing moves) and queues `notice`, in one transaction.
+async fn close(
+    state: &AppState,
+    view: &TransferView,
+    to: TransferState,
+    notice: crate::store::mail::NewMail,
+) -> AppResult<()> {
     let now = state.now();
     let mut tx = state.store.db.pool.begin().await?;
     if !(state.store)
@@ -265,7 +301,9 @@ async fn close(state: &AppState, view: &TransferView, to: TransferState) -> AppR
             .set_transfer_outcome(&mut tx, &view.transfer.id, d.device_id, "declined")
             .await?;
     }
+    state.store.queue_mail(&mut tx, &notice, now).await?;
     tx.commit().await?;
+    state.mail_wake.notify_one();
     tracing::info!(transfer = %view.transfer.id, state = to.as_str(), "transfer closed");
     Ok(())
 }

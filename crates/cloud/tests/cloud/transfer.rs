@@ -271,6 +271,16 @@ pub async fn a_cancelled_transfer_moves_nothing(app: TestApp) {
         )
         .await;
     assert_eq!(status, 204, "{body}");
+    // The address the offer went to is told (sign-up code, offer, this notice).
+    let notice = app.smtp.nth_for("sato@example.com", 3).await;
+    assert_eq!(
+        bare(&notice.subject),
+        bare(&subject(
+            "mail-transfer-cancelled-subject",
+            &[("from", "ume".into())]
+        ))
+    );
+    assert!(notice.body.contains("NVR0502"), "{}", notice.body);
     let (status, body) = app
         .api(
             "POST",
@@ -571,6 +581,12 @@ pub async fn bad_transfers_are_refused_and_change_nothing(app: TestApp) {
         .await;
     assert_eq!(status, 204);
     assert_eq!(owner_of(&app, "NVR0521").await.as_deref(), Some("aoi"));
+    // The sender is told (sign-up code, this notice).
+    let notice = app.smtp.nth_for("aoi@example.com", 2).await;
+    assert_eq!(
+        bare(&notice.subject),
+        bare(&subject("mail-transfer-declined-subject", &[]))
+    );
 }
 
 pub async fn the_portal_offers_a_hand_over_and_accepts_part_of_it(app: TestApp) {

@@ -252,3 +252,7 @@ mail-transferred-subject = Your devices were handed over on Rekey Cloud
 mail-transferred-body = At { $when }, the account of { $to } accepted these devices from your Rekey Cloud account: { $devices }. They are no longer in your devices, and temporary passwords issued to you for them no longer work on them.
 mail-received-subject = Devices were added to your Rekey Cloud account
 mail-received-body = At { $when }, you accepted these devices from { $from }: { $devices }. They are now in your devices, with new recovery keys.
+mail-transfer-declined-subject = Your hand-over on Rekey Cloud was declined
+mail-transfer-declined-body = The account of { $to } declined the devices you offered: { $devices }. They stay in your Rekey Cloud account.
+mail-transfer-cancelled-subject = { $from } cancelled a hand-over on Rekey Cloud
+mail-transfer-cancelled-body = The Rekey Cloud account { $from } cancelled its offer to hand these devices over to the account of this Email: { $devices }. Nothing changed.

@@ -249,3 +249,7 @@ mail-transferred-subject = Rekey クラウドのデバイスを引き渡しま�
 mail-transferred-body = { $when } に、{ $to } のアカウントがあなたの Rekey クラウドのアカウントから次のデバイスを受け取りました：{ $devices }。これらはデバイスの一覧から外れ、これまでにあなたに発行された仮パスワードはこれらのデバイスでは使えなくなりました。
 mail-received-subject = Rekey クラウドのアカウントにデバイスが追加されました
 mail-received-body = { $when } に、{ $from } から次のデバイスを受け取りました：{ $devices }。デバイスの一覧に追加され、新しい復旧用の鍵が設定されました。
+mail-transfer-declined-subject = Rekey クラウドのデバイスの引き渡しが断られました
+mail-transfer-declined-body = { $to } のアカウントが、あなたが引き渡そうとしたデバイスを断りました：{ $devices }。これらはあなたの Rekey クラウドのアカウントに残ります。
+mail-transfer-cancelled-subject = { $from } が Rekey クラウドのデバイスの引き渡しを取り消しました
+mail-transfer-cancelled-body = Rekey クラウドのアカウント { $from } が、このメールアドレスのアカウントへの次のデバイスの引き渡しを取り消しました：{ $devices }。何も変更されていません。
