@@ -4,6 +4,10 @@
 //! non-2xx answer carries `{"error": key, "message": localized sentence, "retry_after"?}`, which
 //! becomes an [`ApiError`] whose text is the server's own (localized) message.
 
+mod transfers;
+
+pub use transfers::{Accepted, Transfer, TransferDevice};
+
 use std::error::Error as _;
 use std::time::Duration;
 

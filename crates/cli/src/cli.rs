@@ -81,6 +81,10 @@ pub enum Command {
     Recover(RecoverArgs),
     /// Get a temporary password for a recorder, valid between two dates.
     Retrieve(RetrieveArgs),
+    /// Hand recorders over to another account (list open hand-overs, send, cancel).
+    Transfer(TransferArgs),
+    /// Accept all or some of the recorders another account hands over to you, or decline.
+    Accept(AcceptArgs),
 }
 
 /// `rekey signup`.
@@ -250,4 +254,54 @@ pub struct RetrieveArgs {
     /// Only e-mail the verification code, then stop.
     #[arg(long)]
     pub send_code_only: bool,
+}
+
+/// `rekey transfer`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Hand three recorders over to a customer (nothing changes until the customer accepts):
+  rekey transfer send NVR0001 NVR0002 \"Shop entrance\" --to customer@example.com
+The customer then runs `rekey transfer list` and `rekey accept ID`.")]
+pub struct TransferArgs {
+    /// What to do; without one, the open hand-overs are listed.
+    #[command(subcommand)]
+    pub action: Option<TransferAction>,
+}
+
+/// `rekey transfer …`.
+#[derive(Debug, Subcommand)]
+pub enum TransferAction {
+    /// List the open hand-overs you sent or may accept (the default).
+    List,
+    /// Offer recorders to the account of an e-mail address; your password is asked again.
+    Send {
+        /// The recorders: serial numbers or names.
+        #[arg(required = true, value_name = "DEVICE")]
+        devices: Vec<String>,
+        /// The e-mail address of the account that receives them.
+        #[arg(long, value_name = "EMAIL")]
+        to: String,
+        /// Read your password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Cancel a hand-over you sent; nothing moves.
+    Cancel {
+        /// The hand-over's id (see `rekey transfer list`).
+        id: String,
+    },
+}
+
+/// `rekey accept`.
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// The hand-over's id (see `rekey transfer list`).
+    pub id: String,
+    /// Accept only these recorders (serial numbers or names; repeat the flag); the others stay
+    /// with the sender. Without it, all are accepted.
+    #[arg(long = "device", value_name = "DEVICE", conflicts_with = "decline")]
+    pub devices: Vec<String>,
+    /// Decline all the recorders instead.
+    #[arg(long)]
+    pub decline: bool,
 }

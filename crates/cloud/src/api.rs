@@ -13,6 +13,8 @@ use rekey_web::client::ClientIp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+mod transfers;
+
 use crate::error::{AppError, Problem};
 use crate::service::{Client, accounts, devices, recovery};
 use crate::state::AppState;
@@ -536,5 +538,10 @@ pub fn routes() -> Router<AppState> {
         .route("/recover/send", post(recover_send))
         .route("/devices/{serial}/retrieve/code", post(retrieve_code))
         .route("/devices/{serial}/retrieve", post(retrieve))
+        .route("/transfers", get(transfers::list).post(transfers::offer))
+        .route("/transfers/{id}", get(transfers::show))
+        .route("/transfers/{id}/accept", post(transfers::accept))
+        .route("/transfers/{id}/decline", post(transfers::decline))
+        .route("/transfers/{id}/cancel", post(transfers::cancel))
         .fallback(not_found)
 }

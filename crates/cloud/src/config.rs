@@ -69,7 +69,13 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// Where `/metrics` is served (Prometheus), apart from everything else; none by default.
     pub metrics_listen: Option<SocketAddr>,
+    /// How long a transfer of devices to another account waits for its recipient to accept it
+    /// (docs/protocol.md §9, "Transfer").
+    pub transfer_ttl: Duration,
 }
+
+/// How long a transfer waits for its recipient by default: a week.
+pub const DEFAULT_TRANSFER_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Limits on the device gateway's handshakes (docs/protocol.md §3, "Handshake limits").
 /// "Address" means an IPv4 address or an IPv6 /64.
@@ -179,6 +185,7 @@ impl Config {
             gateway: GatewayLimits::default(),
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             metrics_listen: None,
+            transfer_ttl: DEFAULT_TRANSFER_TTL,
         }
     }
 }
@@ -273,6 +280,9 @@ pub struct Args {
     /// before the process ends anyway [default: 30].
     #[arg(long, env = "REKEY_CLOUD_SHUTDOWN_TIMEOUT_SECS")]
     pub shutdown_timeout_secs: Option<u64>,
+    /// Days a transfer of devices waits for its recipient to accept it [default: 7].
+    #[arg(long, env = "REKEY_CLOUD_TRANSFER_DAYS")]
+    pub transfer_days: Option<u64>,
     /// A local system for development (plain http only): generated keys in the data directory,
     /// mail to the outbox when no SMTP URL is given, and the /dev/outbox page.
     #[arg(long, env = "REKEY_CLOUD_DEV")]
@@ -339,6 +349,7 @@ struct FileConfig {
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     shutdown_timeout_secs: Option<u64>,
+    transfer_days: Option<u64>,
     metrics_listen: Option<SocketAddr>,
     dev: Option<bool>,
     gateway_handshake_timeout_secs: Option<u64>,
@@ -634,6 +645,11 @@ impl Args {
                 DEFAULT_SHUTDOWN_TIMEOUT,
             ),
             metrics_listen: self.metrics_listen.or(file.metrics_listen),
+            transfer_ttl: match self.transfer_days.or(file.transfer_days) {
+                None => DEFAULT_TRANSFER_TTL,
+                Some(0) => bail!("a transfer must wait at least 1 day"),
+                Some(days) => Duration::from_secs(days.min(365) * 24 * 3600),
+            },
         })
     }
 }

@@ -299,6 +299,49 @@ pub enum MailKind {
         /// When.
         when: String,
     },
+    /// An offer of devices to the recipient's address (docs/protocol.md §9, "Transfer").
+    TransferOffered {
+        /// The sending account's user name.
+        from: String,
+        /// The devices offered, by name and serial.
+        devices: String,
+        /// Until when it can be accepted.
+        until: String,
+        /// Where to see and accept it.
+        link: String,
+    },
+    /// A notice to the sender that devices moved to the recipient.
+    TransferredNotice {
+        /// The recipient's address.
+        to: String,
+        /// The devices that moved.
+        devices: String,
+        /// When.
+        when: String,
+    },
+    /// A notice to the sender that the recipient declined its offer.
+    TransferDeclined {
+        /// The recipient's address.
+        to: String,
+        /// The devices offered.
+        devices: String,
+    },
+    /// A notice to the offer's address that the sender cancelled it.
+    TransferCancelled {
+        /// The sending account's user name.
+        from: String,
+        /// The devices offered.
+        devices: String,
+    },
+    /// A notice to the recipient that devices are now in its account.
+    ReceivedNotice {
+        /// The sending account's user name.
+        from: String,
+        /// The devices that moved.
+        devices: String,
+        /// When.
+        when: String,
+    },
 }
 
 impl MailKind {
@@ -315,7 +358,13 @@ impl MailKind {
             MailKind::PasswordChanged
             | MailKind::EmailChanged { .. }
             | MailKind::IssuedNotice { .. }
-            | MailKind::ReleasedNotice { .. } => "mail-footer-notice",
+            | MailKind::ReleasedNotice { .. }
+            | MailKind::TransferredNotice { .. }
+            | MailKind::ReceivedNotice { .. }
+            | MailKind::TransferDeclined { .. } => "mail-footer-notice",
+            MailKind::TransferOffered { .. } | MailKind::TransferCancelled { .. } => {
+                "mail-footer-offer"
+            }
         }
     }
 
@@ -383,6 +432,54 @@ impl MailKind {
                     ("when", when.clone().into()),
                 ],
             ),
+            MailKind::TransferOffered {
+                from,
+                devices,
+                until,
+                link,
+            } => (
+                "mail-transfer-offer",
+                vec![
+                    ("from", from.clone().into()),
+                    ("devices", devices.clone().into()),
+                    ("until", until.clone().into()),
+                    ("link", link.clone().into()),
+                ],
+            ),
+            MailKind::TransferredNotice { to, devices, when } => (
+                "mail-transferred",
+                vec![
+                    ("to", to.clone().into()),
+                    ("devices", devices.clone().into()),
+                    ("when", when.clone().into()),
+                ],
+            ),
+            MailKind::TransferDeclined { to, devices } => (
+                "mail-transfer-declined",
+                vec![
+                    ("to", to.clone().into()),
+                    ("devices", devices.clone().into()),
+                ],
+            ),
+            MailKind::TransferCancelled { from, devices } => (
+                "mail-transfer-cancelled",
+                vec![
+                    ("from", from.clone().into()),
+                    ("devices", devices.clone().into()),
+                ],
+            ),
+            MailKind::ReceivedNotice {
+                from,
+                devices,
+                when,
+            } => (
+                "mail-received",
+                vec![
+                    ("from", from.clone().into()),
+                    ("devices", devices.clone().into()),
+                    ("when", when.clone().into()),
+                ],
+            ),
         };
         let subject = lang.t_args(&format!("{prefix}-subject"), &args);
         let body = format!(
@@ -444,6 +541,20 @@ mod tests {
                 serial: "NVR0001".into(),
                 when: "17:52".into(),
             },
+            MailKind::TransferredNotice {
+                to: "kaito@example.jp".into(),
+                devices: "Lobby (NVR0001)".into(),
+                when: "17:52".into(),
+            },
+            MailKind::ReceivedNotice {
+                from: "hana".into(),
+                devices: "Lobby (NVR0001)".into(),
+                when: "17:52".into(),
+            },
+            MailKind::TransferDeclined {
+                to: "kaito@example.jp".into(),
+                devices: "Lobby (NVR0001)".into(),
+            },
         ]
     }
 
@@ -461,6 +572,9 @@ mod tests {
                         | MailKind::EmailChanged { .. }
                         | MailKind::IssuedNotice { .. }
                         | MailKind::ReleasedNotice { .. }
+                        | MailKind::TransferredNotice { .. }
+                        | MailKind::ReceivedNotice { .. }
+                        | MailKind::TransferDeclined { .. }
                 );
                 assert_eq!(
                     body.contains(&strip_isolates(&ignore)),

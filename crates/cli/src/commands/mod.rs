@@ -6,6 +6,7 @@ mod auth;
 pub mod devices;
 pub mod recover;
 mod signup;
+pub mod transfer;
 
 use std::future::Future;
 
@@ -32,6 +33,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Devices(args) => devices::run(&ctx, args).await,
         Command::Recover(args) => recover::recover(&ctx, args).await,
         Command::Retrieve(args) => recover::retrieve(&ctx, args).await,
+        Command::Transfer(args) => transfer::run(&ctx, args).await,
+        Command::Accept(args) => transfer::accept(&ctx, args).await,
     }
 }
 

@@ -27,7 +27,8 @@ fn help_lists_the_commands() {
     let run = rekey(dir.path(), &["--help"], "");
     assert_eq!(run.code, 0, "{run:?}");
     for command in [
-        "signup", "login", "logout", "account", "devices", "recover", "retrieve",
+        "signup", "login", "logout", "account", "devices", "recover", "retrieve", "transfer",
+        "accept",
     ] {
         assert!(run.stdout.contains(command), "{command}: {}", run.stdout);
     }

@@ -12,3 +12,4 @@ mod output;
 mod qr;
 mod session;
 mod support;
+mod transfer;

@@ -8,6 +8,7 @@ pub mod devices;
 pub mod recovery;
 pub mod release;
 pub mod retrieved;
+pub mod transfers;
 
 use std::net::IpAddr;
 

@@ -1,6 +1,6 @@
 //! What happened to an account's devices besides temporary passwords (those are in
-//! [`super::issued`]): a recorder's admin released it from the account. The account's activity
-//! page lists them; they are never swept.
+//! [`super::issued`]): a recorder's admin released it from the account, or it was transferred
+//! to or from another account. The account's activity page lists them; they are never swept.
 
 use sqlx::Row;
 
@@ -11,6 +11,10 @@ use super::{Store, StoreError};
 pub enum DeviceEventKind {
     /// The recorder's admin released it from the account (docs/protocol.md §9, "Release").
     Released,
+    /// The account handed it over to another account (docs/protocol.md §9, "Transfer").
+    TransferredOut,
+    /// The account received it from another account's transfer.
+    TransferredIn,
 }
 
 impl DeviceEventKind {
@@ -18,6 +22,8 @@ impl DeviceEventKind {
     pub fn as_str(self) -> &'static str {
         match self {
             DeviceEventKind::Released => "released",
+            DeviceEventKind::TransferredOut => "transferred-out",
+            DeviceEventKind::TransferredIn => "transferred-in",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod sealed;
 pub mod sessions;
 pub mod sweep;
 pub mod throttle;
+pub mod transfers;
 
 use std::sync::Arc;
 

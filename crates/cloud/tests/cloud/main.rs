@@ -17,6 +17,7 @@ mod retrieved;
 mod screens;
 mod support;
 mod time_zone;
+mod transfer;
 
 use rekey_proto::CloudPublicKey;
 
@@ -36,6 +37,7 @@ use recovery::*;
 use release::*;
 use retrieved::*;
 use time_zone::*;
+use transfer::*;
 
 /// Runs each flow on SQLite and on PostgreSQL.
 macro_rules! on_both_backends {
@@ -110,6 +112,12 @@ on_both_backends!(
     the_api_shows_and_changes_the_time_zone,
     earlier_accounts_get_their_regions_time_zone_at_the_next_start,
     the_time_zone_field_renders_in_each_language,
+    a_transfer_moves_the_device_once_accepted,
+    a_cancelled_transfer_moves_nothing,
+    an_expired_transfer_moves_nothing,
+    an_installer_hands_three_recorders_over_and_two_are_accepted,
+    bad_transfers_are_refused_and_change_nothing,
+    the_portal_offers_a_hand_over_and_accepts_part_of_it,
 );
 
 /// One rendering test per screen and language (the database plays no part: SQLite only).

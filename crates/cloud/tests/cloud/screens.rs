@@ -80,6 +80,7 @@ pub async fn every_portal_screen_renders_in_japanese_and_english(app: TestApp) {
         screen(Who::Owner, &recover, "cloud-recover-title"),
         screen(Who::Owner, "/activity", "cloud-activity-title"),
         screen(Who::Owner, "/account", "cloud-account-title"),
+        screen(Who::Owner, "/transfers", "cloud-transfers-title"),
     ];
     let visitor = app.other_browser();
     for lang in Lang::ALL {

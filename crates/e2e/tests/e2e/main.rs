@@ -23,6 +23,7 @@ mod preparation;
 mod recovery;
 mod release;
 mod steps;
+mod transfer;
 
 /// Runs each flow on SQLite and on PostgreSQL; attributes written before a flow carry over.
 macro_rules! on_both_backends {
@@ -82,6 +83,12 @@ mod issue11_release {
         release_from_an_online_recorder,
         release_from_an_offline_recorder,
         a_wrong_admin_password_releases_nothing,
+    );
+}
+
+mod issue11_transfer {
+    on_both_backends!(transfer:
+        a_transferred_recorder_recovers_for_its_new_owner_only,
     );
 }
 

@@ -8,6 +8,7 @@ mod forgot;
 mod outbox;
 mod session;
 mod signup;
+mod transfers;
 
 pub(crate) use account::*;
 pub(crate) use devices::*;
@@ -15,6 +16,7 @@ pub(crate) use forgot::*;
 pub(crate) use outbox::*;
 pub(crate) use session::*;
 pub(crate) use signup::*;
+pub(crate) use transfers::*;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Redirect, Response};
