@@ -1,7 +1,7 @@
 # Cloud portal messages.
 cloud-brand = Rekey クラウド
 cloud-back-home = 最初のページに戻る
-cloud-nav-devices = マイクラウドデバイス
+cloud-nav-devices = デバイス
 cloud-nav-account = ユーザー情報
 cloud-nav-logout = ログアウト
 cloud-cancel = キャンセル
