@@ -9,7 +9,9 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::codes::CodeError;
-use crate::store::throttle::{CODES_PER_ADDRESS, REAUTH_PER_ACCOUNT, VERIFICATIONS_PER_ADDRESS};
+use crate::store::throttle::{
+    CODES_PER_ADDRESS, REAUTH_PER_ACCOUNT, TRANSFER_OFFERS_PER_ACCOUNT, VERIFICATIONS_PER_ADDRESS,
+};
 
 /// Reserves one of the client address's code requests. The caller settles it: a request that
 /// sent nothing (a cool-down refused it) gives the slot back.
@@ -52,6 +54,19 @@ pub(crate) async fn limit_verifications(state: &AppState, client: Client) -> App
         return Err(Problem::wait("error-rate-limited", wait).into());
     }
     Ok(())
+}
+
+/// Reserves one of the account's hand-over offers of the day ([`TRANSFER_OFFERS_PER_ACCOUNT`]);
+/// every offer counts, cancelled or not, since each one sent a mail.
+pub(crate) async fn limit_transfer_offers(state: &AppState, account: &Account) -> AppResult<()> {
+    let key = Key::counting_every_attempt(
+        format!("transfer-offers:{}", account.id),
+        TRANSFER_OFFERS_PER_ACCOUNT,
+    );
+    match state.store.reserve(vec![key], state.now()).await? {
+        Ok(slot) => Ok(slot.succeeded(&state.store).await?),
+        Err(refused) => Err(Problem::wait("error-rate-limited", refused.retry_after).into()),
+    }
 }
 
 /// Checks the current password of a logged-in account (a re-authentication): one of the

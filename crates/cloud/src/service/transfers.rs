@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use axum::http::StatusCode;
 use rekey_web::random_array;
 
-use super::attempts::check_current_password;
+use super::attempts::{check_current_password, limit_transfer_offers};
 use super::devices::add_key;
 use crate::error::{AppResult, Problem};
 use crate::mail::MailKind;
@@ -84,6 +84,7 @@ pub async fn start(
     // A stolen session alone cannot give devices away: the password is checked (and counted
     // against the account's re-authentication tries) before anything is stored.
     check_current_password(state, account, password).await?;
+    limit_transfer_offers(state, account).await?;
     let mut offered = Vec::new();
     for d in &devices {
         let epoch = state.store.newest_recovery_key(d.id).await?;

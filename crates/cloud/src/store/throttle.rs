@@ -23,6 +23,9 @@ pub const CODES_PER_ADDRESS: Limit = Limit::per_window(20, 3600);
 pub const VERIFICATIONS_PER_ADDRESS: Limit = Limit::per_window(60, 3600);
 /// Register codes tried per account (wrong ones).
 pub const REGISTER_TRIES_PER_ACCOUNT: Limit = Limit::per_window(10, 3600);
+/// Hand-over offers an account sends a day (each mails its recipient): enough for an installer
+/// handing over a day's work in batches, too few to use offers to flood an address.
+pub const TRANSFER_OFFERS_PER_ACCOUNT: Limit = Limit::per_window(20, 24 * 3600);
 
 impl AttemptStore for Store {
     type Error = StoreError;

@@ -304,6 +304,33 @@ pub async fn a_cancelled_transfer_moves_nothing(app: TestApp) {
     assert!(open_ids(&app, &sato).await.is_empty());
 }
 
+/// Each offer mails its recipient, so an account can send only so many a day, cancelled or not:
+/// offers cannot be used to flood an address.
+pub async fn offers_are_limited_per_account(app: TestApp) {
+    let _rec = owner_with_recorder(&app, "kaede", "NVR0505", 55).await;
+    let kaede = token(&app, "kaede").await;
+    for _ in 0..20 {
+        let r = offer(&app, &kaede, "someone@example.org", &["NVR0505"], PW).await;
+        assert_eq!(r.0, 201, "{}", r.1);
+        let id = r.1["id"].as_str().unwrap().to_string();
+        let (status, body) = app
+            .api(
+                "POST",
+                &format!("/transfers/{id}/cancel"),
+                Some(&kaede),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 204, "{body}");
+    }
+    let r = offer(&app, &kaede, "someone@example.org", &["NVR0505"], PW).await;
+    assert_eq!(error(&r), (429, "error-rate-limited"), "{}", r.1);
+    assert!(
+        open_ids(&app, &kaede).await.is_empty(),
+        "nothing was offered"
+    );
+}
+
 pub async fn an_expired_transfer_moves_nothing(app: TestApp) {
     let rec = owner_with_recorder(&app, "momo", "NVR0503", 53).await;
     let momo = token(&app, "momo").await;
