@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::{AppError, Problem};
-use crate::service::{Client, accounts, devices, recovery};
+use crate::service::{Client, accounts, deletion, devices, recovery};
 use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::codes::CODE_TTL_SECS;
@@ -355,6 +355,57 @@ async fn set_password(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[derive(Deserialize)]
+struct DeleteBody {
+    current: String,
+}
+
+/// `POST /account/delete/code`: the current password; a code goes to the account's address.
+async fn delete_code(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<DeleteBody>,
+) -> ApiResult {
+    let a = caller.account()?.clone();
+    deletion::start(&state, caller.client, &a, &b.current)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(code_sent())
+}
+
+#[derive(Deserialize)]
+struct DeleteConfirm {
+    code: String,
+}
+
+/// `POST /account/delete`: the code deletes the account (its token ends with it).
+async fn delete_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<DeleteConfirm>,
+) -> ApiResult {
+    let a = caller.account()?.clone();
+    let released = deletion::finish(&state, &a, &b.code)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    let days = state.config.deleted_account_retention_days;
+    Ok(Json(json!({
+        "deleted": true,
+        "released": released,
+        "retention_days": days,
+    }))
+    .into_response())
+}
+
+/// `GET /account/export`: the account's data (no secrets).
+async fn export(State(state): State<AppState>, caller: Caller) -> ApiResult {
+    let a = caller.account()?;
+    let data = deletion::export(&state, a)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(data).into_response())
+}
+
 async fn list_devices(State(state): State<AppState>, caller: Caller) -> ApiResult {
     let a = caller.account()?;
     let list = state
@@ -529,6 +580,9 @@ pub fn routes() -> Router<AppState> {
         .route("/account/email/code", post(email_code))
         .route("/account/email", post(set_email))
         .route("/account/password", post(set_password))
+        .route("/account/export", get(export))
+        .route("/account/delete/code", post(delete_code))
+        .route("/account/delete", post(delete_account))
         .route("/devices", get(list_devices).post(add_device))
         .route("/devices/{serial}/name", post(rename_device))
         .route("/devices/{serial}", axum::routing::delete(remove_device))

@@ -299,6 +299,20 @@ pub enum MailKind {
         /// When.
         when: String,
     },
+    /// A code that confirms deleting the account.
+    DeleteAccountCode {
+        /// The code.
+        code: String,
+    },
+    /// A notice to the deleted account's address: what was released, and when the data goes.
+    AccountDeleted {
+        /// When.
+        when: String,
+        /// The recorders released, one line each (`name (serial)`), or a line saying none.
+        devices: String,
+        /// Days until the account's data is deleted.
+        days: i64,
+    },
 }
 
 impl MailKind {
@@ -311,11 +325,13 @@ impl MailKind {
             | MailKind::ChangeEmailCode { .. }
             | MailKind::ResetPasswordCode { .. }
             | MailKind::RetrieveCode { .. }
-            | MailKind::ChallengeCode { .. } => "mail-footer-code",
+            | MailKind::ChallengeCode { .. }
+            | MailKind::DeleteAccountCode { .. } => "mail-footer-code",
             MailKind::PasswordChanged
             | MailKind::EmailChanged { .. }
             | MailKind::IssuedNotice { .. }
-            | MailKind::ReleasedNotice { .. } => "mail-footer-notice",
+            | MailKind::ReleasedNotice { .. }
+            | MailKind::AccountDeleted { .. } => "mail-footer-notice",
         }
     }
 
@@ -342,6 +358,22 @@ impl MailKind {
             MailKind::RetrieveCode { code } => (
                 "mail-retrieve",
                 vec![("code", code.clone().into()), ("minutes", minutes.into())],
+            ),
+            MailKind::DeleteAccountCode { code } => (
+                "mail-delete-account",
+                vec![("code", code.clone().into()), ("minutes", minutes.into())],
+            ),
+            MailKind::AccountDeleted {
+                when,
+                devices,
+                days,
+            } => (
+                "mail-account-deleted",
+                vec![
+                    ("when", when.clone().into()),
+                    ("devices", devices.clone().into()),
+                    ("days", (*days).into()),
+                ],
             ),
             MailKind::ChallengeCode {
                 password,
@@ -444,6 +476,12 @@ mod tests {
                 serial: "NVR0001".into(),
                 when: "17:52".into(),
             },
+            MailKind::DeleteAccountCode { code: code() },
+            MailKind::AccountDeleted {
+                when: "17:52".into(),
+                devices: "Lobby (NVR0001)".into(),
+                days: 30,
+            },
         ]
     }
 
@@ -461,6 +499,7 @@ mod tests {
                         | MailKind::EmailChanged { .. }
                         | MailKind::IssuedNotice { .. }
                         | MailKind::ReleasedNotice { .. }
+                        | MailKind::AccountDeleted { .. }
                 );
                 assert_eq!(
                     body.contains(&strip_isolates(&ignore)),

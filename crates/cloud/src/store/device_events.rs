@@ -1,6 +1,6 @@
 //! What happened to an account's devices besides temporary passwords (those are in
-//! [`super::issued`]): a recorder's admin released it from the account. The account's activity
-//! page lists them; they are never swept.
+//! [`super::issued`]): a recorder's admin released it from the account, or the account's
+//! deletion did. The account's activity page and export list them; they go with the account.
 
 use sqlx::Row;
 
@@ -11,6 +11,8 @@ use super::{Store, StoreError};
 pub enum DeviceEventKind {
     /// The recorder's admin released it from the account (docs/protocol.md §9, "Release").
     Released,
+    /// The account was deleted, which released the recorder from it.
+    AccountDeleted,
 }
 
 impl DeviceEventKind {
@@ -18,6 +20,7 @@ impl DeviceEventKind {
     pub fn as_str(self) -> &'static str {
         match self {
             DeviceEventKind::Released => "released",
+            DeviceEventKind::AccountDeleted => "account-deleted",
         }
     }
 }

@@ -446,8 +446,11 @@ pub(crate) async fn activity(State(state): State<AppState>, c: Ctx) -> PageResul
         .into_iter()
         .map(|e| EventRow {
             when: account.time_zone.format(e.created_at),
-            // The only kind so far: `released`.
-            what: lang.t("cloud-activity-event-released"),
+            what: lang.t(if e.kind == "account-deleted" {
+                "cloud-activity-event-account-deleted"
+            } else {
+                "cloud-activity-event-released"
+            }),
             device: match &e.device_name {
                 Some(n) if n != &e.serial => format!("{n} ({})", e.serial),
                 _ => e.serial.clone(),

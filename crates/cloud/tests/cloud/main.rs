@@ -3,6 +3,7 @@
 //! server on loopback, real HTTP and real WebSockets.
 
 mod at_rest;
+mod deletion;
 mod device;
 mod flows;
 mod gateway;
@@ -28,6 +29,7 @@ pub fn cloud_public_key() -> CloudPublicKey {
 }
 
 use at_rest::*;
+use deletion::*;
 use flows::*;
 use hardening::*;
 use layout::*;
@@ -110,6 +112,9 @@ on_both_backends!(
     the_api_shows_and_changes_the_time_zone,
     earlier_accounts_get_their_regions_time_zone_at_the_next_start,
     the_time_zone_field_renders_in_each_language,
+    deleting_an_account_releases_its_recorders_and_frees_its_address,
+    the_export_holds_the_accounts_devices_and_activity_and_no_secret,
+    deletion_through_the_api_and_the_sweep_after_the_retention,
 );
 
 /// One rendering test per screen and language (the database plays no part: SQLite only).
