@@ -390,3 +390,50 @@ pub async fn deletion_through_the_api_and_the_sweep_after_the_retention(app: Tes
         .signup_pc("nao", "nao@example.com", PW)
         .await;
 }
+
+pub async fn the_deletion_and_export_forms_render_in_each_language(app: TestApp) {
+    app.signup_pc("rin", "rin@example.com", PW).await;
+    for lang in [rekey_web::Lang::Ja, rekey_web::Lang::En] {
+        let (status, _, _) = app
+            .post(
+                "/account",
+                &format!("/lang/{}?next=/account", lang.code()),
+                &[],
+            )
+            .await;
+        assert_eq!(status, 303);
+        let (_, page) = app.get("/account").await;
+        assert!(
+            page.contains(&format!("<html lang=\"{}\">", lang.code())),
+            "{page}"
+        );
+        assert!(page.contains(r#"id="delete-start""#), "{page}");
+        assert!(
+            page.contains(r#"id="export" href="/account/export""#),
+            "{page}"
+        );
+        for key in [
+            "cloud-export-title",
+            "cloud-export-button",
+            "cloud-delete-account",
+        ] {
+            assert!(crate::support::shows(&page, &lang.t(key)), "{key}: {page}");
+        }
+        let intro = rekey_cloud::mail::strip_isolates(
+            &lang.t_args("cloud-delete-account-intro", &[("days", 30i64.into())]),
+        );
+        assert!(crate::support::shows(&page, &intro), "{page}");
+        // The code step, in the same language (a minute later: one code a minute).
+        app.clock.advance(61);
+        let (_, _, page) = app
+            .post("/account", "/account/delete", &[("current", PW)])
+            .await;
+        assert!(page.contains(r#"id="delete-confirm""#), "{page}");
+        for key in [
+            "cloud-delete-account-code-sent",
+            "cloud-delete-account-button",
+        ] {
+            assert!(crate::support::shows(&page, &lang.t(key)), "{key}: {page}");
+        }
+    }
+}

@@ -115,6 +115,7 @@ on_both_backends!(
     deleting_an_account_releases_its_recorders_and_frees_its_address,
     the_export_holds_the_accounts_devices_and_activity_and_no_secret,
     deletion_through_the_api_and_the_sweep_after_the_retention,
+    the_deletion_and_export_forms_render_in_each_language,
 );
 
 /// One rendering test per screen and language (the database plays no part: SQLite only).
