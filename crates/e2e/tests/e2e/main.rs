@@ -15,6 +15,7 @@ mod balancer;
 mod browser;
 mod cli;
 mod cluster;
+mod deletion;
 mod harness;
 mod in_chromium;
 mod operations;
@@ -82,6 +83,12 @@ mod issue11_release {
         release_from_an_online_recorder,
         release_from_an_offline_recorder,
         a_wrong_admin_password_releases_nothing,
+    );
+}
+
+mod issue11_deletion {
+    on_both_backends!(deletion:
+        deleting_the_account_releases_its_recorder,
     );
 }
 
