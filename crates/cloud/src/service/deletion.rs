@@ -194,7 +194,7 @@ pub async fn export(state: &AppState, account: &Account) -> AppResult<Value> {
     }))
 }
 
-/// A time as RFC 3339 in UTC.
+/// A time as RFC 3339 in UTC (the API's and the export's times).
 pub(crate) fn rfc3339(ts: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(ts)
         .ok()
