@@ -159,6 +159,17 @@ pub struct CodeSent {
     pub expires_in_secs: u64,
 }
 
+/// The answer to deleting the account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deleted {
+    /// Whether it was deleted.
+    pub deleted: bool,
+    /// The serials of the recorders released.
+    pub released: Vec<String>,
+    /// Days until the cloud deletes the account's data.
+    pub retention_days: u64,
+}
+
 /// A new session: the answer to sign-up and log-in.
 #[derive(Debug, Deserialize)]
 pub struct LoggedIn {
@@ -498,6 +509,25 @@ impl Client {
     ) -> Result<(), ApiError> {
         let body = json!({ "current": current.expose(), "new": new.expose() });
         self.call_empty(Method::POST, "/account/password", Some(body), true)
+            .await
+    }
+
+    /// `GET /account/export`: the account's data, as the cloud wrote it.
+    pub async fn export(&self) -> Result<Value, ApiError> {
+        self.call(Method::GET, "/account/export", None, true).await
+    }
+
+    /// `POST /account/delete/code`: checks the current password and e-mails a code.
+    pub async fn delete_code(&self, current: &Secret<String>) -> Result<CodeSent, ApiError> {
+        let body = json!({ "current": current.expose() });
+        self.call(Method::POST, "/account/delete/code", Some(body), true)
+            .await
+    }
+
+    /// `POST /account/delete`: the code deletes the account.
+    pub async fn delete_account(&self, code: &str) -> Result<Deleted, ApiError> {
+        let body = json!({ "code": code });
+        self.call(Method::POST, "/account/delete", Some(body), true)
             .await
     }
 

@@ -151,6 +151,36 @@ pub enum AccountAction {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Save your account's data (account, devices, activity) as JSON.
+    Export {
+        /// Write it to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Delete your account: its recorders are released and its data is deleted after the
+    /// cloud's retention. Asks for the password, then for a code e-mailed to you.
+    Delete(DeleteArgs),
+}
+
+/// `rekey account delete`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Without a terminal, delete in two steps:
+  printf '%s\\n' \"$PASSWORD\" | rekey account delete --password-stdin --send-code-only
+  rekey account delete --code 123456 --yes")]
+pub struct DeleteArgs {
+    /// The verification code e-mailed to your account's address (after `--send-code-only`).
+    #[arg(long, value_name = "CODE", conflicts_with_all = ["send_code_only", "password_stdin"])]
+    pub code: Option<String>,
+    /// Only e-mail the verification code, then stop.
+    #[arg(long)]
+    pub send_code_only: bool,
+    /// Read the current password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// `rekey account set-email`.

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 mod transfers;
 
 use crate::error::{AppError, Problem};
-use crate::service::{Client, accounts, devices, recovery};
+use crate::service::{Client, accounts, deletion, devices, recovery};
 use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::codes::CODE_TTL_SECS;
@@ -119,15 +119,7 @@ impl IntoResponse for ApiError {
 
 type ApiResult = Result<Response, ApiError>;
 
-fn rfc3339(ts: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ts)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
-}
+use crate::service::deletion::rfc3339;
 
 fn account_json(a: &Account) -> Value {
     json!({
@@ -357,6 +349,57 @@ async fn set_password(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[derive(Deserialize)]
+struct DeleteBody {
+    current: String,
+}
+
+/// `POST /account/delete/code`: the current password; a code goes to the account's address.
+async fn delete_code(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<DeleteBody>,
+) -> ApiResult {
+    let a = caller.account()?.clone();
+    deletion::start(&state, caller.client, &a, &b.current)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(code_sent())
+}
+
+#[derive(Deserialize)]
+struct DeleteConfirm {
+    code: String,
+}
+
+/// `POST /account/delete`: the code deletes the account (its token ends with it).
+async fn delete_account(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(b): Json<DeleteConfirm>,
+) -> ApiResult {
+    let a = caller.account()?.clone();
+    let released = deletion::finish(&state, &a, &b.code)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    let days = state.config.deleted_account_retention_days;
+    Ok(Json(json!({
+        "deleted": true,
+        "released": released,
+        "retention_days": days,
+    }))
+    .into_response())
+}
+
+/// `GET /account/export`: the account's data (no secrets).
+async fn export(State(state): State<AppState>, caller: Caller) -> ApiResult {
+    let a = caller.account()?;
+    let data = deletion::export(&state, a)
+        .await
+        .map_err(|e| caller.fail(e))?;
+    Ok(Json(data).into_response())
+}
+
 async fn list_devices(State(state): State<AppState>, caller: Caller) -> ApiResult {
     let a = caller.account()?;
     let list = state
@@ -531,6 +574,9 @@ pub fn routes() -> Router<AppState> {
         .route("/account/email/code", post(email_code))
         .route("/account/email", post(set_email))
         .route("/account/password", post(set_password))
+        .route("/account/export", get(export))
+        .route("/account/delete/code", post(delete_code))
+        .route("/account/delete", post(delete_account))
         .route("/devices", get(list_devices).post(add_device))
         .route("/devices/{serial}/name", post(rename_device))
         .route("/devices/{serial}", axum::routing::delete(remove_device))

@@ -55,6 +55,8 @@ pub struct Config {
     pub region_time_zones: Vec<(String, TimeZone)>,
     /// Seconds between recorder heartbeats.
     pub heartbeat_secs: u32,
+    /// Days a deleted account's data is kept before the sweep deletes it.
+    pub deleted_account_retention_days: u32,
     /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
     /// Timeouts and connection caps of the HTTP server.
@@ -141,6 +143,15 @@ impl Config {
         self.base_url.as_str().starts_with("https://")
     }
 
+    /// What the housekeeping sweep keeps: the defaults, with the deleted accounts' retention
+    /// from this configuration.
+    pub fn retention(&self) -> crate::store::sweep::Retention {
+        crate::store::sweep::Retention {
+            deleted_accounts: i64::from(self.deleted_account_retention_days) * 24 * 3600,
+            ..crate::store::sweep::Retention::DEFAULT
+        }
+    }
+
     /// The default time zone of `region`: the configured one, else UTC.
     pub fn region_time_zone(&self, region: &str) -> TimeZone {
         self.region_time_zones
@@ -179,6 +190,7 @@ impl Config {
             region_time_zones: region_time_zones(&[], &DEFAULT_REGIONS.map(String::from))
                 .expect("the default table names zones of the bundled database"),
             heartbeat_secs: 20,
+            deleted_account_retention_days: 30,
             trusted_proxies: TrustedProxies::none(),
             serve: ServeLimits::default(),
             dev: true,
@@ -249,6 +261,9 @@ pub struct Args {
     /// Seconds between recorder heartbeats [default: 20].
     #[arg(long, env = "REKEY_CLOUD_HEARTBEAT_SECS")]
     pub heartbeat_secs: Option<u32>,
+    /// Days a deleted account's data is kept before it is deleted [default: 30].
+    #[arg(long, env = "REKEY_CLOUD_DELETED_ACCOUNT_RETENTION_DAYS")]
+    pub deleted_account_retention_days: Option<u32>,
     /// Reverse proxies (addresses or CIDR networks, comma-separated) whose Forwarded /
     /// X-Forwarded-For header names the client. From any other peer such headers are ignored.
     #[arg(
@@ -343,6 +358,7 @@ struct FileConfig {
     regions: Option<Vec<String>>,
     region_time_zones: Option<Vec<String>>,
     heartbeat_secs: Option<u32>,
+    deleted_account_retention_days: Option<u32>,
     trusted_proxies: Option<Vec<String>>,
     header_timeout_secs: Option<u64>,
     body_timeout_secs: Option<u64>,
@@ -636,6 +652,10 @@ impl Args {
                 .or(file.heartbeat_secs)
                 .unwrap_or(20)
                 .max(1),
+            deleted_account_retention_days: self
+                .deleted_account_retention_days
+                .or(file.deleted_account_retention_days)
+                .unwrap_or(30),
             trusted_proxies,
             serve,
             dev,

@@ -14,19 +14,25 @@ use crate::store::sweep::Retention;
 /// Time between two sweeps.
 pub const EVERY: Duration = Duration::from_secs(3600);
 
-/// Sweeps until `stop` turns true (or its sender is gone).
-pub async fn run(store: Store, clock: Arc<dyn Clock>, mut stop: watch::Receiver<bool>) {
+/// Sweeps with `retention` until `stop` turns true (or its sender is gone).
+pub async fn run(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    retention: Retention,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         if *stop.borrow() {
             return;
         }
-        match store.sweep(clock.now(), &Retention::DEFAULT).await {
+        match store.sweep(clock.now(), &retention).await {
             Ok(swept) if swept.total() > 0 => tracing::info!(
                 sessions = swept.sessions,
                 email_codes = swept.email_codes,
                 throttle = swept.throttle,
                 mail = swept.mail,
                 retrieved = swept.retrieved,
+                accounts = swept.accounts,
                 "housekeeping: deleted what ran out"
             ),
             Ok(_) => {}

@@ -342,6 +342,20 @@ pub enum MailKind {
         /// When.
         when: String,
     },
+    /// A code that confirms deleting the account.
+    DeleteAccountCode {
+        /// The code.
+        code: String,
+    },
+    /// A notice to the deleted account's address: what was released, and when the data goes.
+    AccountDeleted {
+        /// When.
+        when: String,
+        /// The recorders released, one line each (`name (serial)`), or a line saying none.
+        devices: String,
+        /// Days until the account's data is deleted.
+        days: i64,
+    },
 }
 
 impl MailKind {
@@ -354,14 +368,16 @@ impl MailKind {
             | MailKind::ChangeEmailCode { .. }
             | MailKind::ResetPasswordCode { .. }
             | MailKind::RetrieveCode { .. }
-            | MailKind::ChallengeCode { .. } => "mail-footer-code",
+            | MailKind::ChallengeCode { .. }
+            | MailKind::DeleteAccountCode { .. } => "mail-footer-code",
             MailKind::PasswordChanged
             | MailKind::EmailChanged { .. }
             | MailKind::IssuedNotice { .. }
             | MailKind::ReleasedNotice { .. }
             | MailKind::TransferredNotice { .. }
             | MailKind::ReceivedNotice { .. }
-            | MailKind::TransferDeclined { .. } => "mail-footer-notice",
+            | MailKind::TransferDeclined { .. }
+            | MailKind::AccountDeleted { .. } => "mail-footer-notice",
             MailKind::TransferOffered { .. } | MailKind::TransferCancelled { .. } => {
                 "mail-footer-offer"
             }
@@ -391,6 +407,22 @@ impl MailKind {
             MailKind::RetrieveCode { code } => (
                 "mail-retrieve",
                 vec![("code", code.clone().into()), ("minutes", minutes.into())],
+            ),
+            MailKind::DeleteAccountCode { code } => (
+                "mail-delete-account",
+                vec![("code", code.clone().into()), ("minutes", minutes.into())],
+            ),
+            MailKind::AccountDeleted {
+                when,
+                devices,
+                days,
+            } => (
+                "mail-account-deleted",
+                vec![
+                    ("when", when.clone().into()),
+                    ("devices", devices.clone().into()),
+                    ("days", (*days).into()),
+                ],
             ),
             MailKind::ChallengeCode {
                 password,
@@ -555,6 +587,12 @@ mod tests {
                 to: "kaito@example.jp".into(),
                 devices: "Lobby (NVR0001)".into(),
             },
+            MailKind::DeleteAccountCode { code: code() },
+            MailKind::AccountDeleted {
+                when: "17:52".into(),
+                devices: "Lobby (NVR0001)".into(),
+                days: 30,
+            },
         ]
     }
 
@@ -575,6 +613,7 @@ mod tests {
                         | MailKind::TransferredNotice { .. }
                         | MailKind::ReceivedNotice { .. }
                         | MailKind::TransferDeclined { .. }
+                        | MailKind::AccountDeleted { .. }
                 );
                 assert_eq!(
                     body.contains(&strip_isolates(&ignore)),

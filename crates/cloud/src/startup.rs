@@ -131,6 +131,7 @@ impl Application {
         tokio::spawn(crate::housekeeping::run(
             store.clone(),
             clock.clone(),
+            state.config.retention(),
             workers_stopping.clone(),
         ));
         let mail_worker = tokio::spawn(mail::run_worker(

@@ -1,4 +1,5 @@
-//! `rekey account`: show it, change the username, e-mail address or password.
+//! `rekey account`: show it, change the username, e-mail address or password, export its data,
+//! delete it.
 
 use serde_json::json;
 
@@ -6,7 +7,7 @@ use super::signup::{new_password, read_email};
 use super::{Ctx, with_code_retries};
 use crate::UsageError;
 use crate::api::Account;
-use crate::cli::{AccountAction, AccountArgs, SetEmailArgs};
+use crate::cli::{AccountAction, AccountArgs, DeleteArgs, SetEmailArgs};
 use crate::output::{clean_line, duration, fields, time_in};
 use crate::prompt::stdin_secret;
 
@@ -17,6 +18,8 @@ pub async fn run(ctx: &Ctx, args: AccountArgs) -> anyhow::Result<()> {
         AccountAction::SetUsername { name } => set_username(ctx, &name).await,
         AccountAction::SetEmail(args) => set_email(ctx, args).await,
         AccountAction::SetPassword { password_stdin } => set_password(ctx, password_stdin).await,
+        AccountAction::Export { output } => export(ctx, output).await,
+        AccountAction::Delete(args) => delete(ctx, args).await,
     }
 }
 
@@ -148,6 +151,92 @@ async fn set_password(ctx: &Ctx, from_stdin: bool) -> anyhow::Result<()> {
     ctx.out.print(
         "Your password was changed.",
         &json!({ "password_changed": true }),
+    );
+    Ok(())
+}
+
+async fn export(ctx: &Ctx, output: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let (client, _) = ctx.session_client()?;
+    let data = ctx
+        .wait("Fetching your account's data…", client.export())
+        .await?;
+    let text = serde_json::to_string_pretty(&data)?;
+    match output {
+        Some(path) => {
+            std::fs::write(&path, format!("{text}\n"))
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            ctx.out.print(
+                &format!("Your account's data was saved to {}.", path.display()),
+                &json!({ "exported": true, "path": path.display().to_string() }),
+            );
+        }
+        // The document itself is the output, for people and scripts alike.
+        None => println!("{text}"),
+    }
+    Ok(())
+}
+
+async fn delete(ctx: &Ctx, args: DeleteArgs) -> anyhow::Result<()> {
+    let (client, _) = ctx.session_client()?;
+    if args.code.is_none() {
+        let current = if args.password_stdin {
+            stdin_secret("current password")?
+        } else {
+            ctx.prompt.password(
+                "Current password",
+                "the current password",
+                "--password-stdin",
+            )?
+        };
+        let sent = ctx
+            .wait(
+                "Sending the verification code…",
+                client.delete_code(&current),
+            )
+            .await?;
+        let note = format!(
+            "A verification code was e-mailed to your account's address; it works for {}.",
+            duration(sent.expires_in_secs)
+        );
+        if args.send_code_only {
+            ctx.out.print(
+                &format!("{note}\nThen run: rekey account delete --code CODE"),
+                &json!({ "code_sent": true, "expires_in_secs": sent.expires_in_secs }),
+            );
+            return Ok(());
+        }
+        ctx.out.note(&note);
+    }
+    if !args.yes {
+        let ok = ctx.prompt.confirm(
+            "Delete your account? Every recorder in it is released, and this cannot be undone.",
+            "--yes",
+        )?;
+        if !ok {
+            anyhow::bail!("cancelled; nothing was deleted");
+        }
+    }
+    let deleted = with_code_retries(ctx, args.code, "Verification code", |code| {
+        let client = &client;
+        async move {
+            ctx.wait("Deleting the account…", client.delete_account(&code))
+                .await
+        }
+    })
+    .await?;
+    // The session ended with the account.
+    ctx.store.remove_session()?;
+    let released = if deleted.released.is_empty() {
+        "No recorder was in it.".to_string()
+    } else {
+        format!("Released: {}.", deleted.released.join(", "))
+    };
+    ctx.out.print(
+        &format!(
+            "Your account was deleted. {released} Its data is deleted in {} days.",
+            deleted.retention_days
+        ),
+        &deleted,
     );
     Ok(())
 }

@@ -7,6 +7,7 @@
 
 mod args;
 mod binary;
+mod deletion;
 mod local;
 mod output;
 mod qr;

@@ -71,7 +71,7 @@ fn check_agreement(agreed: bool, version: Option<&str>) -> AppResult<()> {
 }
 
 /// Checks a code without using it up (a wrong try counts).
-async fn check_code(
+pub(crate) async fn check_code(
     state: &AppState,
     purpose: Purpose,
     email: &Email,
@@ -112,6 +112,7 @@ pub(crate) async fn send_code(
         Purpose::ChangeEmail => MailKind::ChangeEmailCode { code },
         Purpose::ResetPassword => MailKind::ResetPasswordCode { code },
         Purpose::Retrieve => MailKind::RetrieveCode { code },
+        Purpose::DeleteAccount => MailKind::DeleteAccountCode { code },
     };
     state
         .store

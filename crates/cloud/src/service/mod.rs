@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub(crate) mod attempts;
+pub mod deletion;
 pub mod devices;
 pub mod recovery;
 pub mod release;

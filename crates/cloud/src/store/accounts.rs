@@ -151,11 +151,13 @@ impl Store {
             None => false,
         };
         let email_taken = match email {
-            Some(e) => sqlx::query("SELECT 1 FROM accounts WHERE email_key = $1")
-                .bind(email_key(e))
-                .fetch_optional(&self.db.pool)
-                .await?
-                .is_some(),
+            Some(e) => {
+                sqlx::query("SELECT 1 FROM accounts WHERE email_key = $1 AND deleted_at IS NULL")
+                    .bind(email_key(e))
+                    .fetch_optional(&self.db.pool)
+                    .await?
+                    .is_some()
+            }
             None => false,
         };
         Ok((name_taken, email_taken))
@@ -165,7 +167,7 @@ impl Store {
     pub async fn account_by_login(&self, login: &str) -> Result<Option<Account>, StoreError> {
         let key = login_key(login);
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM accounts WHERE username = $1 OR email_key = $1"
+            "SELECT {COLUMNS} FROM accounts WHERE (username = $1 OR email_key = $1) AND deleted_at IS NULL"
         )))
         .bind(&key)
         .fetch_optional(&self.db.pool)
@@ -173,10 +175,10 @@ impl Store {
         Ok(row.as_ref().map(from_row).transpose()?)
     }
 
-    /// The account with row id `id`.
+    /// The account with row id `id` (a deleted account is none: see [`Store::mark_account_deleted`]).
     pub async fn account_by_id(&self, id: i64) -> Result<Option<Account>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM accounts WHERE id = $1"
+            "SELECT {COLUMNS} FROM accounts WHERE id = $1 AND deleted_at IS NULL"
         )))
         .bind(id)
         .fetch_optional(&self.db.pool)
@@ -187,7 +189,7 @@ impl Store {
     /// The account with this e-mail address.
     pub async fn account_by_email(&self, email: &Email) -> Result<Option<Account>, StoreError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM accounts WHERE email_key = $1"
+            "SELECT {COLUMNS} FROM accounts WHERE email_key = $1 AND deleted_at IS NULL"
         )))
         .bind(email_key(email))
         .fetch_optional(&self.db.pool)
@@ -256,6 +258,40 @@ impl Store {
             .execute(&self.db.pool)
             .await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Marks the account deleted inside `tx`: it can no longer log in or be found, its sessions
+    /// end, kept Retrieve results are deleted, and its e-mail key becomes one no address folds
+    /// to, so that its address can sign up again at once. Its user name stays taken and its
+    /// other data stays until the sweep deletes the row after the retention
+    /// ([`super::sweep::Retention::deleted_accounts`]). False if it was deleted already.
+    pub async fn mark_account_deleted(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        id: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE accounts SET deleted_at = $1, email_key = $2, password_hash = '' \
+             WHERE id = $3 AND deleted_at IS NULL",
+        )
+        .bind(now)
+        .bind(format!("deleted:{id}"))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        for statement in [
+            "DELETE FROM sessions WHERE account_id = $1",
+            "DELETE FROM retrieved_passwords WHERE account_id = $1",
+        ] {
+            sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+        }
+        Ok(true)
     }
 }
 

@@ -25,6 +25,8 @@ pub enum Purpose {
     ResetPassword,
     /// Retrieving a temporary password on the PC portal.
     Retrieve,
+    /// Deleting the account.
+    DeleteAccount,
 }
 
 impl Purpose {
@@ -34,6 +36,7 @@ impl Purpose {
             Purpose::ChangeEmail => "change-email",
             Purpose::ResetPassword => "reset-password",
             Purpose::Retrieve => "retrieve",
+            Purpose::DeleteAccount => "delete-account",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What happened to an account's devices besides temporary passwords (those are in
-//! [`super::issued`]): a recorder's admin released it from the account, or it was transferred
-//! to or from another account. The account's activity page lists them; they are never swept.
+//! [`super::issued`]): a recorder's admin released it from the account, the account's deletion
+//! did, or it was transferred to or from another account. The account's activity page and
+//! export list them; they go with the account.
 
 use sqlx::Row;
 
@@ -15,6 +16,8 @@ pub enum DeviceEventKind {
     TransferredOut,
     /// The account received it from another account's transfer.
     TransferredIn,
+    /// The account was deleted, which released the recorder from it.
+    AccountDeleted,
 }
 
 impl DeviceEventKind {
@@ -24,6 +27,7 @@ impl DeviceEventKind {
             DeviceEventKind::Released => "released",
             DeviceEventKind::TransferredOut => "transferred-out",
             DeviceEventKind::TransferredIn => "transferred-in",
+            DeviceEventKind::AccountDeleted => "account-deleted",
         }
     }
 }

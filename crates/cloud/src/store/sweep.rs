@@ -1,7 +1,8 @@
 //! Housekeeping: rows that have served their purpose are deleted once their retention ran out,
 //! so that the database does not grow with every login, code and mail for ever. What is kept,
-//! and for how long, is in [`Retention`]; accounts, devices, keys and the issued-code history
-//! (the account's activity page) are never swept. A temporary password kept for Retrieve's
+//! and for how long, is in [`Retention`]; devices, keys, and accounts with their issued-code
+//! history (the account's activity page) are never swept, but an account deleted by its owner
+//! is, with everything that refers to it, once its retention ran out. A temporary password kept for Retrieve's
 //! result page is erased as soon as its validity ends.
 
 use super::{Store, StoreError};
@@ -24,6 +25,9 @@ pub struct Retention {
     /// A kept Retrieve result after its password's validity ended (the password itself is
     /// erased then): a day, so that its page still says it expired.
     pub retrieved: i64,
+    /// An account after its owner deleted it (its personal data: address, user name, devices'
+    /// history and activity): 30 days by default, `--deleted-account-retention-days`.
+    pub deleted_accounts: i64,
 }
 
 impl Retention {
@@ -35,6 +39,7 @@ impl Retention {
         delivered_mail: 7 * 24 * 3600,
         dead_mail: 30 * 24 * 3600,
         retrieved: 24 * 3600,
+        deleted_accounts: 30 * 24 * 3600,
     };
 }
 
@@ -51,12 +56,19 @@ pub struct Swept {
     pub mail: u64,
     /// Kept Retrieve results whose password was erased or whose row was deleted.
     pub retrieved: u64,
+    /// Deleted accounts whose retention ran out.
+    pub accounts: u64,
 }
 
 impl Swept {
     /// Rows deleted in all.
     pub fn total(&self) -> u64 {
-        self.sessions + self.email_codes + self.throttle + self.mail + self.retrieved
+        self.sessions
+            + self.email_codes
+            + self.throttle
+            + self.mail
+            + self.retrieved
+            + self.accounts
     }
 }
 
@@ -104,12 +116,21 @@ impl Store {
             .execute(pool)
             .await?
             .rows_affected();
+        // Sessions, codes, activity, device events and kept results go with the row (foreign
+        // keys ON DELETE CASCADE); its former devices were unbound at deletion.
+        let accounts =
+            sqlx::query("DELETE FROM accounts WHERE deleted_at IS NOT NULL AND deleted_at < $1")
+                .bind(now - retention.deleted_accounts)
+                .execute(pool)
+                .await?
+                .rows_affected();
         Ok(Swept {
             sessions,
             email_codes,
             throttle,
             mail,
             retrieved: erased + deleted,
+            accounts,
         })
     }
 }

@@ -3,6 +3,7 @@
 //! server on loopback, real HTTP and real WebSockets.
 
 mod at_rest;
+mod deletion;
 mod device;
 mod flows;
 mod gateway;
@@ -29,6 +30,7 @@ pub fn cloud_public_key() -> CloudPublicKey {
 }
 
 use at_rest::*;
+use deletion::*;
 use flows::*;
 use hardening::*;
 use layout::*;
@@ -119,6 +121,10 @@ on_both_backends!(
     an_installer_hands_three_recorders_over_and_two_are_accepted,
     bad_transfers_are_refused_and_change_nothing,
     the_portal_offers_a_hand_over_and_accepts_part_of_it,
+    deleting_an_account_releases_its_recorders_and_frees_its_address,
+    the_export_holds_the_accounts_devices_and_activity_and_no_secret,
+    deletion_through_the_api_and_the_sweep_after_the_retention,
+    the_deletion_and_export_forms_render_in_each_language,
 );
 
 /// One rendering test per screen and language (the database plays no part: SQLite only).

@@ -441,6 +441,7 @@ pub async fn the_sweep_deletes_only_what_ran_out(backend: Backend) {
             throttle: 1,
             mail: 2,
             retrieved: 0,
+            accounts: 0,
         }
     );
     assert_eq!(

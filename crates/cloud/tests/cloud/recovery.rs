@@ -82,7 +82,7 @@ fn verify(
 }
 
 /// What a recorder holding `key` would say of `code`.
-fn verify_with(
+pub(crate) fn verify_with(
     serial: &Serial,
     key: &rekey_proto::RecoveryKey,
     code: &TemporaryPassword,

@@ -15,6 +15,7 @@ mod balancer;
 mod browser;
 mod cli;
 mod cluster;
+mod deletion;
 mod harness;
 mod in_chromium;
 mod operations;
@@ -89,6 +90,12 @@ mod issue11_release {
 mod issue11_transfer {
     on_both_backends!(transfer:
         a_transferred_recorder_recovers_for_its_new_owner_only,
+    );
+}
+
+mod issue11_deletion {
+    on_both_backends!(deletion:
+        deleting_the_account_releases_its_recorder,
     );
 }
 

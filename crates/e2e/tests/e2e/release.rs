@@ -37,7 +37,7 @@ fn prepared_attr(p: &Page) -> Option<String> {
 
 /// Waits until the recorder's cloud page shows a register code again, is not prepared and has
 /// no release pending; returns that page.
-async fn wait_released(admin: &Browser) -> Page {
+pub(crate) async fn wait_released(admin: &Browser) -> Page {
     wait_page(
         admin,
         "/network/cloud",
@@ -102,7 +102,7 @@ async fn former_owner_told(
 }
 
 /// Renames the device on the portal, so that the notice can be checked for its name.
-async fn name_it(portal: &Browser, serial: &str) {
+pub(crate) async fn name_it(portal: &Browser, serial: &str) {
     let p = portal
         .submit_follow(
             "/devices",
@@ -115,7 +115,7 @@ async fn name_it(portal: &Browser, serial: &str) {
 
 /// A new account adds the recorder with the register code its screen shows, and recovers the
 /// admin password with a temporary password from Retrieve; a code of the former owner fails.
-async fn new_owner_recovers(
+pub(crate) async fn new_owner_recovers(
     sys: &System,
     admin: &Browser,
     serial: &str,

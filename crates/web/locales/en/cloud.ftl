@@ -256,3 +256,28 @@ mail-transfer-declined-subject = Your hand-over on Rekey Cloud was declined
 mail-transfer-declined-body = The account of { $to } declined the devices you offered: { $devices }. They stay in your Rekey Cloud account.
 mail-transfer-cancelled-subject = { $from } cancelled a hand-over on Rekey Cloud
 mail-transfer-cancelled-body = The Rekey Cloud account { $from } cancelled its offer to hand these devices over to the account of this Email: { $devices }. Nothing changed.
+
+# Account data: export and deletion (user information)
+cloud-export-title = Your data
+cloud-export-intro = Download everything this cloud keeps about your account as a JSON file: your account's details, your devices, the temporary passwords issued for them and what happened to them. Passwords, keys and codes are not in it.
+cloud-export-button = Download my data (JSON)
+cloud-delete-account = Delete account
+cloud-delete-account-intro = Deleting your account releases every recorder in your devices (each shows a new Register Code, and temporary passwords issued before no longer work on it), logs you out everywhere and frees your e-mail address. Your data is deleted { $days } days later. Download your data first if you want to keep it. Enter your password to get a verification code by e-mail.
+cloud-delete-account-code-sent = A verification code was sent to your account's e-mail address. Enter it to delete your account; this cannot be undone.
+cloud-delete-account-button = Delete my account
+cloud-account-deleted = Your account was deleted and its recorders were released. A confirmation was sent to its e-mail address.
+cloud-account-delete-changed = One of your devices changed while the account was being deleted. Nothing was deleted; get a new verification code and try again.
+cloud-activity-event-account-deleted = Released when the account was deleted
+mail-delete-account-subject = Your verification code for deleting your Rekey Cloud account: { $code }
+mail-delete-account-body = To delete your Rekey Cloud account, enter this code:
+
+    { $code }
+
+    It is valid for { $minutes } minutes and can be used once. Deleting the account releases all its recorders.
+mail-account-deleted-subject = Your Rekey Cloud account was deleted
+mail-account-deleted-body = Your Rekey Cloud account was deleted at { $when }. These recorders were released from it; each shows a new Register Code, and temporary passwords issued for them before no longer work:
+
+    { $devices }
+
+    Your account's data will be deleted { $days } days from now. Your e-mail address can be used to sign up again. If this was not you, contact the operator of this cloud at once.
+mail-account-deleted-no-devices = - (none)

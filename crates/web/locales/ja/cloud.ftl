@@ -253,3 +253,28 @@ mail-transfer-declined-subject = Rekey クラウドのデバイスの引き渡�
 mail-transfer-declined-body = { $to } のアカウントが、あなたが引き渡そうとしたデバイスを断りました：{ $devices }。これらはあなたの Rekey クラウドのアカウントに残ります。
 mail-transfer-cancelled-subject = { $from } が Rekey クラウドのデバイスの引き渡しを取り消しました
 mail-transfer-cancelled-body = Rekey クラウドのアカウント { $from } が、このメールアドレスのアカウントへの次のデバイスの引き渡しを取り消しました：{ $devices }。何も変更されていません。
+
+# アカウントのデータ：エクスポートと削除（ユーザー情報）
+cloud-export-title = アカウントのデータ
+cloud-export-intro = このクラウドがアカウントについて保存しているもの（アカウントの情報、デバイス、発行された仮パスワード、デバイスに起きたこと）を JSON ファイルでダウンロードできます。パスワード、鍵、コードは含まれません。
+cloud-export-button = データをダウンロード（JSON）
+cloud-delete-account = アカウントの削除
+cloud-delete-account-intro = アカウントを削除すると、デバイスのすべてのレコーダーが解除され（それぞれ新しい登録コードを表示し、以前に発行された仮パスワードは使えなくなります）、すべての場所でログアウトし、メールアドレスは再びサインアップに使えるようになります。データは { $days } 日後に削除されます。残したい場合は先にデータをダウンロードしてください。パスワードを入力すると、確認コードがメールで送られます。
+cloud-delete-account-code-sent = アカウントのメールアドレスに確認コードを送信しました。入力するとアカウントが削除されます。元に戻すことはできません。
+cloud-delete-account-button = アカウントを削除する
+cloud-account-deleted = アカウントを削除し、レコーダーを解除しました。確認のメールをアカウントのメールアドレスに送信しました。
+cloud-account-delete-changed = 削除の途中でデバイスが変更されました。何も削除されていません。新しい確認コードを取得して、もう一度お試しください。
+cloud-activity-event-account-deleted = アカウントの削除により解除
+mail-delete-account-subject = Rekey クラウドのアカウント削除の確認コード：{ $code }
+mail-delete-account-body = Rekey クラウドのアカウントを削除するには、次のコードを入力してください。
+
+    { $code }
+
+    有効期間は { $minutes } 分で、1 回だけ使えます。アカウントを削除すると、すべてのレコーダーが解除されます。
+mail-account-deleted-subject = Rekey クラウドのアカウントが削除されました
+mail-account-deleted-body = Rekey クラウドのアカウントが { $when } に削除されました。次のレコーダーが解除されました。それぞれ新しい登録コードを表示し、以前に発行された仮パスワードは使えなくなります。
+
+    { $devices }
+
+    アカウントのデータは { $days } 日後に削除されます。メールアドレスは再びサインアップに使えます。お心当たりがない場合は、すぐにこのクラウドの運営者に連絡してください。
+mail-account-deleted-no-devices = -（なし）

@@ -1,4 +1,5 @@
-//! User information (p.7): user name, e-mail address with a code to the new one, password.
+//! User information (p.7): user name, e-mail address with a code to the new one, password,
+//! and the account's data: its export, and deleting the account (password, then a code).
 
 use askama::Template;
 use axum::Form;
@@ -25,6 +26,9 @@ struct AccountPage {
     pending_email: Option<String>,
     sent_to: String,
     password_hint: String,
+    /// Deleting: the code was sent to the account's address; the page asks for it.
+    deleting: bool,
+    retention_days: String,
 }
 
 /// The zones of one area (`Asia`, `Europe`, …) in the time zone list.
@@ -58,7 +62,17 @@ fn zone_groups(current: &str) -> Vec<ZoneGroup> {
     groups
 }
 
-fn account_page(c: Ctx, pending_email: Option<String>) -> Response {
+fn account_page(state: &AppState, c: Ctx, pending_email: Option<String>) -> Response {
+    account_page_with(state, c, pending_email, false)
+}
+
+fn account_page_with(
+    state: &AppState,
+    c: Ctx,
+    pending_email: Option<String>,
+    deleting: bool,
+) -> Response {
+    let days = i64::from(state.config.deleted_account_retention_days);
     let lang = c.lang;
     let Some(a) = c.account.clone() else {
         return Redirect::to("/login").into_response();
@@ -78,6 +92,8 @@ fn account_page(c: Ctx, pending_email: Option<String>) -> Response {
             pending_email,
             sent_to: sent,
             password_hint: password_hint(lang),
+            deleting,
+            retention_days: t_args(lang, "cloud-delete-account-intro", &[("days", days.into())]),
             c,
         },
         lang,
@@ -85,9 +101,9 @@ fn account_page(c: Ctx, pending_email: Option<String>) -> Response {
 }
 
 /// `GET /account`: user information (p.7).
-pub(crate) async fn account(c: Ctx) -> PageResult {
+pub(crate) async fn account(State(state): State<AppState>, c: Ctx) -> PageResult {
     c.require_login()?;
-    Ok(account_page(c, None))
+    Ok(account_page(&state, c, None))
 }
 
 #[derive(Deserialize)]
@@ -120,7 +136,7 @@ pub(crate) async fn account_username(
             .with_notice(account.lang.message("cloud-saved")),
         Err(e) => c.with_error(&e),
     };
-    Ok(account_page(c, None))
+    Ok(account_page(&state, c, None))
 }
 
 /// `POST /account/email`: e-mails a code to the new address.
@@ -135,8 +151,8 @@ pub(crate) async fn account_email(
         accounts::start_email_change(&state, c.client, &account, &f.email, &f.current, lang).await
     };
     Ok(match result {
-        Ok(email) => account_page(c, Some(email.as_str().to_string())),
-        Err(e) => account_page(c.with_error(&e), None),
+        Ok(email) => account_page(&state, c, Some(email.as_str().to_string())),
+        Err(e) => account_page(&state, c.with_error(&e), None),
     })
 }
 
@@ -160,7 +176,7 @@ pub(crate) async fn account_time_zone(
         }
         Err(e) => c.with_error(&e),
     };
-    Ok(account_page(c, None))
+    Ok(account_page(&state, c, None))
 }
 
 #[derive(Deserialize)]
@@ -185,9 +201,9 @@ pub(crate) async fn account_email_confirm(
     Ok(match result {
         Ok(_) => {
             let notice = c.message("cloud-saved");
-            account_page(refreshed(&state, c).await.with_notice(notice), None)
+            account_page(&state, refreshed(&state, c).await.with_notice(notice), None)
         }
-        Err(e) => account_page(c.with_error(&e), Some(f.email)),
+        Err(e) => account_page(&state, c.with_error(&e), Some(f.email)),
     })
 }
 
@@ -226,5 +242,78 @@ pub(crate) async fn account_password(
         }
         Err(e) => c.with_error(&e),
     };
-    Ok(account_page(c, None))
+    Ok(account_page(&state, c, None))
+}
+
+/// `GET /account/export`: the account's data as a JSON file to download.
+pub(crate) async fn account_export(State(state): State<AppState>, c: Ctx) -> PageResult {
+    let account = c.require_login()?.clone();
+    let data = crate::service::deletion::export(&state, &account)
+        .await
+        .map_err(|e| crate::web::ctx::page_error(c.lang, e))?;
+    let body = serde_json::to_vec_pretty(&data).unwrap_or_default();
+    let file = format!(
+        "attachment; filename=\"rekey-account-{}.json\"",
+        account.username.as_str()
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/json".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, file),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DeleteForm {
+    #[serde(default)]
+    current: String,
+}
+
+/// `POST /account/delete`: the current password; e-mails a code to the account's address.
+pub(crate) async fn account_delete(
+    State(state): State<AppState>,
+    c: Ctx,
+    Form(f): Form<DeleteForm>,
+) -> PageResult {
+    let account = c.require_login()?.clone();
+    let result = crate::service::deletion::start(&state, c.client, &account, &f.current).await;
+    Ok(match result {
+        Ok(()) => account_page_with(&state, c, None, true),
+        Err(e) => account_page(&state, c.with_error(&e), None),
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DeleteCodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /account/delete/confirm`: the code deletes the account; the browser is logged out.
+pub(crate) async fn account_delete_confirm(
+    State(state): State<AppState>,
+    c: Ctx,
+    jar: axum_extra::extract::cookie::CookieJar,
+    Form(f): Form<DeleteCodeForm>,
+) -> PageResult {
+    let account = c.require_login()?.clone();
+    match crate::service::deletion::finish(&state, &account, &f.code).await {
+        Ok(_) => {
+            let notice = c.message("cloud-account-deleted");
+            let mut c = c.with_notice(notice);
+            c.account = None;
+            c.session = None;
+            let page = render(&MessagePage { c }, account.lang);
+            let cookie = axum_extra::extract::cookie::Cookie::build(SESSION_COOKIE).path("/");
+            Ok((jar.remove(cookie), page).into_response())
+        }
+        Err(e) => Ok(account_page_with(&state, c.with_error(&e), None, true)),
+    }
 }
