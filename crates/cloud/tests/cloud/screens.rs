@@ -100,10 +100,10 @@ pub async fn every_portal_screen_renders_in_japanese_and_english(app: TestApp) {
             let page = page_of(&body);
             assert_eq!(page.html_lang().as_deref(), Some(lang.code()), "{what}");
             let title = lang.t(s.title);
-            assert!(
-                page.title().is_some_and(|t| t.starts_with(&title)),
-                "{what}: the title is {title:?}: {:?}",
-                page.title()
+            assert_eq!(
+                page.title(),
+                Some(format!("{title} — {}", lang.t("cloud-brand"))),
+                "{what}: the title is the screen's name and the portal's"
             );
             if s.heading {
                 assert_eq!(page.h1(), Some(title), "{what}");

@@ -59,10 +59,10 @@ async fn every_recorder_screen_renders_in_japanese_and_english() {
             assert_eq!(page.status, s.status, "{what}: {}", page.body);
             assert_eq!(page.html_lang().as_deref(), Some(lang.code()), "{what}");
             let title = lang.t(s.title);
-            assert!(
-                page.title().is_some_and(|t| t.starts_with(&title)),
-                "{what}: the title is {title:?}: {:?}",
-                page.title()
+            assert_eq!(
+                page.title(),
+                Some(format!("{title} · {}", lang.t("rec-app-title"))),
+                "{what}: the title is the screen's name and the recorder's"
             );
             assert_eq!(page.h1(), Some(title), "{what}");
             assert_eq!(page.leaked_keys(&keys), Vec::<String>::new(), "{what}");
