@@ -1,7 +1,8 @@
 //! Issue 10: the manual's four paths in a real browser — headless Chromium through
 //! chromedriver, at a PC's and at a phone's size, in Japanese and in English — against the real
 //! cloud and recorder processes. In the manual's order: preparation on the phone (p.4–10) and
-//! on the PC (p.11–17), recovery on the phone (p.18–21) and on the PC (p.22–27).
+//! on the PC (p.11–17), recovery on the phone (p.18–21) and on the PC (p.22–27); then the PC's
+//! owner hands its recorder over to the phone's, who accepts it on the phone (issue 11).
 //!
 //! Two browsers take part, as two devices would: the admin's, in front of the recorders' web
 //! pages, which also serves as the owner's PC; and the owner's phone, which only ever opens
@@ -46,6 +47,7 @@ pub async fn walk(lang: &str, viewport: Viewport) {
             walk.pc_preparation(&on_pc).await;
             walk.phone_recovery(&on_phone).await;
             walk.pc_recovery(&on_pc).await;
+            walk.hand_over(&on_pc).await;
         }))
         .await;
     admin.close().await;
@@ -344,5 +346,47 @@ impl Walk<'_> {
         let code = b.text("temporary-password").await;
         self.forgot(rec, false).await;
         self.enter(rec, &code).await;
+    }
+
+    /// The PC's owner hands its recorder over to the phone's account (the Hand-overs page, the
+    /// account password typed again); the phone's owner accepts it on the phone.
+    async fn hand_over(&self, rec: &Recorder) {
+        let cloud = &self.sys.cloud_url;
+        let b = self.admin;
+        b.open(&format!("{cloud}/transfers"), "portal-hand-overs")
+            .await;
+        b.submit(
+            "form#new-transfer",
+            &[
+                ("serial", "on"),
+                ("to", "hanako@example.jp"),
+                ("password", CLOUD_PASSWORD),
+            ],
+            "portal-hand-over-offered",
+        )
+        .await;
+        assert!(
+            b.has("form[data-direction=\"outgoing\"]").await,
+            "the offer is listed for its sender"
+        );
+        let p = self.phone;
+        p.open(&format!("{cloud}/transfers"), "portal-hand-over-incoming")
+            .await;
+        p.submit(
+            "form[data-direction=\"incoming\"]",
+            &[],
+            "portal-hand-over-accepted",
+        )
+        .await;
+        p.open(
+            &format!("{cloud}/devices"),
+            "portal-devices-after-hand-over",
+        )
+        .await;
+        assert!(
+            p.has(&format!("a[href=\"/devices/{}/retrieve\"]", rec.serial))
+                .await,
+            "the recorder is in the receiving account"
+        );
     }
 }
