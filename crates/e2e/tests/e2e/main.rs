@@ -1,13 +1,15 @@
 //! Rekey end to end: the real `rekey-cloud`, `rekey-recorder` and `rekey` programs as child
 //! processes on loopback, with a real SMTP server and a fresh database per test (SQLite, and
 //! PostgreSQL when `REKEY_TEST_POSTGRES_URL` is set — CI sets it), walking the manual's
-//! preparation (issue 3) and recovery (issue 4) flows; and the same flows on three cloud nodes
-//! sharing one PostgreSQL database behind HAProxy, one of them killed mid-way (issue 9).
+//! preparation (issue 3) and recovery (issue 4) flows; the same flows on three cloud nodes
+//! sharing one PostgreSQL database behind HAProxy, one of them killed mid-way (issue 9); the
+//! four paths in headless Chromium in both languages at both sizes (issue 10); and the changes
+//! of ownership: release, transfer, account deletion (issue 11).
 //!
 //! Run: `REKEY_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test -p
 //! rekey-e2e` (without the variable the PostgreSQL half is built ignored outside CI, and so is
-//! the multi-node half without HAProxy, `apt-get install haproxy`: see
-//! `rekey_testkit::skip_unless_postgres!`). The
+//! the multi-node half without HAProxy, `apt-get install haproxy`, and the browser walks without
+//! Chromium, chromedriver and axe-core: see `rekey_testkit::skip_unless_postgres!`). The
 //! first test builds the three programs (`cargo build --bins`); a failing test prints the tail
 //! of every process's log.
 
