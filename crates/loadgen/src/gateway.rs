@@ -291,7 +291,7 @@ async fn handle(
     message: CloudMessage,
 ) -> Result<bool, ErrorKind> {
     match message {
-        CloudMessage::RecoveryKey { epoch, sealed } => {
+        CloudMessage::RecoveryKey { epoch, sealed, .. } => {
             est.session_key
                 .open_recovery_key(&recorder.serial, epoch, &sealed.0)
                 .map_err(|_| ErrorKind::KeyDelivery)?;

@@ -153,6 +153,10 @@ pub enum CloudMessage {
         epoch: u32,
         /// ChaCha20-Poly1305 ciphertext and tag.
         sealed: B64Vec,
+        /// Why the cloud made this key, for the recorder's audit log (absent from a cloud that
+        /// does not say: [`KeyCause::Unknown`]).
+        #[serde(default)]
+        cause: KeyCause,
     },
     /// The binding changed (bound by an account, or removed from it).
     Binding {
@@ -177,6 +181,57 @@ pub enum CloudMessage {
         /// Stable reason code (`docs/protocol.md`).
         reason: RefusalReason,
     },
+}
+
+/// Why the cloud made a recovery key (docs/protocol.md §9). Every change of the device's
+/// account rotates its key, so the cause of the newest key tells the recorder what happened to
+/// its registration while it was connected or offline. Informational only: the recorder logs it
+/// and decides nothing on it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyCause {
+    /// The recorder's first key, made when it enrolled.
+    Enrolled,
+    /// An account registered the recorder (register code or registration QR).
+    Bound,
+    /// The recorder's admin released it from its account.
+    Released,
+    /// Its account handed it over to another account, which accepted it.
+    Transferred,
+    /// Its account was deleted, which released it.
+    AccountDeleted,
+    /// Not said: a key made before causes were kept, or a cause this version does not know.
+    #[default]
+    #[serde(other)]
+    Unknown,
+}
+
+impl KeyCause {
+    /// The wire name (also what the recorder's audit log stores as the entry's detail).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyCause::Enrolled => "enrolled",
+            KeyCause::Bound => "bound",
+            KeyCause::Released => "released",
+            KeyCause::Transferred => "transferred",
+            KeyCause::AccountDeleted => "account_deleted",
+            KeyCause::Unknown => "unknown",
+        }
+    }
+
+    /// The cause of a wire name; an unknown name is [`KeyCause::Unknown`].
+    pub fn parse(s: &str) -> Self {
+        [
+            KeyCause::Enrolled,
+            KeyCause::Bound,
+            KeyCause::Released,
+            KeyCause::Transferred,
+            KeyCause::AccountDeleted,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+        .unwrap_or(KeyCause::Unknown)
+    }
 }
 
 /// What the cloud did with a `release`.

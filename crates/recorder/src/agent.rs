@@ -508,16 +508,18 @@ async fn connected(
                 let Ok(msg) = r else { return Err(AgentError::ConnectionLost) };
                 deadline = Instant::now() + silence;
                 match msg? {
-                    Some(CloudMessage::RecoveryKey { epoch, sealed }) => {
+                    Some(CloudMessage::RecoveryKey { epoch, sealed, cause }) => {
                         let key = est
                             .session_key
                             .open_recovery_key(&ctx.identity.serial, epoch, &sealed.0)
                             .map_err(|_| AgentError::KeyDelivery)?;
+                        let entry = Event::of_new_key(cause)
+                            .map(|e| e.entry(ctx.config.clock.now()).detail(&epoch.to_string()));
                         ctx.store
-                            .store_recovery_key(epoch, &key)
+                            .store_recovery_key(epoch, &key, entry.as_ref())
                             .await
                             .map_err(|_| AgentError::Storage)?;
-                        tracing::info!(epoch, "stored a new recovery key");
+                        tracing::info!(epoch, cause = cause.as_str(), "stored a new recovery key");
                         send(ws, &DeviceMessage::KeyStored { epoch }).await?;
                     }
                     Some(CloudMessage::Binding { binding } | CloudMessage::Welcome { binding, .. }) => {

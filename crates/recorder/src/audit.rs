@@ -1,5 +1,7 @@
 //! The audit log's events: what happened to the recorder's accounts, recovery and cloud link.
 
+use rekey_proto::gateway::KeyCause;
+
 use crate::store::AuditEntry;
 
 /// An event written to the audit log. The code is stored; the admin sees its catalog message.
@@ -41,11 +43,22 @@ pub enum Event {
     /// The cloud answered a release (the detail says `released`, or `not-bound` when that
     /// registration had already ended).
     CloudReleased,
+    /// The recorder enrolled with the cloud and received its first recovery key.
+    CloudEnrolled,
+    /// An account registered the recorder (its recovery key changed with it).
+    CloudRegistered,
+    /// Its account handed it over to another account, which accepted: a new recovery key, so
+    /// the former account's temporary passwords no longer work.
+    CloudTransferred,
+    /// Its cloud account was deleted, which released it (a new recovery key and register code).
+    CloudAccountDeleted,
+    /// The cloud changed the recovery key without saying why (an older cloud).
+    CloudKeyChanged,
 }
 
 impl Event {
     /// Every event, for mapping stored codes back.
-    pub const ALL: [Event; 17] = [
+    pub const ALL: [Event; 22] = [
         Event::Activated,
         Event::LoginSucceeded,
         Event::LoginFailed,
@@ -63,6 +76,11 @@ impl Event {
         Event::CloudReleaseRequested,
         Event::CloudReleaseRefused,
         Event::CloudReleased,
+        Event::CloudEnrolled,
+        Event::CloudRegistered,
+        Event::CloudTransferred,
+        Event::CloudAccountDeleted,
+        Event::CloudKeyChanged,
     ];
 
     /// The stored code; the catalog message is `audit-event-{code}`.
@@ -85,6 +103,24 @@ impl Event {
             Event::CloudReleaseRequested => "cloud-release-requested",
             Event::CloudReleaseRefused => "cloud-release-refused",
             Event::CloudReleased => "cloud-released",
+            Event::CloudEnrolled => "cloud-enrolled",
+            Event::CloudRegistered => "cloud-registered",
+            Event::CloudTransferred => "cloud-transferred",
+            Event::CloudAccountDeleted => "cloud-account-deleted",
+            Event::CloudKeyChanged => "cloud-key-changed",
+        }
+    }
+
+    /// What a new recovery key from the cloud means for the log, by the cause the cloud gave;
+    /// `None` for a release, whose answer (`released`) is logged already.
+    pub fn of_new_key(cause: KeyCause) -> Option<Self> {
+        match cause {
+            KeyCause::Enrolled => Some(Event::CloudEnrolled),
+            KeyCause::Bound => Some(Event::CloudRegistered),
+            KeyCause::Transferred => Some(Event::CloudTransferred),
+            KeyCause::AccountDeleted => Some(Event::CloudAccountDeleted),
+            KeyCause::Released => None,
+            KeyCause::Unknown => Some(Event::CloudKeyChanged),
         }
     }
 

@@ -314,7 +314,21 @@ impl Store {
     /// recorder is not bound belongs to no binding. While a release is pending the recorder
     /// counts itself unbound whatever the cloud says, and a key it receives then is judged by
     /// the binding the cloud tells after answering the release (`released`, then `binding`).
-    pub async fn store_recovery_key(&self, epoch: u32, key: &RecoveryKey) -> StoreResult<()> {
+    ///
+    /// `audit` (what the change of key means: a new owner, a hand-over, …) is written in the
+    /// same transaction, but only for a key newer than the one held: a key sent again, after a
+    /// lost `key_stored`, logs nothing twice.
+    pub async fn store_recovery_key(
+        &self,
+        epoch: u32,
+        key: &RecoveryKey,
+        audit: Option<&AuditEntry>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        let held: i64 = sqlx::query("SELECT key_epoch FROM device WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("key_epoch")?;
         sqlx::query(
             "UPDATE device SET recovery_key = ?1, key_epoch = ?2, \
              unbound_key_epoch = CASE WHEN bound = 0 AND release_epoch = 0 THEN ?2 \
@@ -323,8 +337,12 @@ impl Store {
         )
         .bind(key.expose_secret().as_slice())
         .bind(i64::from(epoch))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if let Some(audit) = audit.filter(|_| i64::from(epoch) > held) {
+            audit_in(&mut tx, self.audit, audit).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -1,7 +1,9 @@
 //! A connection's first two phases: the handshake up to a verified proof, and the welcome of a
 //! recorder that proved its key (enrolment, binding, key) before it goes [`super::live`].
 
-use rekey_proto::gateway::{B64, B64Vec, Binding, CloudMessage, DeviceMessage, GATEWAY_PROTOCOL};
+use rekey_proto::gateway::{
+    B64, B64Vec, Binding, CloudMessage, DeviceMessage, GATEWAY_PROTOCOL, KeyCause,
+};
 use rekey_proto::{
     DevicePublicKey, EphemeralSecret, Handshake, RecoveryKey, RegisterCode, Serial, SessionKey,
     Side,
@@ -335,7 +337,7 @@ async fn enrol(
         Err(EnrolError::Store(e)) => return Err(e.into()),
     };
     if state.store.newest_recovery_key(device.id).await?.is_none() {
-        crate::service::devices::rotate_recovery_key(state, &device).await?;
+        crate::service::devices::rotate_recovery_key(state, &device, KeyCause::Enrolled).await?;
     }
     state
         .store
@@ -405,6 +407,7 @@ pub(super) async fn deliver_key(
         &CloudMessage::RecoveryKey {
             epoch: newest.epoch,
             sealed: B64Vec(sealed),
+            cause: newest.cause,
         },
     )
     .await?;

@@ -7,6 +7,7 @@
 //! deleted (no login; its address can sign up again) and a notice is queued. The sweep deletes
 //! its data after the configured retention (docs/deploying.md, "Housekeeping").
 
+use rekey_proto::gateway::KeyCause;
 use serde_json::{Value, json};
 
 use super::Client;
@@ -70,7 +71,7 @@ pub async fn finish(state: &AppState, account: &Account, code: &str) -> AppResul
         if !unbound || epoch == u32::MAX {
             return Err(Problem::bad("cloud-account-delete-changed").into());
         }
-        add_key(state, &mut tx, device, epoch + 1).await?;
+        add_key(state, &mut tx, device, epoch + 1, KeyCause::AccountDeleted).await?;
         let name = device.name.as_deref();
         (state.store)
             .record_device_event(

@@ -1,6 +1,7 @@
 //! Devices: adding a recorder by register code (p.15–16) or registration QR (p.9–10), "My Cloud
 //! Devices" (p.17), renaming and removing, and the recovery key that rotates on every binding.
 
+use rekey_proto::gateway::KeyCause;
 use rekey_proto::{RecoveryKey, RegisterCode, RegisterCodeError, Serial};
 use rekey_web::random_array;
 
@@ -19,12 +20,16 @@ pub fn register_code_hash(state: &AppState, code: &RegisterCode) -> String {
         .lookup_hash(b"rekey/cloud/register-code\0", &[code.compact().as_bytes()])
 }
 
-/// Makes the device's next recovery key (sealed under the master key) and returns its epoch.
-/// The key goes live for code issuing once the recorder confirms it.
-pub async fn rotate_recovery_key(state: &AppState, device: &Device) -> anyhow::Result<u32> {
+/// Makes the device's next recovery key (sealed under the master key) for `cause` and returns
+/// its epoch. The key goes live for code issuing once the recorder confirms it.
+pub async fn rotate_recovery_key(
+    state: &AppState,
+    device: &Device,
+    cause: KeyCause,
+) -> anyhow::Result<u32> {
     let epoch = next_epoch(state, device).await?;
     let mut tx = state.store.db.pool.begin().await?;
-    add_key(state, &mut tx, device, epoch).await?;
+    add_key(state, &mut tx, device, epoch, cause).await?;
     tx.commit().await?;
     Ok(epoch)
 }
@@ -36,17 +41,19 @@ async fn next_epoch(state: &AppState, device: &Device) -> anyhow::Result<u32> {
     Ok(newest.map_or(1, |k| k.epoch + 1))
 }
 
-/// Stores a fresh random recovery key of `epoch`, sealed under the master key, inside `tx`.
+/// Stores a fresh random recovery key of `epoch`, sealed under the master key, inside `tx`;
+/// `cause` goes to the recorder with it, for its audit log.
 pub(super) async fn add_key(
     state: &AppState,
     tx: &mut sqlx::AnyConnection,
     device: &Device,
     epoch: u32,
+    cause: KeyCause,
 ) -> anyhow::Result<()> {
     let key = RecoveryKey::from_bytes(random_array());
     let sealed = (state.master_key).seal(&device.serial, epoch, random_array(), &key);
     (state.store)
-        .add_recovery_key(tx, device.id, epoch, &sealed, state.now())
+        .add_recovery_key(tx, device.id, epoch, &sealed, cause, state.now())
         .await?;
     Ok(())
 }
@@ -118,7 +125,7 @@ pub async fn add(state: &AppState, account: &Account, code: &str, name: &str) ->
             .into());
     }
     // A new owner gets a new recovery key: codes made with a former owner's key stop working.
-    add_key(state, &mut tx, &device, epoch).await?;
+    add_key(state, &mut tx, &device, epoch, KeyCause::Bound).await?;
     tx.commit().await?;
     tracing::info!(serial = %device.serial, account_id = account.id, "device bound");
     crate::gateway::announce(state, &device.serial).await;

@@ -5,7 +5,7 @@
 //! stop working and the recorder shows a new register code), records the release in the
 //! account's activity and queues a notice to the account's address, in one transaction.
 
-use rekey_proto::gateway::ReleaseOutcome;
+use rekey_proto::gateway::{KeyCause, ReleaseOutcome};
 
 use super::devices::add_key;
 use crate::mail::MailKind;
@@ -54,7 +54,7 @@ pub async fn release_from_recorder(
     }
     // The former account's codes stop working once the recorder holds the new key; the new
     // key belongs to no account until the next binding rotates it again.
-    add_key(state, &mut tx, &device, epoch).await?;
+    add_key(state, &mut tx, &device, epoch, KeyCause::Released).await?;
     let name = device.name.as_deref();
     (state.store)
         .record_device_event(

@@ -19,6 +19,7 @@ use crate::store::accounts::{Account, email_key};
 use crate::store::device_events::DeviceEventKind;
 use crate::store::transfers::{Transfer, TransferDevice, TransferState};
 use rekey_proto::Email;
+use rekey_proto::gateway::KeyCause;
 
 /// A transfer as its sender or its recipient sees it.
 #[derive(Debug, Clone)]
@@ -389,7 +390,14 @@ pub async fn accept(
         {
             // As at any binding: a new key, so the former owner's codes stop working, and the
             // temporary passwords kept for the former owner on it are forgotten.
-            add_key(state, &mut tx, device, listed.key_epoch + 1).await?;
+            add_key(
+                state,
+                &mut tx,
+                device,
+                listed.key_epoch + 1,
+                KeyCause::Transferred,
+            )
+            .await?;
             state
                 .store
                 .forget_retrieved(&mut tx, sender.id, device.id)

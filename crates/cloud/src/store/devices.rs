@@ -2,6 +2,7 @@
 //! account, and their recovery keys (sealed under the master key).
 
 use rekey_proto::Serial;
+use rekey_proto::gateway::KeyCause;
 use sqlx::Row;
 
 use super::{Store, StoreError, is_unique_violation};
@@ -54,6 +55,28 @@ pub struct StoredKey {
     pub sealed: Vec<u8>,
     /// When the recorder confirmed it, if it did.
     pub confirmed_at: Option<i64>,
+    /// Why it was made (told to the recorder with it).
+    pub cause: KeyCause,
+}
+
+impl StoredKey {
+    /// A key read from a row with the columns `epoch`, `sealed`, `confirmed_at` and `cause`;
+    /// `None` when the row has no key (an outer join that found none).
+    pub(super) fn from_row(r: &sqlx::any::AnyRow) -> Result<Option<Self>, sqlx::Error> {
+        let Some(epoch) = r.try_get::<Option<i64>, _>("epoch")? else {
+            return Ok(None);
+        };
+        Ok(Some(StoredKey {
+            epoch: u32::try_from(epoch).unwrap_or(0),
+            sealed: r.try_get("sealed")?,
+            confirmed_at: r.try_get("confirmed_at")?,
+            cause: KeyCause::parse(
+                r.try_get::<Option<String>, _>("cause")?
+                    .as_deref()
+                    .unwrap_or(""),
+            ),
+        }))
+    }
 }
 
 /// Why a device could not be enrolled.
@@ -313,19 +336,21 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Stores a new recovery key (not yet confirmed) inside `tx`.
+    /// Stores a new recovery key (not yet confirmed), made for `cause`, inside `tx`.
     pub async fn add_recovery_key(
         &self,
         tx: &mut sqlx::AnyConnection,
         device_id: i64,
         epoch: u32,
         sealed: &[u8],
+        cause: KeyCause,
         now: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO recovery_keys (device_id, epoch, sealed, created_at) VALUES ($1, $2, $3, $4)")
+        sqlx::query("INSERT INTO recovery_keys (device_id, epoch, sealed, cause, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(device_id)
             .bind(i64::from(epoch))
             .bind(sealed)
+            .bind(cause.as_str())
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -364,7 +389,7 @@ impl Store {
         epoch: Option<u32>,
     ) -> Result<Option<StoredKey>, StoreError> {
         let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT epoch, sealed, confirmed_at FROM recovery_keys WHERE device_id = $1 {filter} ORDER BY epoch DESC LIMIT 1"
+            "SELECT epoch, sealed, confirmed_at, cause FROM recovery_keys WHERE device_id = $1 {filter} ORDER BY epoch DESC LIMIT 1"
         )))
         .bind(device_id);
         let query = match epoch {
@@ -373,11 +398,7 @@ impl Store {
         };
         let row = query.fetch_optional(&self.db.pool).await?;
         Ok(match row {
-            Some(r) => Some(StoredKey {
-                epoch: u32::try_from(r.try_get::<i64, _>("epoch")?).unwrap_or(0),
-                sealed: r.try_get("sealed")?,
-                confirmed_at: r.try_get("confirmed_at")?,
-            }),
+            Some(r) => StoredKey::from_row(&r)?,
             None => None,
         })
     }

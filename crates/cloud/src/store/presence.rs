@@ -75,7 +75,7 @@ impl Store {
         let params = serials.len().next_power_of_two();
         let mut sql = String::from(
             "SELECT d.serial, d.id, d.device_key, d.account_id, d.drift_secs, d.last_used_seq,
-                    d.register_code_hash, k.epoch, k.sealed, k.confirmed_at
+                    d.register_code_hash, k.epoch, k.sealed, k.confirmed_at, k.cause
              FROM devices d
              LEFT JOIN recovery_keys k ON k.device_id = d.id
                   AND k.epoch = (SELECT MAX(epoch) FROM recovery_keys WHERE device_id = d.id)
@@ -95,14 +95,7 @@ impl Store {
         let rows = query.fetch_all(&self.db.pool).await?;
         rows.iter()
             .map(|r| {
-                let newest_key = match r.try_get::<Option<i64>, _>("epoch")? {
-                    Some(epoch) => Some(StoredKey {
-                        epoch: u32::try_from(epoch).unwrap_or(0),
-                        sealed: r.try_get("sealed")?,
-                        confirmed_at: r.try_get("confirmed_at")?,
-                    }),
-                    None => None,
-                };
+                let newest_key = StoredKey::from_row(r)?;
                 let device = GatewayDevice {
                     id: r.try_get("id")?,
                     device_key: r.try_get("device_key")?,

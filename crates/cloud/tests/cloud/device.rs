@@ -168,7 +168,7 @@ impl TestDevice {
         loop {
             let m = recv(&mut self.socket).await;
             match &m {
-                CloudMessage::RecoveryKey { epoch, sealed } => {
+                CloudMessage::RecoveryKey { epoch, sealed, .. } => {
                     let key = self
                         .session
                         .open_recovery_key(&self.serial, *epoch, &sealed.0)

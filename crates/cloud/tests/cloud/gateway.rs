@@ -7,7 +7,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use rekey_proto::gateway::{B64, CloudMessage, DeviceMessage, GATEWAY_PROTOCOL, RefusalReason};
+use rekey_proto::gateway::{
+    B64, CloudMessage, DeviceMessage, GATEWAY_PROTOCOL, KeyCause, RefusalReason,
+};
 use rekey_proto::{DeviceSigningKey, EphemeralSecret, Serial};
 use rekey_web::Clock;
 use sqlx::Row;
@@ -236,9 +238,13 @@ pub async fn a_thousand_recorders_behind_one_address_come_online_after_a_restart
                     )
                     .await
                     .expect("enrol");
-                rekey_cloud::service::devices::rotate_recovery_key(&state, &device)
-                    .await
-                    .expect("a recovery key")
+                rekey_cloud::service::devices::rotate_recovery_key(
+                    &state,
+                    &device,
+                    KeyCause::Enrolled,
+                )
+                .await
+                .expect("a recovery key")
             }
         })
         .buffered(8)

@@ -1,7 +1,7 @@
 //! The recovery flows on the cloud's side (p.20–25): the recovery QR's mobile page and
 //! Retrieve, checked against the protocol core's verifier with the key the test recorder got.
 
-use rekey_proto::gateway::CloudMessage;
+use rekey_proto::gateway::{CloudMessage, KeyCause};
 use rekey_proto::{
     Challenge, CodeError, DeviceSigningKey, Email, RecoveryQr, Serial, TemporaryPassword, Validity,
     VerifyContext,
@@ -34,8 +34,17 @@ pub(crate) async fn owner_with_recorder(
         )
         .await;
     assert!(has_notice(&body, "cloud-device-added"), "{body}");
-    rec.process_until(|m| matches!(m, CloudMessage::RecoveryKey { epoch: 2, .. }))
-        .await;
+    rec.process_until(|m| {
+        matches!(
+            m,
+            CloudMessage::RecoveryKey {
+                epoch: 2,
+                cause: KeyCause::Bound,
+                ..
+            }
+        )
+    })
+    .await;
     rec.heartbeat(app.clock.now()).await; // the key_stored frame is processed before this answer
     rec
 }
@@ -523,8 +532,17 @@ pub async fn a_code_retrieved_before_the_new_key_arrives_says_so(app: TestApp) {
         &DeviceSigningKey::from_seed([106; 32]),
     )
     .await;
-    rec.process_until(|m| matches!(m, CloudMessage::RecoveryKey { epoch: 1, .. }))
-        .await;
+    rec.process_until(|m| {
+        matches!(
+            m,
+            CloudMessage::RecoveryKey {
+                epoch: 1,
+                cause: KeyCause::Enrolled,
+                ..
+            }
+        )
+    })
+    .await;
     rec.heartbeat(app.clock.now()).await;
     // Bound, but the recorder does not take the new key (as if it went offline at once).
     let body = app.add_device(&rec.register_code(), "Kiosk").await;

@@ -5,7 +5,7 @@
 
 use rekey_cloud::mail::strip_isolates;
 use rekey_proto::Serial;
-use rekey_proto::gateway::{Binding, CloudMessage, ReleaseOutcome};
+use rekey_proto::gateway::{Binding, CloudMessage, KeyCause, ReleaseOutcome};
 use rekey_web::Lang;
 use rekey_web::i18n::Arg;
 
@@ -46,8 +46,17 @@ pub async fn a_release_unbinds_rotates_the_key_and_tells_the_former_owner(app: T
     rec.process_until(|m| matches!(m, CloudMessage::Binding { .. }))
         .await;
     let code = rec.register_code();
-    rec.process_until(|m| matches!(m, CloudMessage::RecoveryKey { epoch: 3, .. }))
-        .await;
+    rec.process_until(|m| {
+        matches!(
+            m,
+            CloudMessage::RecoveryKey {
+                epoch: 3,
+                cause: KeyCause::Released,
+                ..
+            }
+        )
+    })
+    .await;
     rec.heartbeat(0).await; // its key_stored is processed before this answer
     assert_eq!(owner_of(&app, "NVR0201").await, None);
 

@@ -188,3 +188,50 @@ fn gateway_messages_have_the_documented_json_shape() {
         DeviceMessage::Disabled
     );
 }
+
+#[test]
+fn a_recovery_key_frame_says_why_and_older_or_newer_causes_still_parse() {
+    use rekey_proto::gateway::{B64Vec, CloudMessage, KeyCause};
+    let frame = CloudMessage::RecoveryKey {
+        epoch: 3,
+        sealed: B64Vec(vec![0; 3]),
+        cause: KeyCause::Transferred,
+    };
+    let json = serde_json::to_string(&frame).expect("serializes");
+    assert_eq!(
+        json,
+        r#"{"type":"recovery_key","epoch":3,"sealed":"AAAA","cause":"transferred"}"#
+    );
+    assert_eq!(
+        serde_json::from_str::<CloudMessage>(&json).expect("parses"),
+        frame
+    );
+    // A cloud that does not say, and a cause a later version adds, are both "unknown": the key
+    // is still delivered.
+    for json in [
+        r#"{"type":"recovery_key","epoch":3,"sealed":"AAAA"}"#,
+        r#"{"type":"recovery_key","epoch":3,"sealed":"AAAA","cause":"added_later"}"#,
+    ] {
+        assert_eq!(
+            serde_json::from_str::<CloudMessage>(json).expect("parses"),
+            CloudMessage::RecoveryKey {
+                epoch: 3,
+                sealed: B64Vec(vec![0; 3]),
+                cause: KeyCause::Unknown,
+            },
+            "{json}"
+        );
+    }
+    for cause in [
+        KeyCause::Enrolled,
+        KeyCause::Bound,
+        KeyCause::Released,
+        KeyCause::Transferred,
+        KeyCause::AccountDeleted,
+        KeyCause::Unknown,
+    ] {
+        assert_eq!(KeyCause::parse(cause.as_str()), cause);
+        let wire = serde_json::to_string(&cause).expect("serializes");
+        assert_eq!(wire, format!("\"{}\"", cause.as_str()));
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use rekey_proto::gateway::{CloudMessage, DeviceMessage, ReleaseOutcome};
+use rekey_proto::gateway::{B64Vec, CloudMessage, DeviceMessage, KeyCause, ReleaseOutcome};
 use rekey_proto::{
     Challenge, CloudBase, CloudSigningKey, DeviceSigningKey, Email, EphemeralSecret, Handshake,
     MasterKey, RecoveryKey, RecoveryQr, RegisterCode, RegistrationQr, Side, TemporaryPassword,
@@ -282,6 +282,16 @@ fn vectors_file_matches_the_implementation() {
                     other => panic!("unknown outcome {other}"),
                 };
                 let m = CloudMessage::Released { key_epoch, outcome };
+                let text = serde_json::to_string(&m).expect("JSON");
+                assert_eq!(serde_json::from_str::<CloudMessage>(&text).ok(), Some(m));
+                text
+            }
+            "recovery_key" => {
+                let m = CloudMessage::RecoveryKey {
+                    epoch: key_epoch,
+                    sealed: B64Vec(unhex::<48>(s(case, "sealed_hex")).to_vec()),
+                    cause: KeyCause::parse(s(case, "cause")),
+                };
                 let text = serde_json::to_string(&m).expect("JSON");
                 assert_eq!(serde_json::from_str::<CloudMessage>(&text).ok(), Some(m));
                 text

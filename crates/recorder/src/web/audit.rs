@@ -9,7 +9,7 @@ use rekey_web::Lang;
 use rekey_web::i18n::Arg;
 
 use super::views::{AuditPage, AuditRow};
-use super::{Req, Result};
+use super::{Admin, Result};
 use crate::audit::Event;
 use crate::startup::App;
 
@@ -25,6 +25,16 @@ fn audit_detail(lang: Lang, event: Option<Event>, detail: Option<&str>) -> Strin
         Some(Event::RecoverySucceeded) => lang.t(&format!("rec-audit-{d}")),
         Some(Event::RecoveryRequestRefused) => lang.t(&format!("rec-audit-limit-{d}")),
         Some(Event::CloudReleased) => lang.t(&format!("rec-audit-release-{d}")),
+        Some(
+            Event::CloudEnrolled
+            | Event::CloudRegistered
+            | Event::CloudTransferred
+            | Event::CloudAccountDeleted
+            | Event::CloudKeyChanged,
+        ) => lang.t_args(
+            "rec-audit-key-epoch",
+            &[("epoch", Arg::Num(d.parse::<i64>().unwrap_or(0)))],
+        ),
         Some(Event::RecoveryLocked) => {
             let minutes = d.parse::<i64>().unwrap_or(0) / 60;
             lang.t_args("rec-audit-locked-for", &[("minutes", Arg::Num(minutes))])
@@ -34,11 +44,7 @@ fn audit_detail(lang: Lang, event: Option<Event>, detail: Option<&str>) -> Strin
 }
 
 /// The newest entries, latest event first.
-pub async fn audit(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
-    let mut req = match req.admin_required() {
-        Ok(r) => r,
-        Err(r) => return Ok(*r),
-    };
+pub async fn audit(State(app): State<Arc<App>>, Admin(mut req): Admin) -> Result<Response> {
     let lang = req.lang;
     let records = app
         .store

@@ -342,21 +342,27 @@ impl Req {
             .is_none()
             .then(|| Redirect::to("/login").into_response())
     }
+}
 
-    /// Login plus admin role; a non-admin user sees "forbidden".
-    fn admin_required(self) -> Result<Self, Box<Response>> {
-        if let Some(r) = self.login_required() {
-            return Err(Box::new(r));
+/// A request from the logged-in admin, for the screens only the admin may use (users, the
+/// cloud settings and release, the audit log): any other request is answered before the
+/// handler runs — a visitor goes to the login page, a user who is not the admin sees
+/// "forbidden".
+#[derive(Debug)]
+pub struct Admin(pub Req);
+
+impl FromRequestParts<Arc<App>> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        let req = Req::from_request_parts(parts, app).await?;
+        if let Some(r) = req.login_required() {
+            return Err(r);
         }
-        if self.user().is_some_and(|s| s.user.is_admin) {
-            Ok(self)
-        } else {
-            let m = self.lang.message("rec-error-forbidden");
-            Err(Box::new(self.message(
-                StatusCode::FORBIDDEN,
-                "rec-error-title",
-                m,
-            )))
+        if req.user().is_some_and(|s| s.user.is_admin) {
+            return Ok(Admin(req));
         }
+        let m = req.lang.message("rec-error-forbidden");
+        Err(req.message(StatusCode::FORBIDDEN, "rec-error-title", m))
     }
 }

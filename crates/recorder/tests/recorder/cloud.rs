@@ -1,6 +1,6 @@
 //! The Network → Cloud page and the agent against the test cloud.
 
-use rekey_proto::gateway::{Binding, CloudMessage};
+use rekey_proto::gateway::{Binding, CloudMessage, KeyCause};
 use rekey_proto::{CloudSigningKey, RecoveryKey, RegistrationQr};
 use rekey_recorder::agent::{AgentError, Connection};
 use rekey_web::i18n::Arg;
@@ -324,4 +324,73 @@ async fn a_wss_cloud_that_does_not_answer_is_reported_unreachable() {
         page.attr_of("cloud-status", "data-status").as_deref(),
         Some("offline")
     );
+}
+
+/// Every change of the recorder's account rotates its key, and the cloud says why with the
+/// key: the audit log records each (registration, hand-over, the account's deletion, and a
+/// cause an older cloud does not give), once per key, even when the recorder was offline at the
+/// time and gets the key at its next connection. A release's key adds nothing: the release and
+/// its answer are logged already.
+#[tokio::test]
+async fn each_change_of_account_is_in_the_audit_log_once() {
+    let mut cloud = TestCloud::start().await;
+    cloud.set(|b| {
+        b.recovery_key = Some((1, RecoveryKey::from_bytes(random_array())));
+        b.key_cause = KeyCause::Enrolled;
+    });
+    let (rec, b) = online_recorder(&mut cloud, "").await;
+    cloud.expect("key 1", |s| *s == Seen::KeyStored(1)).await;
+    let mut expected = vec![("cloud-enrolled", "1")];
+    for (epoch, cause, event) in [
+        (2, KeyCause::Bound, Some("cloud-registered")),
+        (3, KeyCause::Transferred, Some("cloud-transferred")),
+        (4, KeyCause::Released, None),
+        (5, KeyCause::AccountDeleted, Some("cloud-account-deleted")),
+        (6, KeyCause::Unknown, Some("cloud-key-changed")),
+    ] {
+        cloud.set(|b| {
+            b.recovery_key = Some((epoch, RecoveryKey::from_bytes(random_array())));
+            b.key_cause = cause;
+        });
+        cloud.kick();
+        cloud
+            .expect("the new key", |s| *s == Seen::KeyStored(epoch))
+            .await;
+        if let Some(event) = event {
+            expected.push((event, ["2", "3", "4", "5", "6"][epoch as usize - 2]));
+        }
+    }
+    let page = b.get("/audit").await;
+    let logged: Vec<(String, String)> = crate::support::audit_events(&page)
+        .into_iter()
+        .zip(page.data_values("data-detail"))
+        .filter(|(e, _)| e.starts_with("cloud-") && !e.starts_with("cloud-enabled"))
+        .collect();
+    let mut want: Vec<(String, String)> = (expected.iter())
+        .map(|(e, d)| (e.to_string(), d.to_string()))
+        .collect();
+    want.reverse();
+    assert_eq!(logged, want, "{}", page.body);
+
+    // The same key stored again (the cloud sends it again when a `key_stored` was lost) adds
+    // nothing.
+    let (epoch, key) = rec
+        .app
+        .store
+        .cloud_state()
+        .await
+        .expect("state")
+        .recovery_key
+        .expect("a key");
+    let entry = rekey_recorder::audit::Event::CloudTransferred.entry(0);
+    (rec.app.store)
+        .store_recovery_key(epoch, &key, Some(&entry))
+        .await
+        .expect("stored");
+    let records = rec.app.store.audit_log(500).await.expect("audit");
+    let transferred: Vec<i64> = (records.iter())
+        .filter(|r| r.entry.event == "cloud-transferred")
+        .map(|r| r.times)
+        .collect();
+    assert_eq!(transferred, [1], "one entry, one event");
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use rekey_proto::gateway::{B64, B64Vec, Binding, CloudMessage, DeviceMessage};
+use rekey_proto::gateway::{B64, B64Vec, Binding, CloudMessage, DeviceMessage, KeyCause};
 use rekey_proto::{
     CloudBase, CloudSigningKey, DevicePublicKey, EphemeralSecret, Handshake, RecoveryKey, Serial,
     Side,
@@ -65,6 +65,8 @@ pub struct Behaviour {
     pub heartbeat_secs: u32,
     /// The live recovery key, delivered when the recorder's epoch differs.
     pub recovery_key: Option<(u32, RecoveryKey)>,
+    /// Why that key was made, sent with it.
+    pub key_cause: KeyCause,
     /// How far the cloud's clock is from the real one (seconds).
     pub clock_offset: i64,
 }
@@ -119,6 +121,7 @@ impl TestCloud {
             },
             heartbeat_secs: 1,
             recovery_key: None,
+            key_cause: KeyCause::Unknown,
             clock_offset: 0,
         }));
         let (seen_tx, seen) = mpsc::unbounded_channel();
@@ -305,6 +308,7 @@ async fn connection(
         let msg = CloudMessage::RecoveryKey {
             epoch: *epoch,
             sealed: B64Vec(sealed),
+            cause: b.key_cause,
         };
         if !send(&mut ws, &msg).await {
             return;

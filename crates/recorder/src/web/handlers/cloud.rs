@@ -17,7 +17,7 @@ use crate::agent::Connection;
 use crate::audit::Event;
 use crate::startup::App;
 use crate::web::views::{CloudPage, ReleaseView};
-use crate::web::{Req, Result};
+use crate::web::{Admin, Req, Result};
 
 /// `+3 s` style drift text: recorder_time − cloud_time.
 fn drift_text(lang: Lang, secs: i64) -> String {
@@ -31,15 +31,11 @@ fn drift_text(lang: Lang, secs: i64) -> String {
 
 pub async fn cloud(
     State(app): State<Arc<App>>,
-    req: Req,
+    Admin(req): Admin,
     Query(n): Query<Notice>,
 ) -> Result<Response> {
     // The register code binds the recorder to a cloud account, and that account can get
     // temporary passwords for the admin: only the admin may see it.
-    let req = match req.admin_required() {
-        Ok(r) => r,
-        Err(r) => return Ok(*r),
-    };
     let notice = notice(req.lang, &n);
     cloud_page(&app, req, StatusCode::OK, notice, None).await
 }
@@ -113,13 +109,9 @@ pub struct ReleaseForm {
 /// connection (docs/protocol.md §9, "Release").
 pub async fn cloud_release(
     State(app): State<Arc<App>>,
-    req: Req,
+    Admin(req): Admin,
     Form(f): Form<ReleaseForm>,
 ) -> Result<Response> {
-    let req = match req.admin_required() {
-        Ok(r) => r,
-        Err(r) => return Ok(*r),
-    };
     let lang = req.lang;
     let now = app.config.clock.now();
     let Some(admin) = req.user().map(|s| s.user.clone()) else {
@@ -195,13 +187,9 @@ pub struct CloudForm {
 /// Apply: enabling starts the agent; disabling sends `disabled` to the cloud and stops it.
 pub async fn cloud_apply(
     State(app): State<Arc<App>>,
-    req: Req,
+    Admin(req): Admin,
     Form(f): Form<CloudForm>,
 ) -> Result<Response> {
-    let req = match req.admin_required() {
-        Ok(r) => r,
-        Err(r) => return Ok(*r),
-    };
     let enabled = f.enabled.is_some();
     let by = req.user().map(|s| s.user.name.clone()).unwrap_or_default();
     let event = if enabled {
@@ -234,11 +222,7 @@ pub(in crate::web) fn png(lang: Lang, url: &str) -> Response {
 }
 
 /// The registration QR (`{base}/m/add?v=1&code=…`) as a PNG; the admin only.
-pub async fn cloud_qr(State(app): State<Arc<App>>, req: Req) -> Result<Response> {
-    let req = match req.admin_required() {
-        Ok(r) => r,
-        Err(r) => return Ok(*r),
-    };
+pub async fn cloud_qr(State(app): State<Arc<App>>, Admin(req): Admin) -> Result<Response> {
     let state = app.store.cloud_state().await.map_err(|e| req.err(e))?;
     let code = state
         .register_code

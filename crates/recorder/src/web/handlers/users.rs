@@ -14,7 +14,7 @@ use super::*;
 use crate::audit::Event;
 use crate::startup::App;
 use crate::web::views::{UserRow, UsersPage};
-use crate::web::{Req, Result};
+use crate::web::{Admin, Req, Result};
 
 async fn users_page(
     app: &App,
@@ -55,14 +55,10 @@ async fn users_page(
 
 pub async fn users(
     State(app): State<Arc<App>>,
-    req: Req,
+    Admin(req): Admin,
     Query(n): Query<Notice>,
 ) -> Result<Response> {
     // Users and the admin's e-mail address are the admin's business only.
-    let req = match req.admin_required() {
-        Ok(r) => r,
-        Err(r) => return Ok(*r),
-    };
     let notice = notice(req.lang, &n);
     users_page(&app, req, notice, None, StatusCode::OK).await
 }
@@ -76,13 +72,9 @@ pub struct EmailForm {
 /// Sets, changes or (when empty) removes the admin's e-mail address (manual p.19).
 pub async fn set_email(
     State(app): State<Arc<App>>,
-    req: Req,
+    Admin(req): Admin,
     Form(f): Form<EmailForm>,
 ) -> Result<Response> {
-    let req = match req.admin_required() {
-        Ok(r) => r,
-        Err(r) => return Ok(*r),
-    };
     let email = match f.email.trim() {
         "" => None,
         e => match Email::parse(e) {
@@ -122,13 +114,9 @@ pub struct AddUserForm {
 /// Adds an ordinary user (nice to have: the manual's recorders have several).
 pub async fn add_user(
     State(app): State<Arc<App>>,
-    req: Req,
+    Admin(req): Admin,
     Form(f): Form<AddUserForm>,
 ) -> Result<Response> {
-    let req = match req.admin_required() {
-        Ok(r) => r,
-        Err(r) => return Ok(*r),
-    };
     let name = f.username.trim();
     let name_ok = !name.is_empty()
         && name.len() <= 32
