@@ -482,6 +482,16 @@ impl Chromium {
         }
     }
 
+    /// Ticks the check box matching `css` (one of several with the same name).
+    pub async fn tick(&self, css: &str) {
+        let el = self.find(css).await;
+        if !el.is_selected().await.expect("checked") {
+            el.click()
+                .await
+                .unwrap_or_else(|e| panic!("tick {css}: {e}"));
+        }
+    }
+
     /// Clicks the element matching `css` (a button or a link) and waits until the next page
     /// has loaded, then checks it as screen `screen`.
     pub async fn click(&self, css: &str, screen: &str) {

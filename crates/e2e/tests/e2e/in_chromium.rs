@@ -48,6 +48,7 @@ pub async fn walk(lang: &str, viewport: Viewport) {
             walk.phone_recovery(&on_phone).await;
             walk.pc_recovery(&on_pc).await;
             walk.hand_over(&on_pc).await;
+            walk.declined_and_cancelled(&[&on_phone, &on_pc]).await;
         }))
         .await;
     admin.close().await;
@@ -388,5 +389,84 @@ impl Walk<'_> {
                 .await,
             "the recorder is in the receiving account"
         );
+        // The recorder learns it with its new key, and its audit log says so.
+        self.admin
+            .wait_for(
+                &format!("{}/audit", rec.url),
+                "tr[data-event=\"cloud-transferred\"]",
+                "recorder-audit-after-hand-over",
+            )
+            .await;
+    }
+
+    /// The phone's owner, now holding both recorders, offers them to the PC's owner, who
+    /// declines; offers them again and cancels before an answer. Nothing moves.
+    async fn declined_and_cancelled(&self, recs: &[&Recorder]) {
+        let cloud = &self.sys.cloud_url;
+        let (p, b) = (self.phone, self.admin);
+        let offer = async || {
+            p.open(&format!("{cloud}/transfers"), "portal-hand-overs-phone")
+                .await;
+            for rec in recs {
+                p.tick(&format!(
+                    "form#new-transfer input[data-serial=\"{}\"]",
+                    rec.serial
+                ))
+                .await;
+            }
+            p.submit(
+                "form#new-transfer",
+                &[("to", "taro@example.com"), ("password", CLOUD_PASSWORD)],
+                "portal-hand-over-offered-phone",
+            )
+            .await;
+            assert!(
+                p.has("[data-notice=\"cloud-transfer-offered\"]").await,
+                "the offer is made"
+            );
+        };
+        offer().await;
+        b.open(
+            &format!("{cloud}/transfers"),
+            "portal-hand-over-incoming-pc",
+        )
+        .await;
+        b.click(
+            "form[data-direction=\"incoming\"] button[formaction$=\"/decline\"]",
+            "portal-hand-over-declined",
+        )
+        .await;
+        assert!(
+            b.has("[data-notice=\"cloud-transfer-declined-notice\"]")
+                .await,
+            "the offer is declined"
+        );
+        offer().await;
+        p.click(
+            "form[data-direction=\"outgoing\"] [type=\"submit\"]",
+            "portal-hand-over-cancelled",
+        )
+        .await;
+        assert!(
+            p.has("[data-notice=\"cloud-transfer-cancelled-notice\"]")
+                .await,
+            "the offer is cancelled"
+        );
+        b.open(&format!("{cloud}/transfers"), "portal-hand-overs-none")
+            .await;
+        assert!(
+            b.has("#no-transfers").await,
+            "nothing waits for the PC's owner"
+        );
+        p.open(&format!("{cloud}/devices"), "portal-devices-kept")
+            .await;
+        for rec in recs {
+            assert!(
+                p.has(&format!("a[href=\"/devices/{}/retrieve\"]", rec.serial))
+                    .await,
+                "{} stays with the phone's owner",
+                rec.serial
+            );
+        }
     }
 }
