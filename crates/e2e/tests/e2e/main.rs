@@ -18,6 +18,7 @@ mod browser;
 mod cli;
 mod cluster;
 mod deletion;
+mod handover;
 mod harness;
 mod in_chromium;
 mod operations;
@@ -92,12 +93,21 @@ mod issue11_release {
 mod issue11_transfer {
     on_both_backends!(transfer:
         a_transferred_recorder_recovers_for_its_new_owner_only,
+        a_cancelled_transfer_changes_nothing,
+        an_expired_transfer_changes_nothing,
     );
+
+    mod handover {
+        on_both_backends!(handover:
+            a_hand_over_of_three_accepted_in_part,
+        );
+    }
 }
 
 mod issue11_deletion {
     on_both_backends!(deletion:
         deleting_the_account_releases_its_recorder,
+        deleting_the_account_releases_its_offline_recorder,
     );
 }
 
