@@ -4,7 +4,7 @@
 //! preparation (issue 3) and recovery (issue 4) flows; the same flows on three cloud nodes
 //! sharing one PostgreSQL database behind HAProxy, one of them killed mid-way (issue 9); the
 //! four paths in headless Chromium in both languages at both sizes (issue 10); and the changes
-//! of ownership: release, transfer, account deletion (issue 11).
+//! of ownership: release, transfer, hand-over, account deletion (issue 11).
 //!
 //! Run: `REKEY_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test -p
 //! rekey-e2e` (without the variable the PostgreSQL half is built ignored outside CI, and so is
