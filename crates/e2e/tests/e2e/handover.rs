@@ -60,7 +60,7 @@ pub async fn a_hand_over_of_three_accepted_in_part(sys: System) {
     let page = customer.open("/transfers").await;
     assert_eq!(
         page.data_values("data-transfer"),
-        [id.clone()],
+        std::slice::from_ref(&id),
         "{}",
         page.body
     );

@@ -202,9 +202,9 @@ pub async fn another_recorder(sys: &System, portal: &Browser, serial: &str) -> (
     (rec, admin)
 }
 
-/// + Add Device with the register code the recorder's cloud page shows (its admin's browser
-/// `admin`); waits until the portal lists it online and the recorder is registered and holds
-/// the rotated recovery key.
+/// Adds the recorder to the account with the register code its cloud page shows (its admin's
+/// browser `admin`) and "+ Add Device"; waits until the portal lists it online and the recorder
+/// is registered and holds the rotated recovery key.
 async fn add_to_account(sys: &System, portal: &Browser, admin: &Browser, serial: &str) {
     let (code, _, _) = registration(admin).await;
     let p = portal_add(portal, &code, serial).await;
