@@ -25,6 +25,7 @@ mod operations;
 mod packaging;
 mod preparation;
 mod recovery;
+mod refusals;
 mod release;
 mod steps;
 mod transfer;
@@ -74,12 +75,17 @@ mod issue4_recovery {
         phone_path_recovers_the_password,
         phone_path_in_the_browser,
         pc_path_recovers_the_password,
-        wrong_foreign_used_and_older_codes_are_refused,
-        date_window_codes_work_only_on_their_dates,
-        replaced_challenges_and_altered_qr_codes_are_refused,
-        strangers_and_removed_recorders_get_nothing,
-        five_wrong_codes_lock_recovery_even_across_a_restart,
     );
+
+    mod refusals {
+        on_both_backends!(refusals:
+            wrong_foreign_used_and_older_codes_are_refused,
+            date_window_codes_work_only_on_their_dates,
+            replaced_challenges_and_altered_qr_codes_are_refused,
+            strangers_and_removed_recorders_get_nothing,
+            five_wrong_codes_lock_recovery_even_across_a_restart,
+        );
+    }
 }
 
 mod issue11_release {
