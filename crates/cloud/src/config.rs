@@ -74,6 +74,9 @@ pub struct Config {
     /// How long a transfer of devices to another account waits for its recipient to accept it
     /// (docs/protocol.md §9, "Transfer").
     pub transfer_ttl: Duration,
+    /// TEST ONLY: a file that moves the cloud's clock ([`rekey_web::FileClock`]); none in
+    /// production.
+    pub test_clock_file: Option<PathBuf>,
 }
 
 /// How long a transfer waits for its recipient by default: a week.
@@ -198,6 +201,7 @@ impl Config {
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             metrics_listen: None,
             transfer_ttl: DEFAULT_TRANSFER_TTL,
+            test_clock_file: None,
         }
     }
 }
@@ -321,6 +325,10 @@ pub struct Args {
     /// New recorder serials one address may enrol per hour [default: 20].
     #[arg(long, env = "REKEY_CLOUD_GATEWAY_ENROLMENTS_PER_ADDRESS")]
     pub gateway_enrolments_per_address: Option<i64>,
+    /// TEST ONLY: a file holding a clock offset in seconds (`-86400`) or an absolute Unix time
+    /// (`@1767225600`), read on every clock call so end-to-end tests can move the cloud's time.
+    #[arg(long, env = "REKEY_CLOUD_TEST_CLOCK_FILE", hide = true)]
+    pub test_clock_file: Option<PathBuf>,
     /// Print the cloud's public key (for the recorders' --cloud-key) and exit.
     #[arg(long)]
     pub print_public_key: bool,
@@ -670,6 +678,7 @@ impl Args {
                 Some(0) => bail!("a transfer must wait at least 1 day"),
                 Some(days) => Duration::from_secs(days.min(365) * 24 * 3600),
             },
+            test_clock_file: self.test_clock_file,
         })
     }
 }
@@ -767,6 +776,20 @@ mod tests {
         ] {
             assert!(config(dir.path(), &["--dev", bad]).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_test_clock_file_is_a_hidden_flag() {
+        use clap::CommandFactory;
+        let dir = tempfile::tempdir().unwrap();
+        let c = config(dir.path(), &["--dev"]).unwrap();
+        assert_eq!(c.test_clock_file, None, "the system clock by default");
+        let file = dir.path().join("clock");
+        let flag = format!("--test-clock-file={}", file.display());
+        let c = config(dir.path(), &["--dev", &flag]).unwrap();
+        assert_eq!(c.test_clock_file, Some(file));
+        let help = Args::command().render_long_help().to_string();
+        assert!(!help.contains("test-clock"), "not in --help: {help}");
     }
 
     #[test]

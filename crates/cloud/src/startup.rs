@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use axum::Router;
 use lettre::message::Mailbox;
-use rekey_web::{Clock, SystemClock};
+use rekey_web::{Clock, FileClock};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -35,9 +35,11 @@ pub struct Application {
 
 impl Application {
     /// Binds the listeners, connects and migrates the database, and starts the mail worker and the
-    /// housekeeping job.
+    /// housekeeping job. The clock is the system's (or, for end-to-end tests only, the one the
+    /// configuration's test clock file moves).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        Self::build_with_clock(config, Arc::new(SystemClock)).await
+        let clock = FileClock::or_system(config.test_clock_file.clone());
+        Self::build_with_clock(config, clock).await
     }
 
     /// [`Application::build`] with another clock (tests).

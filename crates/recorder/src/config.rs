@@ -11,9 +11,8 @@ use rekey_proto::{CloudBase, CloudPublicKey, Serial};
 use rekey_web::TimeZone;
 use rekey_web::client::{TrustedProxies, TrustedProxyError};
 use rekey_web::serve::ServeLimits;
-use rekey_web::{Clock, SystemClock};
+use rekey_web::{Clock, FileClock};
 
-use crate::clock::FileClock;
 use crate::store::{AuditPolicy, ForgotLimits};
 
 /// Why the configuration is unusable.
@@ -255,10 +254,7 @@ impl Config {
         if args.utc_offset.is_some() {
             return Err(ConfigError::UtcOffsetReplaced);
         }
-        let clock: Arc<dyn Clock> = match args.test_clock_file {
-            Some(path) => Arc::new(FileClock::new(path)),
-            None => Arc::new(SystemClock),
-        };
+        let clock = FileClock::or_system(args.test_clock_file);
         Ok(Self {
             listen: args.listen,
             data_dir: args.data_dir,

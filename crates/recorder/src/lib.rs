@@ -12,7 +12,6 @@
 
 pub mod agent;
 pub mod audit;
-pub mod clock;
 pub mod config;
 pub mod qr;
 pub mod recovery;

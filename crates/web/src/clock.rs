@@ -1,6 +1,8 @@
-//! The clock seam: production code asks a [`Clock`]; tests move a [`ManualClock`].
+//! The clock seam: production code asks a [`Clock`]; tests move a [`ManualClock`] in process,
+//! and end-to-end tests move a running program's clock through a [`FileClock`].
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -54,9 +56,94 @@ impl Clock for ManualClock {
     }
 }
 
+/// A clock for end-to-end tests (the hidden `--test-clock-file` flag of the cloud and of the
+/// recorder): the system clock moved by what a file says, read on every call so that a test can
+/// move a running program's time.
+///
+/// The file holds either an offset in seconds added to the system time (`-86400`, `+3600`,
+/// `0`) or an absolute Unix time prefixed with `@` (`@1767225600`). A missing or unreadable
+/// file means no offset. Never use it in production.
+#[derive(Debug, Clone)]
+pub struct FileClock {
+    path: PathBuf,
+}
+
+impl FileClock {
+    /// A clock reading `path` on every call.
+    pub fn new(path: PathBuf) -> Self {
+        Self { path }
+    }
+
+    /// The clock a program runs on: the system clock, or, when the test-only flag names a file,
+    /// a [`FileClock`] reading it, with a warning in the log (such a program's time is whatever
+    /// the file says).
+    pub fn or_system(test_clock_file: Option<PathBuf>) -> Arc<dyn Clock> {
+        match test_clock_file {
+            Some(path) => {
+                tracing::warn!(
+                    file = %path.display(),
+                    "TEST ONLY: the clock is moved by a file (--test-clock-file); never use this in production"
+                );
+                Arc::new(Self::new(path))
+            }
+            None => Arc::new(SystemClock),
+        }
+    }
+}
+
+/// What a clock file says, given the system time.
+fn read_clock_file(content: &str, system_now: i64) -> i64 {
+    let s = content.trim();
+    if let Some(abs) = s.strip_prefix('@') {
+        return abs.trim().parse().unwrap_or(system_now);
+    }
+    let s = s.strip_prefix('+').unwrap_or(s);
+    s.parse::<i64>()
+        .map_or(system_now, |off| system_now.saturating_add(off))
+}
+
+impl Clock for FileClock {
+    fn now(&self) -> i64 {
+        let system = SystemClock.now();
+        match std::fs::read_to_string(&self.path) {
+            Ok(content) => read_clock_file(&content, system),
+            Err(_) => system,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_file_holds_an_offset_or_an_absolute_time() {
+        assert_eq!(read_clock_file("-86400\n", 1_000_000), 913_600);
+        assert_eq!(read_clock_file("+60", 1_000), 1_060);
+        assert_eq!(read_clock_file("@1767225600", 5), 1_767_225_600);
+        assert_eq!(read_clock_file("garbage", 5), 5);
+    }
+
+    #[test]
+    fn a_missing_clock_file_is_the_system_clock() {
+        let c = FileClock::new(PathBuf::from("/nonexistent/rekey-clock"));
+        assert!((c.now() - SystemClock.now()).abs() <= 1);
+    }
+
+    #[test]
+    fn a_file_clock_follows_its_file() {
+        let dir = std::env::temp_dir().join(format!("rekey-clock-{}", crate::random_token()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("clock");
+        let c = FileClock::or_system(Some(path.clone()));
+        std::fs::write(&path, "@1767225600").unwrap();
+        assert_eq!(c.now(), 1_767_225_600);
+        std::fs::write(&path, "+86400").unwrap();
+        assert!((c.now() - SystemClock.now() - 86_400).abs() <= 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let system = FileClock::or_system(None);
+        assert!((system.now() - SystemClock.now()).abs() <= 1);
+    }
 
     #[test]
     fn manual_clock_moves_only_when_told() {

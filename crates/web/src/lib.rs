@@ -26,7 +26,7 @@ pub mod serve;
 pub mod signals;
 pub mod zone;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, FileClock, ManualClock, SystemClock};
 pub use csrf::{CSRF_FIELD, CsrfToken};
 pub use i18n::Lang;
 pub use random::{random_array, random_id, random_token};

@@ -1,12 +1,13 @@
 //! Issue 11, item 4: deleting an account with a bound recorder. The owner types the password
 //! and then the e-mailed code on user information; the recorder, online, learns it is unbound,
 //! shows a new register code and holds a rotated key, so the former owner's temporary password
-//! no longer works; a new account adds the recorder and recovers its password.
+//! no longer works; a new account adds the recorder and recovers its password. A recorder that
+//! is switched off while the account is deleted learns it when it connects again.
 
 use crate::harness::System;
 use crate::recovery::{date, retrieve_on_portal};
 use crate::release::{name_it, new_owner_recovers, wait_released};
-use crate::steps::{CLOUD_PASSWORD, prepared};
+use crate::steps::{CLOUD_PASSWORD, prepared, wait_page};
 
 pub async fn deleting_the_account_releases_its_recorder(sys: System) {
     let serial = "NVRE2E1401";
@@ -59,5 +60,55 @@ pub async fn deleting_the_account_releases_its_recorder(sys: System) {
     // A new account adds the recorder and recovers the password, and the former owner's
     // temporary password is wrong. (Signing up again with the address is checked by the cloud's
     // own suite, whose clock passes the sign-up code's cool-down.)
+    new_owner_recovers(&sys, &admin, serial, Some(&former_code)).await;
+}
+
+pub async fn deleting_the_account_releases_its_offline_recorder(sys: System) {
+    let serial = "NVRE2E1402";
+    let email = "nagisa@example.com";
+    let (mut rec, admin, portal) = prepared(&sys, serial, "", "nagisa", email).await;
+    name_it(&portal, serial).await;
+    let mails = sys.smtp.count_for(email);
+    let former_code = retrieve_on_portal(&sys, &portal, serial, email, &date(0), &date(1)).await;
+    // Its verification code and the notice of the issue.
+    sys.smtp.nth_for(email, mails + 2).await;
+    let mails = mails + 2;
+
+    // The recorder is switched off (its data kept); the portal shows it offline.
+    let stopped = rec.terminate().await;
+    assert!(stopped.success(), "the recorder stopped: {stopped}");
+    wait_page(&portal, "/devices", "the recorder is listed offline", |p| {
+        p.body.contains(serial) && !p.body.contains(r#"class="status online""#)
+    })
+    .await;
+
+    let p = portal
+        .submit(
+            "/account",
+            "/account/delete",
+            &[("current", CLOUD_PASSWORD)],
+        )
+        .await;
+    assert!(p.has("delete-confirm"), "{}", p.body);
+    let code = sys.smtp.nth_for(email, mails + 1).await.code();
+    let p = portal
+        .submit("/account", "/account/delete/confirm", &[("code", &code)])
+        .await;
+    assert!(p.has_notice("cloud-account-deleted"), "{}", p.body);
+    // The former owner is told at once, though the recorder does not know yet.
+    let notice = sys.smtp.nth_for(email, mails + 2).await;
+    assert!(notice.body.contains(serial), "{}", notice.body);
+    let p = portal.open("/devices").await;
+    assert!(p.path().starts_with("/login"), "logged out: {}", p.path());
+
+    // Switched on again, the recorder learns at its connection that it was released: a new
+    // register code, no key of the former binding (its recovery screen takes no code).
+    rec.start_again().await;
+    wait_released(&admin).await;
+    let p = rec.browser().open("/recovery").await;
+    assert!(p.has("no-recovery-key"), "{}", p.body);
+
+    // A new account adds it and recovers the password; the former owner's temporary password
+    // is wrong on it.
     new_owner_recovers(&sys, &admin, serial, Some(&former_code)).await;
 }

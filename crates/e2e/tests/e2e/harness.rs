@@ -17,6 +17,10 @@ use crate::browser::Browser;
 /// How long any awaited condition may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(30);
 
+/// The file in the test's directory that moves the cloud's clock (`--test-clock-file`; every
+/// node of a cluster reads the same one).
+const CLOUD_CLOCK_FILE: &str = "cloud-clock";
+
 /// Which database the cloud runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -375,6 +379,7 @@ impl System {
             .unwrap_or_default()
             .to_string();
         assert_eq!(cloud_key.len(), 43, "a public key was printed: {stdout}");
+        std::fs::write(root.path().join(CLOUD_CLOCK_FILE), "0").expect("cloud clock file");
         System {
             smtp,
             cloud_key,
@@ -411,6 +416,10 @@ impl System {
                 keys.join("cloud-signing.key").display()
             ),
             format!("--heartbeat-secs={heartbeat_secs}"),
+            format!(
+                "--test-clock-file={}",
+                self.path(CLOUD_CLOCK_FILE).display()
+            ),
         ];
         if let Some(db) = &self.database_url {
             args.push(format!("--database-url={db}"));
@@ -423,6 +432,31 @@ impl System {
             proc: None,
             starts: 0,
         }
+    }
+
+    /// Moves the cloud's clock (every node's) `secs` seconds away from the real time (0: the
+    /// real time). What runs on the cloud's time moves with it: offers and codes expire, limits
+    /// and cool-downs pass, portal sessions end after 14 days.
+    pub fn set_cloud_clock_offset(&self, secs: i64) {
+        std::fs::write(self.path(CLOUD_CLOCK_FILE), format!("{secs:+}"))
+            .expect("write the cloud's clock file");
+    }
+
+    /// How far the cloud's clock is from the real time, in seconds.
+    pub fn cloud_clock_offset(&self) -> i64 {
+        let text = std::fs::read_to_string(self.path(CLOUD_CLOCK_FILE))
+            .expect("read the cloud's clock file");
+        let text = text.trim();
+        text.strip_prefix('+')
+            .unwrap_or(text)
+            .parse()
+            .expect("an offset in the cloud's clock file")
+    }
+
+    /// Moves the cloud's clock on past the minute an address waits between two e-mailed codes
+    /// of one kind (a person would wait; the test moves the clock instead).
+    pub fn pass_code_cooldown(&self) {
+        self.set_cloud_clock_offset(self.cloud_clock_offset() + 61);
     }
 
     /// A path for a new file or directory in the test's directory.
@@ -703,6 +737,12 @@ impl Recorder {
         if let Some(mut p) = self.proc.take() {
             p.kill().await;
         }
+        self.start_again().await;
+    }
+
+    /// Starts the stopped recorder again on the same data and port.
+    pub async fn start_again(&mut self) {
+        assert!(self.proc.is_none(), "the recorder is still running");
         let deadline = tokio::time::Instant::now() + DEADLINE;
         while !self.start().await {
             assert!(

@@ -4,7 +4,7 @@
 //! preparation (issue 3) and recovery (issue 4) flows; the same flows on three cloud nodes
 //! sharing one PostgreSQL database behind HAProxy, one of them killed mid-way (issue 9); the
 //! four paths in headless Chromium in both languages at both sizes (issue 10); and the changes
-//! of ownership: release, transfer, account deletion (issue 11).
+//! of ownership: release, transfer, hand-over, account deletion (issue 11).
 //!
 //! Run: `REKEY_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres cargo test -p
 //! rekey-e2e` (without the variable the PostgreSQL half is built ignored outside CI, and so is
@@ -18,12 +18,14 @@ mod browser;
 mod cli;
 mod cluster;
 mod deletion;
+mod handover;
 mod harness;
 mod in_chromium;
 mod operations;
 mod packaging;
 mod preparation;
 mod recovery;
+mod refusals;
 mod release;
 mod steps;
 mod transfer;
@@ -73,12 +75,17 @@ mod issue4_recovery {
         phone_path_recovers_the_password,
         phone_path_in_the_browser,
         pc_path_recovers_the_password,
-        wrong_foreign_used_and_older_codes_are_refused,
-        date_window_codes_work_only_on_their_dates,
-        replaced_challenges_and_altered_qr_codes_are_refused,
-        strangers_and_removed_recorders_get_nothing,
-        five_wrong_codes_lock_recovery_even_across_a_restart,
     );
+
+    mod refusals {
+        on_both_backends!(refusals:
+            wrong_foreign_used_and_older_codes_are_refused,
+            date_window_codes_work_only_on_their_dates,
+            replaced_challenges_and_altered_qr_codes_are_refused,
+            strangers_and_removed_recorders_get_nothing,
+            five_wrong_codes_lock_recovery_even_across_a_restart,
+        );
+    }
 }
 
 mod issue11_release {
@@ -92,12 +99,21 @@ mod issue11_release {
 mod issue11_transfer {
     on_both_backends!(transfer:
         a_transferred_recorder_recovers_for_its_new_owner_only,
+        a_cancelled_transfer_changes_nothing,
+        an_expired_transfer_changes_nothing,
     );
+
+    mod handover {
+        on_both_backends!(handover:
+            a_hand_over_of_three_accepted_in_part,
+        );
+    }
 }
 
 mod issue11_deletion {
     on_both_backends!(deletion:
         deleting_the_account_releases_its_recorder,
+        deleting_the_account_releases_its_offline_recorder,
     );
 }
 

@@ -186,20 +186,37 @@ pub async fn prepared(
 ) -> (Recorder, Browser, Browser) {
     let rec = sys.recorder(serial).await;
     let admin = activate_and_enable_cloud(&rec, admin_email).await;
-    let (code, _, _) = registration(&admin).await;
     let portal = sys.portal();
     pc_signup(sys, &portal, username, account_email).await;
-    let p = portal_add(&portal, &code, serial).await;
+    add_to_account(sys, &portal, &admin, serial).await;
+    (rec, admin, portal)
+}
+
+/// Another recorder for the account logged in on `portal`: started, activated (no e-mail),
+/// cloud enabled, added, online, holding the rotated recovery key. Returns the recorder and
+/// the admin's browser.
+pub async fn another_recorder(sys: &System, portal: &Browser, serial: &str) -> (Recorder, Browser) {
+    let rec = sys.recorder(serial).await;
+    let admin = activate_and_enable_cloud(&rec, "").await;
+    add_to_account(sys, portal, &admin, serial).await;
+    (rec, admin)
+}
+
+/// Adds the recorder to the account with the register code its cloud page shows (its admin's
+/// browser `admin`) and "+ Add Device"; waits until the portal lists it online and the recorder
+/// is registered and holds the rotated recovery key.
+async fn add_to_account(sys: &System, portal: &Browser, admin: &Browser, serial: &str) {
+    let (code, _, _) = registration(admin).await;
+    let p = portal_add(portal, &code, serial).await;
     assert!(
         p.has_notice("cloud-device-added") && p.shows(serial),
         "{}",
         p.body
     );
-    wait_listed_online(&portal, serial).await;
-    let page = wait_registered(&admin).await;
-    wait_recovery_key(&admin, page).await;
+    wait_listed_online(portal, serial).await;
+    let page = wait_registered(admin).await;
+    wait_recovery_key(admin, page).await;
     sys.wait_key_confirmed(serial, 2).await;
-    (rec, admin, portal)
 }
 
 /// Waits until the recorder says it holds a recovery key.

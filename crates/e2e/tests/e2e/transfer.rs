@@ -1,12 +1,109 @@
-//! Issue 11, items 2 and 3: a transfer between accounts, with the real programs. The owner
-//! offers the recorder on the portal (typing the password again); until the recipient accepts
-//! nothing changes; once accepted, the recorder gets the new key over the gateway, the former
-//! owner's temporary password is wrong on it, and the new owner recovers the admin password.
+//! Issue 11, item 2: a transfer between accounts, with the real programs. The owner offers the
+//! recorder on the portal (typing the password again); until the recipient accepts nothing
+//! changes; once accepted, the recorder gets the new key over the gateway, the former owner's
+//! temporary password is wrong on it, and the new owner recovers the admin password. An offer
+//! the sender cancelled, or one that expired (the cloud's clock moved past its week), can no
+//! longer be accepted, each with its own message, and leaves everything as it was: the sender's
+//! temporary password still resets the admin password, the recipient gets nothing.
 
-use crate::browser::Browser;
+use crate::browser::{Browser, Page};
 use crate::harness::System;
-use crate::recovery::{NEW_PASSWORD, date, enter, retrieve_on_portal};
+use crate::recovery::{NEW_PASSWORD, date, enter, owner_cli, retrieve_on_portal};
 use crate::steps::{CLOUD_PASSWORD, pc_signup, prepared, recorder_login};
+
+/// How long an offer waits for its recipient: the cloud's default (`--transfer-days`), in
+/// seconds.
+const OFFER_SECS: i64 = 7 * 24 * 3600;
+
+/// The owner offers `serials` to `to` on the Hand-overs page, typing the password again;
+/// returns the page it lands on.
+pub(crate) async fn offer(owner: &Browser, serials: &[&str], to: &str) -> Page {
+    let mut fields: Vec<(&str, &str)> = serials.iter().map(|s| ("serial", *s)).collect();
+    fields.extend([("to", to), ("password", CLOUD_PASSWORD)]);
+    owner
+        .submit_follow("/transfers", "/transfers", &fields)
+        .await
+}
+
+/// The ids of the offers `page` (a Hand-overs page) lists.
+pub(crate) fn listed_offers(page: &Page) -> Vec<String> {
+    page.data_values("data-transfer")
+}
+
+/// The id of the one offer the recipient's Hand-overs page lists.
+pub(crate) async fn the_offer(recipient: &Browser) -> String {
+    let page = recipient.open("/transfers").await;
+    match listed_offers(&page).as_slice() {
+        [id] => id.clone(),
+        _ => panic!("the recipient sees one offer: {}", page.body),
+    }
+}
+
+/// The recipient accepts `serials` of offer `id` on the Hand-overs page.
+pub(crate) async fn accept(recipient: &Browser, id: &str, serials: &[&str]) -> Page {
+    let fields: Vec<(&str, &str)> = serials.iter().map(|s| ("serial", *s)).collect();
+    recipient
+        .submit_follow("/transfers", &format!("/transfers/{id}/accept"), &fields)
+        .await
+}
+
+/// Whether the portal account's device list names `serial`.
+pub(crate) async fn lists(portal: &Browser, serial: &str) -> bool {
+    let page = portal.open("/devices").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.body.contains(&format!("/devices/{serial}/retrieve"))
+}
+
+/// The portal account gets no temporary password for `serial`: Retrieve does not know it.
+pub(crate) async fn cannot_retrieve(portal: &Browser, serial: &str) {
+    let p = portal.open(&format!("/devices/{serial}/retrieve")).await;
+    assert!(
+        p.status == 404 && p.has_error("cloud-device-not-found") && !p.has("temporary-password"),
+        "Retrieve refuses {serial}: {}",
+        p.body
+    );
+}
+
+/// The portal account's activity lists a hand-over (`transferred-out` or `transferred-in`) of
+/// `serial`.
+pub(crate) async fn activity_has(portal: &Browser, event: &str, serial: &str) -> bool {
+    let page = portal.open("/activity").await;
+    page.body
+        .contains(&format!(r#"data-event="{event}" data-serial="{serial}""#))
+}
+
+/// `code`, a temporary password, resets the admin password on the recorder whose admin's
+/// browser is `admin`; the new password then logs in.
+pub(crate) async fn code_resets_the_password(admin: &Browser, code: &str) {
+    let anon = Browser::new(&admin.url(""));
+    let done = enter(&anon, code).await;
+    assert_eq!(done.path(), "/login", "the code works: {}", done.body);
+    assert_eq!(
+        recorder_login(&anon, NEW_PASSWORD).await.path(),
+        "/network/cloud"
+    );
+}
+
+/// After an offer that was never accepted: the sender still has the recorder, the recipient
+/// neither lists it nor can Retrieve it, no activity records a hand-over, the recorder is still
+/// registered, and the sender's temporary password from before the offer (made with the key
+/// that did not rotate) resets the admin password.
+async fn nothing_moved(
+    sender: &Browser,
+    recipient: &Browser,
+    admin: &Browser,
+    serial: &str,
+    former_code: &str,
+) {
+    assert!(lists(sender, serial).await, "the sender still has {serial}");
+    assert!(!lists(recipient, serial).await, "the recipient has nothing");
+    assert!(!activity_has(sender, "transferred-out", serial).await);
+    assert!(!activity_has(recipient, "transferred-in", serial).await);
+    cannot_retrieve(recipient, serial).await;
+    let page = admin.open("/network/cloud").await;
+    assert!(page.has("registered"), "{}", page.body);
+    code_resets_the_password(admin, former_code).await;
+}
 
 pub async fn a_transferred_recorder_recovers_for_its_new_owner_only(sys: System) {
     let serial = "NVRE2E1201";
@@ -24,39 +121,17 @@ pub async fn a_transferred_recorder_recovers_for_its_new_owner_only(sys: System)
     let buyer = sys.portal();
     pc_signup(&sys, &buyer, "buyer", "buyer@example.com").await;
 
-    let p = seller
-        .submit_follow(
-            "/transfers",
-            "/transfers",
-            &[
-                ("serial", serial),
-                ("to", "buyer@example.com"),
-                ("password", CLOUD_PASSWORD),
-            ],
-        )
-        .await;
+    let p = offer(&seller, &[serial], "buyer@example.com").await;
     assert!(p.has_notice("cloud-transfer-offered"), "{}", p.body);
-    let offers = buyer.open("/transfers").await;
-    let id = offers
-        .body
-        .split(r#"data-transfer=""#)
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_else(|| panic!("the buyer sees the offer: {}", offers.body))
-        .to_string();
+    let id = the_offer(&buyer).await;
     // Until it is accepted the seller still owns it.
-    let devices = seller.open("/devices").await;
-    assert!(devices.body.contains(serial), "{}", devices.body);
+    assert!(lists(&seller, serial).await);
 
-    let p = buyer
-        .submit_follow(
-            "/transfers",
-            &format!("/transfers/{id}/accept"),
-            &[("serial", serial)],
-        )
-        .await;
+    let p = accept(&buyer, &id, &[serial]).await;
     assert!(p.has_notice("cloud-transfer-accepted"), "{}", p.body);
     sys.wait_key_confirmed(serial, 3).await;
+    assert!(activity_has(&seller, "transferred-out", serial).await);
+    assert!(activity_has(&buyer, "transferred-in", serial).await);
 
     // The seller's code is wrong on the recorder now, and the seller gets no new one.
     let anon = Browser::new(&admin.url(""));
@@ -66,12 +141,7 @@ pub async fn a_transferred_recorder_recovers_for_its_new_owner_only(sys: System)
         "the former owner's code is wrong now: {}",
         p.body
     );
-    let p = seller.open(&format!("/devices/{serial}/retrieve")).await;
-    assert!(
-        p.status != 200 && !p.has("temporary-password"),
-        "{}",
-        p.body
-    );
+    cannot_retrieve(&seller, serial).await;
     // The buyer recovers the admin password.
     let code = retrieve_on_portal(
         &sys,
@@ -88,4 +158,111 @@ pub async fn a_transferred_recorder_recovers_for_its_new_owner_only(sys: System)
         recorder_login(&anon, NEW_PASSWORD).await.path(),
         "/network/cloud"
     );
+}
+
+pub async fn a_cancelled_transfer_changes_nothing(sys: System) {
+    let serial = "NVRE2E1202";
+    let (_rec, admin, seller) = prepared(&sys, serial, "", "kaito", "kaito@example.com").await;
+    let former_code = retrieve_on_portal(
+        &sys,
+        &seller,
+        serial,
+        "kaito@example.com",
+        &date(0),
+        &date(1),
+    )
+    .await;
+    let buyer = sys.portal();
+    pc_signup(&sys, &buyer, "buyer", "buyer@example.com").await;
+    let buyer_cli = owner_cli(&sys, "buyer-cli", "buyer").await;
+    let mails = sys.smtp.count_for("buyer@example.com");
+
+    let p = offer(&seller, &[serial], "buyer@example.com").await;
+    assert!(p.has_notice("cloud-transfer-offered"), "{}", p.body);
+    let offered = sys.smtp.nth_for("buyer@example.com", mails + 1).await;
+    assert!(offered.body.contains(serial), "{}", offered.body);
+    // The buyer has the offer open when the seller changes their mind.
+    let id = the_offer(&buyer).await;
+
+    let p = seller
+        .submit_follow("/transfers", &format!("/transfers/{id}/cancel"), &[])
+        .await;
+    assert!(
+        p.has_notice("cloud-transfer-cancelled-notice"),
+        "{}",
+        p.body
+    );
+    assert!(listed_offers(&p).is_empty(), "{}", p.body);
+    let told = sys.smtp.nth_for("buyer@example.com", mails + 2).await;
+    assert!(told.body.contains(serial), "{}", told.body);
+
+    // Accepting it now is refused as cancelled: on the page, by the mail's link, and with the
+    // CLI.
+    let p = accept(&buyer, &id, &[serial]).await;
+    assert!(p.has_error("cloud-transfer-cancelled"), "{}", p.body);
+    assert!(listed_offers(&p).is_empty(), "{}", p.body);
+    let p = buyer.open(&format!("/transfers/{id}")).await;
+    assert!(p.has_error("cloud-transfer-cancelled"), "{}", p.body);
+    let run = buyer_cli
+        .run(&["accept", &id], None)
+        .await
+        .expect_code(1, "accepting a cancelled hand-over");
+    assert_eq!(
+        run.error_key(),
+        "cloud-transfer-cancelled",
+        "{}",
+        run.stdout
+    );
+
+    nothing_moved(&seller, &buyer, &admin, serial, &former_code).await;
+}
+
+pub async fn an_expired_transfer_changes_nothing(sys: System) {
+    let serial = "NVRE2E1203";
+    let (_rec, admin, seller) = prepared(&sys, serial, "", "koharu", "koharu@example.com").await;
+    let former_code = retrieve_on_portal(
+        &sys,
+        &seller,
+        serial,
+        "koharu@example.com",
+        &date(0),
+        &date(1),
+    )
+    .await;
+    let buyer = sys.portal();
+    pc_signup(&sys, &buyer, "buyer", "buyer@example.com").await;
+    let buyer_cli = owner_cli(&sys, "buyer-cli", "buyer").await;
+    let mails = sys.smtp.count_for("buyer@example.com");
+
+    let p = offer(&seller, &[serial], "buyer@example.com").await;
+    assert!(p.has_notice("cloud-transfer-offered"), "{}", p.body);
+    sys.smtp.nth_for("buyer@example.com", mails + 1).await;
+    let id = the_offer(&buyer).await;
+
+    // An hour before the week is over the offer still stands…
+    sys.set_cloud_clock_offset(OFFER_SECS - 3600);
+    assert_eq!(the_offer(&buyer).await, id);
+    // …an hour after it, it has expired: nobody lists it, and accepting it is refused as
+    // expired, on the page, by the mail's link and with the CLI. (Portal and CLI sessions
+    // last 14 days: still logged in.)
+    sys.set_cloud_clock_offset(OFFER_SECS + 3600);
+    let p = buyer.open("/transfers").await;
+    assert!(listed_offers(&p).is_empty(), "{}", p.body);
+    let p = seller.open("/transfers").await;
+    assert!(listed_offers(&p).is_empty(), "{}", p.body);
+    let p = accept(&buyer, &id, &[serial]).await;
+    assert!(p.has_error("cloud-transfer-expired"), "{}", p.body);
+    let p = buyer.open(&format!("/transfers/{id}")).await;
+    assert!(p.has_error("cloud-transfer-expired"), "{}", p.body);
+    let run = buyer_cli
+        .run(&["accept", &id], None)
+        .await
+        .expect_code(1, "accepting an expired hand-over");
+    assert_eq!(run.error_key(), "cloud-transfer-expired", "{}", run.stdout);
+    assert!(lists(&seller, serial).await, "the seller still has it");
+    assert!(!lists(&buyer, serial).await, "the buyer has nothing");
+
+    // Back to the real time (Retrieve and the recorder work on today's date).
+    sys.set_cloud_clock_offset(0);
+    nothing_moved(&seller, &buyer, &admin, serial, &former_code).await;
 }
