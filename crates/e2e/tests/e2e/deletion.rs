@@ -6,7 +6,7 @@
 
 use crate::harness::System;
 use crate::recovery::{date, retrieve_on_portal};
-use crate::release::{name_it, new_owner_recovers, wait_released};
+use crate::release::{audited, name_it, new_owner_recovers, wait_released};
 use crate::steps::{CLOUD_PASSWORD, prepared, wait_page};
 
 pub async fn deleting_the_account_releases_its_recorder(sys: System) {
@@ -52,6 +52,8 @@ pub async fn deleting_the_account_releases_its_recorder(sys: System) {
     assert!(p.has_notice("cloud-account-deleted"), "{}", p.body);
     // The recorder learns it over its gateway connection: a new register code, not prepared.
     wait_released(&admin).await;
+    // Its audit log says why, with the key the deletion made (enrolled 1, bound 2, released 3).
+    assert!(audited(&admin, "cloud-account-deleted", Some("3")).await);
     let notice = sys.smtp.nth_for(email, mails + 2).await;
     assert!(notice.body.contains(serial), "{}", notice.body);
     let p = portal.open("/devices").await;
@@ -105,6 +107,8 @@ pub async fn deleting_the_account_releases_its_offline_recorder(sys: System) {
     // register code, no key of the former binding (its recovery screen takes no code).
     rec.start_again().await;
     wait_released(&admin).await;
+    // Its audit log says why, with the key the deletion made (enrolled 1, bound 2, released 3).
+    assert!(audited(&admin, "cloud-account-deleted", Some("3")).await);
     let p = rec.browser().open("/recovery").await;
     assert!(p.has("no-recovery-key"), "{}", p.body);
 

@@ -8,6 +8,7 @@
 use crate::browser::Browser;
 use crate::harness::{System, eventually};
 use crate::recovery::{date, enter, owner_cli, retrieve_on_portal};
+use crate::release::audited;
 use crate::steps::{CLOUD_PASSWORD, another_recorder, pc_signup, prepared};
 use crate::transfer::{accept, activity_has, cannot_retrieve, code_resets_the_password, lists};
 
@@ -110,6 +111,8 @@ pub async fn a_hand_over_of_three_accepted_in_part(sys: System) {
             p.body
         );
         cannot_retrieve(&installer, serial).await;
+        // The recorder's audit log records the hand-over, with the key it made.
+        assert!(audited(admin, "cloud-transferred", Some("3")).await);
         sys.pass_code_cooldown();
         let code = retrieve_on_portal(&sys, &customer, serial, CUSTOMER, &date(0), &date(1)).await;
         code_resets_the_password(admin, &code).await;
@@ -122,6 +125,7 @@ pub async fn a_hand_over_of_three_accepted_in_part(sys: System) {
     assert!(!activity_has(&installer, "transferred-out", s3).await);
     assert!(!activity_has(&customer, "transferred-in", s3).await);
     cannot_retrieve(&customer, s3).await;
+    assert!(!audited(&admin3, "cloud-transferred", None).await);
     sys.pass_code_cooldown();
     let code3 = retrieve_on_portal(&sys, &installer, s3, INSTALLER, &date(0), &date(1)).await;
     code_resets_the_password(&admin3, &code3).await;

@@ -63,7 +63,7 @@ async fn wait_prepared(admin: &Browser) -> Page {
 }
 
 /// The audit log has an entry of `event` (with `detail`, if given).
-async fn audited(admin: &Browser, event: &str, detail: Option<&str>) -> bool {
+pub async fn audited(admin: &Browser, event: &str, detail: Option<&str>) -> bool {
     let page = admin.open("/audit").await;
     let event = format!(r#"data-event="{event}""#);
     page.body.split("<tr").any(|row| {

@@ -9,6 +9,7 @@
 use crate::browser::{Browser, Page};
 use crate::harness::System;
 use crate::recovery::{NEW_PASSWORD, date, enter, owner_cli, retrieve_on_portal};
+use crate::release::audited;
 use crate::steps::{CLOUD_PASSWORD, pc_signup, prepared, recorder_login};
 
 /// How long an offer waits for its recipient: the cloud's default (`--transfer-days`), in
@@ -86,7 +87,7 @@ pub(crate) async fn code_resets_the_password(admin: &Browser, code: &str) {
 
 /// After an offer that was never accepted: the sender still has the recorder, the recipient
 /// neither lists it nor can Retrieve it, no activity records a hand-over, the recorder is still
-/// registered, and the sender's temporary password from before the offer (made with the key
+/// registered and its audit log records no hand-over, and the sender's temporary password from before the offer (made with the key
 /// that did not rotate) resets the admin password.
 async fn nothing_moved(
     sender: &Browser,
@@ -102,6 +103,7 @@ async fn nothing_moved(
     cannot_retrieve(recipient, serial).await;
     let page = admin.open("/network/cloud").await;
     assert!(page.has("registered"), "{}", page.body);
+    assert!(!audited(admin, "cloud-transferred", None).await);
     code_resets_the_password(admin, former_code).await;
 }
 
@@ -132,6 +134,8 @@ pub async fn a_transferred_recorder_recovers_for_its_new_owner_only(sys: System)
     sys.wait_key_confirmed(serial, 3).await;
     assert!(activity_has(&seller, "transferred-out", serial).await);
     assert!(activity_has(&buyer, "transferred-in", serial).await);
+    // The recorder's audit log records the hand-over (not to whom).
+    assert!(audited(&admin, "cloud-transferred", Some("3")).await);
 
     // The seller's code is wrong on the recorder now, and the seller gets no new one.
     let anon = Browser::new(&admin.url(""));
