@@ -99,6 +99,16 @@ pub async fn start(
         .collect();
     let recipient = state.store.account_by_email(&to).await?;
     let mut tx = state.store.db.pool.begin().await?;
+    // Each offered device's row is locked first, in the order of ids (so that two offers of
+    // the same devices cannot wait for each other): a parallel offer of one of them waits here
+    // until this one commits or rolls back, and then its check below sees this offer.
+    let mut ids: Vec<i64> = devices.iter().map(|d| d.id).collect();
+    ids.sort_unstable();
+    for device_id in ids {
+        (state.store)
+            .lock_device_for_offer(&mut tx, device_id)
+            .await?;
+    }
     (state.store)
         .create_transfer(
             &mut tx,
@@ -111,9 +121,7 @@ pub async fn start(
             expires_at,
         )
         .await?;
-    // Checked after the insert, in the same transaction (a write first: on SQLite the
-    // transaction holds the write lock from its first statement on, so no other writer comes
-    // between the check and the insert).
+    // Checked after the insert, in the same transaction and under the devices' locks.
     for d in &devices {
         if (state.store)
             .device_in_other_open_transfer(&mut tx, d.id, &id, now)

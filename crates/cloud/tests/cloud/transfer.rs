@@ -11,7 +11,10 @@ use rekey_web::i18n::Arg;
 use rekey_web::{Clock, Lang};
 use serde_json::{Value, json};
 
+use rekey_cloud::store::throttle::REAUTH_PER_ACCOUNT;
+
 use crate::device::{self, TestDevice};
+use crate::hardening::{burst_of, count_errors};
 use crate::recovery::{challenge, owner_with_recorder, qr_url};
 use crate::support::{TestApp, between, error_keys, has_error, has_notice};
 
@@ -110,6 +113,19 @@ async fn offer(app: &TestApp, token: &str, to: &str, serials: &[&str], pw: &str)
         json!({"to": to, "serials": serials, "password": pw}),
     )
     .await
+}
+
+/// The sender cancels its transfer `id`.
+async fn cancel(app: &TestApp, token: &str, id: &str) {
+    let (status, body) = app
+        .api(
+            "POST",
+            &format!("/transfers/{id}/cancel"),
+            Some(token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
 }
 
 fn error(r: &(u16, Value)) -> (u16, &str) {
@@ -329,6 +345,45 @@ pub async fn offers_are_limited_per_account(app: TestApp) {
         open_ids(&app, &kaede).await.is_empty(),
         "nothing was offered"
     );
+}
+
+/// How many offers one account can send at once: each checks the current password, and the
+/// account's re-authentication refuses more tries in flight than its limit.
+fn offers_at_once() -> usize {
+    usize::try_from(REAUTH_PER_ACCOUNT.max).unwrap()
+}
+
+/// Offers of one device made at the same instant, each to another address: exactly one is
+/// made, and the others find the device pending (each offer's check runs under the device's
+/// row lock, on PostgreSQL as on SQLite). A few rounds, since a burst does not always meet.
+pub async fn parallel_offers_of_one_device_make_one(app: TestApp) {
+    let _rec = owner_with_recorder(&app, "riku", "NVR0541", 91).await;
+    let riku = token(&app, "riku").await;
+    for round in 0..3 {
+        let bodies = (0..offers_at_once())
+            .map(|i| {
+                let to = format!("buyer{round}-{i}@example.com");
+                json!({"to": to, "serials": ["NVR0541"], "password": PW})
+            })
+            .collect();
+        let answers = burst_of(&[&app], "/transfers", Some(&riku), bodies).await;
+        let made: Vec<&Value> = (answers.iter())
+            .filter(|(status, _)| *status == 201)
+            .map(|(_, body)| body)
+            .collect();
+        assert_eq!(made.len(), 1, "{answers:?}");
+        assert_eq!(
+            count_errors(&answers, "cloud-transfer-device-pending"),
+            offers_at_once() - 1,
+            "{answers:?}"
+        );
+        let id = made[0]["id"].as_str().unwrap();
+        assert_eq!(
+            open_ids(&app, &riku).await,
+            [(id.into(), "outgoing".into())]
+        );
+        cancel(&app, &riku, id).await;
+    }
 }
 
 pub async fn an_expired_transfer_moves_nothing(app: TestApp) {
