@@ -11,7 +11,7 @@ use rekey_web::i18n::Arg;
 use rekey_web::{Clock, Lang};
 use serde_json::{Value, json};
 
-use rekey_cloud::store::throttle::REAUTH_PER_ACCOUNT;
+use rekey_cloud::store::throttle::{REAUTH_PER_ACCOUNT, TRANSFER_OFFERS_PER_ACCOUNT};
 
 use crate::device::{self, TestDevice};
 use crate::hardening::{burst_of, count_errors};
@@ -113,6 +113,12 @@ async fn offer(app: &TestApp, token: &str, to: &str, serials: &[&str], pw: &str)
         json!({"to": to, "serials": serials, "password": pw}),
     )
     .await
+}
+
+/// The id of the transfer an offer made (it must have been made).
+fn offered_id(r: &(u16, Value)) -> String {
+    assert_eq!(r.0, 201, "{}", r.1);
+    r.1["id"].as_str().unwrap().to_string()
 }
 
 /// The sender cancels its transfer `id`.
@@ -384,6 +390,51 @@ pub async fn parallel_offers_of_one_device_make_one(app: TestApp) {
         );
         cancel(&app, &riku, id).await;
     }
+}
+
+/// A burst of offers of distinct devices, more than the day has left: exactly as many as are
+/// left are made, the others are refused by the limit and store nothing; offers refused for
+/// another reason (a device already offered) did not count.
+pub async fn the_offer_limit_is_exact_under_a_burst(app: TestApp) {
+    let n = offers_at_once();
+    let limit = usize::try_from(TRANSFER_OFFERS_PER_ACCOUNT.max).unwrap();
+    let left = n - 2;
+    let _first = owner_with_recorder(&app, "sora", "NVR0550", 100).await;
+    let mut recorders = Vec::new();
+    for i in 1..=n {
+        let serial = format!("NVR055{i}");
+        let seed = 100 + u8::try_from(i).unwrap();
+        recorders.push(add_recorder(&app, &app, &serial, seed).await);
+    }
+    let sora = token(&app, "sora").await;
+    // The day's offers but `left` are used (each offer is cancelled, so the device can be
+    // offered again); a refused one between them costs nothing.
+    for i in 0..limit - left {
+        let id = offered_id(&offer(&app, &sora, "someone@example.org", &["NVR0550"], PW).await);
+        if i == 0 {
+            let r = offer(&app, &sora, "other@example.org", &["NVR0550"], PW).await;
+            assert_eq!(error(&r), (409, "cloud-transfer-device-pending"), "{}", r.1);
+        }
+        cancel(&app, &sora, &id).await;
+    }
+    let bodies = (1..=n)
+        .map(|i| json!({"to": "shop@example.org", "serials": [format!("NVR055{i}")], "password": PW}))
+        .collect();
+    let answers = burst_of(&[&app], "/transfers", Some(&sora), bodies).await;
+    let made = answers.iter().filter(|(status, _)| *status == 201).count();
+    assert_eq!(made, left, "{answers:?}");
+    assert_eq!(
+        count_errors(&answers, "error-rate-limited"),
+        n - left,
+        "{answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|(status, _)| *status == 201 || *status == 429),
+        "{answers:?}"
+    );
+    assert_eq!(open_ids(&app, &sora).await.len(), left);
 }
 
 pub async fn an_expired_transfer_moves_nothing(app: TestApp) {
