@@ -119,6 +119,7 @@ on_both_backends!(
     offers_are_limited_per_account,
     parallel_offers_of_one_device_make_one,
     the_offer_limit_is_exact_under_a_burst,
+    closed_and_expired_transfers_are_swept_after_the_retention,
     an_expired_transfer_moves_nothing,
     an_installer_hands_three_recorders_over_and_two_are_accepted,
     bad_transfers_are_refused_and_change_nothing,

@@ -10,6 +10,7 @@ use rekey_proto::gateway::CloudMessage;
 use rekey_web::i18n::Arg;
 use rekey_web::{Clock, Lang};
 use serde_json::{Value, json};
+use sqlx::Row;
 
 use rekey_cloud::store::throttle::{REAUTH_PER_ACCOUNT, TRANSFER_OFFERS_PER_ACCOUNT};
 
@@ -474,6 +475,99 @@ pub async fn an_expired_transfer_moves_nothing(app: TestApp) {
     // The device can be offered again.
     let r = offer(&app, &momo, "ren@example.com", &["NVR0503"], PW).await;
     assert_eq!(r.0, 201, "{}", r.1);
+}
+
+/// The number `sql` counts (one `COUNT(*) AS n`, binding `id` to `$1` if it has one).
+async fn count(app: &TestApp, sql: &'static str, id: &str) -> i64 {
+    let mut q = sqlx::query(sql);
+    if sql.contains("$1") {
+        q = q.bind(id);
+    }
+    q.fetch_one(&app.state.store.db.pool)
+        .await
+        .expect(sql)
+        .try_get("n")
+        .expect("n")
+}
+
+/// What the sweep must leave as it is: each device's owner, and the device events.
+async fn devices_and_events(app: &TestApp) -> (Vec<(String, Option<i64>)>, i64) {
+    let pool = &app.state.store.db.pool;
+    let devices = sqlx::query("SELECT serial, account_id FROM devices ORDER BY serial")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get("serial"), r.get("account_id")))
+        .collect();
+    let events = count(app, "SELECT COUNT(*) AS n FROM device_events", "").await;
+    (devices, events)
+}
+
+/// Answered and expired offers are swept with the devices they listed once their retention
+/// ran out; an open one stays, and so does what an accepted one did (bindings, device events).
+pub async fn closed_and_expired_transfers_are_swept_after_the_retention(app: TestApp) {
+    let _first = owner_with_recorder(&app, "taro", "NVR0561", 111).await;
+    let _second = add_recorder(&app, &app, "NVR0562", 112).await;
+    let _third = add_recorder(&app, &app, "NVR0563", 113).await;
+    let taro = token(&app, "taro").await;
+    let (_, jiro) = account(&app, "jiro").await;
+    let retention = app.config.retention();
+    assert_eq!(retention.transfers, 30 * 24 * 3600);
+    let sweep = || async {
+        (app.state.store)
+            .sweep(app.clock.now(), &retention)
+            .await
+            .expect("sweep")
+    };
+
+    let accepted = offered_id(&offer(&app, &taro, "jiro@example.com", &["NVR0561"], PW).await);
+    let (status, body) = app
+        .api(
+            "POST",
+            &format!("/transfers/{accepted}/accept"),
+            Some(&jiro),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let expired = offered_id(&offer(&app, &taro, "jiro@example.com", &["NVR0562"], PW).await);
+    let listed = "SELECT COUNT(*) AS n FROM transfer_devices WHERE transfer_id = $1";
+    assert_eq!(count(&app, listed, &accepted).await, 1);
+    assert_eq!(count(&app, listed, &expired).await, 1);
+
+    // Not before the retention ends.
+    app.clock.advance(retention.transfers - 60);
+    assert_eq!(sweep().await.transfers, 0);
+    let ttl = i64::try_from(app.config.transfer_ttl.as_secs()).unwrap();
+    app.clock.advance(60 + ttl + 1);
+    // An offer made now is open (sessions ran out meanwhile: log in again).
+    let taro = token(&app, "taro").await;
+    let jiro = token(&app, "jiro").await;
+    let open = offered_id(&offer(&app, &taro, "jiro@example.com", &["NVR0563"], PW).await);
+    let before = devices_and_events(&app).await;
+    assert_eq!(before.1, 2, "the accepted offer's two device events");
+
+    assert_eq!(sweep().await.transfers, 2);
+    assert_eq!(sweep().await.transfers, 0, "deleting twice deletes nothing");
+    for id in [&accepted, &expired] {
+        assert_eq!(count(&app, listed, id).await, 0);
+        let r = app
+            .api("GET", &format!("/transfers/{id}"), Some(&taro), json!({}))
+            .await;
+        assert_eq!(error(&r), (404, "cloud-transfer-not-found"));
+    }
+    assert_eq!(count(&app, listed, &open).await, 1);
+    assert_eq!(
+        open_ids(&app, &jiro).await,
+        [(open.clone(), "incoming".into())]
+    );
+    assert_eq!(devices_and_events(&app).await, before);
+    assert_eq!(owner_of(&app, "NVR0561").await.as_deref(), Some("jiro"));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM transfers", "").await,
+        1
+    );
 }
 
 pub async fn an_installer_hands_three_recorders_over_and_two_are_accepted(app: TestApp) {
