@@ -75,19 +75,53 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 impl Caller {
-    fn account(&self) -> Result<&Account, ApiError> {
-        self.auth.as_ref().map(|(a, _)| a).ok_or_else(|| {
-            ApiError(
-                self.lang,
-                Problem::bad("cloud-api-login-required")
-                    .status(StatusCode::UNAUTHORIZED)
-                    .into(),
-            )
-        })
-    }
-
     fn fail(&self, e: impl Into<AppError>) -> ApiError {
         ApiError(self.lang, e.into())
+    }
+
+    /// Awaits a use case; its error becomes the API's answer in the caller's language.
+    async fn run<T, E: Into<AppError>>(
+        &self,
+        work: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, ApiError> {
+        work.await.map_err(|e| self.fail(e))
+    }
+}
+
+/// A logged-in caller: the routes that act on an account take this, and a request without a
+/// valid token is refused (`401 cloud-api-login-required`) before its body is read.
+#[derive(Debug, Clone)]
+pub struct Me {
+    caller: Caller,
+    account: Account,
+    token: String,
+}
+
+impl FromRequestParts<AppState> for Me {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let mut caller = Caller::from_request_parts(parts, state).await?;
+        let Some((account, token)) = caller.auth.take() else {
+            let required =
+                Problem::bad("cloud-api-login-required").status(StatusCode::UNAUTHORIZED);
+            return Err(caller.fail(required));
+        };
+        Ok(Me {
+            caller,
+            account,
+            token,
+        })
+    }
+}
+
+impl Me {
+    /// [`Caller::run`].
+    async fn run<T, E: Into<AppError>>(
+        &self,
+        work: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, ApiError> {
+        self.caller.run(work).await
     }
 }
 
@@ -119,6 +153,21 @@ impl IntoResponse for ApiError {
 
 type ApiResult = Result<Response, ApiError>;
 
+/// `204 No Content`.
+fn no_content() -> ApiResult {
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `200` with `body`.
+fn ok(body: Value) -> ApiResult {
+    Ok(Json(body).into_response())
+}
+
+/// `201 Created` with `body`.
+fn created(body: Value) -> ApiResult {
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
 use crate::service::deletion::rfc3339;
 
 fn account_json(a: &Account) -> Value {
@@ -143,12 +192,13 @@ fn device_json(d: &Device) -> Value {
     })
 }
 
-fn code_sent() -> Response {
-    (
+/// `202 Accepted`: a code was e-mailed, valid for the time said.
+fn code_sent() -> ApiResult {
+    Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "expires_in_secs": CODE_TTL_SECS })),
     )
-        .into_response()
+        .into_response())
 }
 
 async fn regions(State(state): State<AppState>, caller: Caller) -> Json<Value> {
@@ -175,10 +225,10 @@ async fn signup_code(
     caller: Caller,
     Json(b): Json<SignupCode>,
 ) -> ApiResult {
-    accounts::start_phone_signup(&state, caller.client, &b.region, &b.email, caller.lang)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(code_sent())
+    let (client, lang) = (caller.client, caller.lang);
+    let start = accounts::start_phone_signup(&state, client, &b.region, &b.email, lang);
+    caller.run(start).await?;
+    code_sent()
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,10 +242,9 @@ async fn signup_verify(
     caller: Caller,
     Json(b): Json<EmailCode>,
 ) -> ApiResult {
-    accounts::check_signup_code(&state, caller.client, &b.email, &b.code)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(Json(json!({})).into_response())
+    let check = accounts::check_signup_code(&state, caller.client, &b.email, &b.code);
+    caller.run(check).await?;
+    ok(json!({}))
 }
 
 #[derive(Deserialize)]
@@ -215,14 +264,9 @@ async fn signup(State(state): State<AppState>, caller: Caller, Json(b): Json<Sig
         agreed: b.agreement_version.is_some(),
         agreement_version: b.agreement_version.as_deref(),
     };
-    let (account, token) = accounts::finish_signup(&state, caller.client, form, caller.lang)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "token": token, "username": account.username.as_str() })),
-    )
-        .into_response())
+    let signup = accounts::finish_signup(&state, caller.client, form, caller.lang);
+    let (account, token) = caller.run(signup).await?;
+    created(json!({ "token": token, "username": account.username.as_str() }))
 }
 
 #[derive(Deserialize)]
@@ -232,35 +276,27 @@ struct Login {
 }
 
 async fn login(State(state): State<AppState>, caller: Caller, Json(b): Json<Login>) -> ApiResult {
-    let (account, token) = accounts::login(&state, caller.client, &b.login, &b.password)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(Json(json!({ "token": token, "username": account.username.as_str() })).into_response())
+    let login = accounts::login(&state, caller.client, &b.login, &b.password);
+    let (account, token) = caller.run(login).await?;
+    ok(json!({ "token": token, "username": account.username.as_str() }))
 }
 
 async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult {
     if let Some((_, token)) = &caller.auth {
-        state
-            .store
-            .delete_session(token)
-            .await
-            .map_err(|e| caller.fail(e))?;
+        caller.run(state.store.delete_session(token)).await?;
     }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    no_content()
 }
 
-async fn account(caller: Caller) -> ApiResult {
-    Ok(Json(account_json(caller.account()?)).into_response())
+async fn account(me: Me) -> ApiResult {
+    ok(account_json(&me.account))
 }
 
-async fn reload(state: &AppState, caller: &Caller, id: i64) -> ApiResult {
-    let a = state
-        .store
-        .account_by_id(id)
-        .await
-        .map_err(|e| caller.fail(e))?
-        .ok_or_else(|| caller.fail(anyhow::anyhow!("account vanished")))?;
-    Ok(Json(account_json(&a)).into_response())
+/// The account as it is after a change.
+async fn reload(state: &AppState, me: &Me) -> ApiResult {
+    let a = me.run(state.store.account_by_id(me.account.id)).await?;
+    let a = a.ok_or_else(|| me.caller.fail(anyhow::anyhow!("account vanished")))?;
+    ok(account_json(&a))
 }
 
 #[derive(Debug, Deserialize)]
@@ -270,14 +306,12 @@ struct UsernameBody {
 
 async fn set_username(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Json(b): Json<UsernameBody>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    accounts::change_username(&state, &a, &b.username)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    reload(&state, &caller, a.id).await
+    let change = accounts::change_username(&state, &me.account, &b.username);
+    me.run(change).await?;
+    reload(&state, &me).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -287,14 +321,12 @@ struct TimeZoneBody {
 
 async fn set_time_zone(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Json(b): Json<TimeZoneBody>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    accounts::change_time_zone(&state, &a, &b.time_zone)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    reload(&state, &caller, a.id).await
+    let change = accounts::change_time_zone(&state, &me.account, &b.time_zone);
+    me.run(change).await?;
+    reload(&state, &me).await
 }
 
 #[derive(Deserialize)]
@@ -306,28 +338,21 @@ struct EmailChangeBody {
 
 async fn email_code(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Json(b): Json<EmailChangeBody>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    let lang = caller.lang;
-    accounts::start_email_change(&state, caller.client, &a, &b.email, &b.current, lang)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(code_sent())
+    let (client, lang) = (me.caller.client, me.caller.lang);
+    let change =
+        accounts::start_email_change(&state, client, &me.account, &b.email, &b.current, lang);
+    me.run(change).await?;
+    code_sent()
 }
 
-async fn set_email(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(b): Json<EmailCode>,
-) -> ApiResult {
-    let a = caller.account()?.clone();
-    let token = caller.auth.as_ref().map(|(_, t)| t.as_str());
-    accounts::finish_email_change(&state, &a, token, &b.email, &b.code)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    reload(&state, &caller, a.id).await
+async fn set_email(State(state): State<AppState>, me: Me, Json(b): Json<EmailCode>) -> ApiResult {
+    let change =
+        accounts::finish_email_change(&state, &me.account, Some(&me.token), &b.email, &b.code);
+    me.run(change).await?;
+    reload(&state, &me).await
 }
 
 #[derive(Deserialize)]
@@ -338,15 +363,19 @@ struct PasswordBody {
 
 async fn set_password(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Json(b): Json<PasswordBody>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    let token = caller.auth.as_ref().map(|(_, t)| t.as_str());
-    accounts::change_password(&state, &a, token, &b.current, &b.new, &b.new)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let change = accounts::change_password(
+        &state,
+        &me.account,
+        Some(&me.token),
+        &b.current,
+        &b.new,
+        &b.new,
+    );
+    me.run(change).await?;
+    no_content()
 }
 
 #[derive(Deserialize)]
@@ -357,14 +386,12 @@ struct DeleteBody {
 /// `POST /account/delete/code`: the current password; a code goes to the account's address.
 async fn delete_code(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Json(b): Json<DeleteBody>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    deletion::start(&state, caller.client, &a, &b.current)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(code_sent())
+    let start = deletion::start(&state, me.caller.client, &me.account, &b.current);
+    me.run(start).await?;
+    code_sent()
 }
 
 #[derive(Deserialize)]
@@ -375,40 +402,28 @@ struct DeleteConfirm {
 /// `POST /account/delete`: the code deletes the account (its token ends with it).
 async fn delete_account(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Json(b): Json<DeleteConfirm>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    let released = deletion::finish(&state, &a, &b.code)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    let days = state.config.deleted_account_retention_days;
-    Ok(Json(json!({
+    let released = me
+        .run(deletion::finish(&state, &me.account, &b.code))
+        .await?;
+    ok(json!({
         "deleted": true,
         "released": released,
-        "retention_days": days,
+        "retention_days": state.config.deleted_account_retention_days,
     }))
-    .into_response())
 }
 
 /// `GET /account/export`: the account's data (no secrets).
-async fn export(State(state): State<AppState>, caller: Caller) -> ApiResult {
-    let a = caller.account()?;
-    let data = deletion::export(&state, a)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(Json(data).into_response())
+async fn export(State(state): State<AppState>, me: Me) -> ApiResult {
+    ok(me.run(deletion::export(&state, &me.account)).await?)
 }
 
-async fn list_devices(State(state): State<AppState>, caller: Caller) -> ApiResult {
-    let a = caller.account()?;
-    let list = state
-        .store
-        .devices_of(a.id)
-        .await
-        .map_err(|e| caller.fail(e))?;
+async fn list_devices(State(state): State<AppState>, me: Me) -> ApiResult {
+    let list = me.run(state.store.devices_of(me.account.id)).await?;
     let list: Vec<Value> = list.iter().map(device_json).collect();
-    Ok(Json(json!({ "devices": list })).into_response())
+    ok(json!({ "devices": list }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -418,16 +433,10 @@ struct AddBody {
     name: String,
 }
 
-async fn add_device(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(b): Json<AddBody>,
-) -> ApiResult {
-    let a = caller.account()?.clone();
-    let d = devices::add(&state, &a, &b.register_code, &b.name)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok((StatusCode::CREATED, Json(device_json(&d))).into_response())
+async fn add_device(State(state): State<AppState>, me: Me, Json(b): Json<AddBody>) -> ApiResult {
+    let add = devices::add(&state, &me.account, &b.register_code, &b.name);
+    let d = me.run(add).await?;
+    created(device_json(&d))
 }
 
 #[derive(Debug, Deserialize)]
@@ -437,27 +446,23 @@ struct NameBody {
 
 async fn rename_device(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path(serial): Path<String>,
     Json(b): Json<NameBody>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    let d = devices::rename(&state, &a, &serial, &b.name)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(Json(device_json(&d)).into_response())
+    let rename = devices::rename(&state, &me.account, &serial, &b.name);
+    let d = me.run(rename).await?;
+    ok(device_json(&d))
 }
 
 async fn remove_device(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path(serial): Path<String>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    devices::remove(&state, &a, &serial)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    me.run(devices::remove(&state, &me.account, &serial))
+        .await?;
+    no_content()
 }
 
 #[derive(Debug, Deserialize)]
@@ -467,37 +472,25 @@ struct QrBody {
 
 async fn recover_preview(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Json(b): Json<QrBody>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    let p = recovery::preview(&state, &a, &b.qr)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(Json(json!({
+    let p = me
+        .run(recovery::preview(&state, &me.account, &b.qr))
+        .await?;
+    ok(json!({
         "serial": p.device.serial.as_str(),
         "device_name": p.device.name,
         "email_masked": p.email_masked,
         "expires_at": rfc3339(p.expires_at),
     }))
-    .into_response())
 }
 
-async fn recover_send(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(b): Json<QrBody>,
-) -> ApiResult {
-    let a = caller.account()?.clone();
-    let sent = recovery::send_challenge(&state, &a, &b.qr, recovery::Path::App, caller.lang)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(
-        Json(
-            json!({ "email_masked": sent.email_masked, "valid_until": rfc3339(sent.valid_until) }),
-        )
-        .into_response(),
-    )
+async fn recover_send(State(state): State<AppState>, me: Me, Json(b): Json<QrBody>) -> ApiResult {
+    let lang = me.caller.lang;
+    let send = recovery::send_challenge(&state, &me.account, &b.qr, recovery::Path::App, lang);
+    let sent = me.run(send).await?;
+    ok(json!({ "email_masked": sent.email_masked, "valid_until": rfc3339(sent.valid_until) }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -510,22 +503,13 @@ struct RangeBody {
 
 async fn retrieve_code(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path(serial): Path<String>,
     Json(b): Json<RangeBody>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    recovery::start_retrieve(
-        &state,
-        caller.client,
-        &a,
-        &serial,
-        &b.from,
-        &b.to,
-        caller.lang,
-    )
-    .await
-    .map_err(|e| caller.fail(e))?;
+    let (client, lang, a) = (me.caller.client, me.caller.lang, &me.account);
+    let start = recovery::start_retrieve(&state, client, a, &serial, &b.from, &b.to, lang);
+    me.run(start).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "email_masked": a.email.masked(), "expires_in_secs": CODE_TTL_SECS })),
@@ -535,23 +519,19 @@ async fn retrieve_code(
 
 async fn retrieve(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path(serial): Path<String>,
     Json(b): Json<RangeBody>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    let r = recovery::finish_retrieve(
-        &state,
-        &a,
-        &serial,
-        &b.from,
-        &b.to,
-        &b.code,
-        recovery::Path::App,
-    )
-    .await
-    .map_err(|e| caller.fail(e))?;
-    Ok(Json(json!({ "password": r.password.to_string(), "from": r.from.to_string(), "to": r.to.to_string(), "key_pending": r.key_pending })).into_response())
+    let (a, app) = (&me.account, recovery::Path::App);
+    let finish = recovery::finish_retrieve(&state, a, &serial, &b.from, &b.to, &b.code, app);
+    let r = me.run(finish).await?;
+    ok(json!({
+        "password": r.password.to_string(),
+        "from": r.from.to_string(),
+        "to": r.to.to_string(),
+        "key_pending": r.key_pending,
+    }))
 }
 
 async fn not_found(caller: Caller) -> ApiError {

@@ -33,6 +33,7 @@ pub async fn run(
                 mail = swept.mail,
                 retrieved = swept.retrieved,
                 accounts = swept.accounts,
+                transfers = swept.transfers,
                 "housekeeping: deleted what ran out"
             ),
             Ok(_) => {}

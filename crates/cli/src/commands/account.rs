@@ -1,15 +1,15 @@
 //! `rekey account`: show it, change the username, e-mail address or password, export its data,
 //! delete it.
 
+use rekey_web::Secret;
 use serde_json::json;
 
 use super::signup::{new_password, read_email};
 use super::{Ctx, with_code_retries};
 use crate::UsageError;
-use crate::api::Account;
+use crate::api::{Account, ApiError, CodeSent};
 use crate::cli::{AccountAction, AccountArgs, DeleteArgs, SetEmailArgs};
 use crate::output::{clean_line, duration, fields, time_in};
-use crate::prompt::stdin_secret;
 
 /// Runs `rekey account …`.
 pub async fn run(ctx: &Ctx, args: AccountArgs) -> anyhow::Result<()> {
@@ -73,37 +73,19 @@ async fn set_email(ctx: &Ctx, args: SetEmailArgs) -> anyhow::Result<()> {
     let email = read_email(ctx, Some(&args.email))?;
     let (client, _) = ctx.session_client()?;
     if args.code.is_none() {
-        let current = if args.password_stdin {
-            stdin_secret("current password")?
-        } else {
-            ctx.prompt.password(
-                "Current password",
-                "the current password",
-                "--password-stdin",
-            )?
+        let step = CodeStep {
+            password_stdin: args.password_stdin,
+            send_code_only: args.send_code_only,
+            new_email: Some(email.as_str()),
+            then: &format!("rekey account set-email {email} --code CODE"),
         };
-        let sent = ctx
-            .wait(
-                "Sending the verification code…",
-                client.email_code(email.as_str(), &current),
-            )
-            .await?;
-        let note = format!(
-            "A verification code was e-mailed to {email}; it works for {}.",
-            duration(sent.expires_in_secs)
-        );
-        if args.send_code_only {
-            ctx.out.print(
-                &format!("{note}\nThen run: rekey account set-email {email} --code CODE"),
-                &json!({
-                    "code_sent": true,
-                    "email": email.as_str(),
-                    "expires_in_secs": sent.expires_in_secs,
-                }),
-            );
+        let send = |current| {
+            let (client, email) = (&client, email.as_str());
+            async move { client.email_code(email, &current).await }
+        };
+        if !send_code(ctx, step, send).await? {
             return Ok(());
         }
-        ctx.out.note(&note);
     }
     let account = with_code_retries(ctx, args.code, "Verification code", |code| {
         let client = &client;
@@ -128,17 +110,52 @@ async fn set_email(ctx: &Ctx, args: SetEmailArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The first step of a change confirmed by an e-mailed code, as its command's flags say.
+struct CodeStep<'a> {
+    /// `--password-stdin`.
+    password_stdin: bool,
+    /// `--send-code-only`.
+    send_code_only: bool,
+    /// The new address the code goes to; none: the account's.
+    new_email: Option<&'a str>,
+    /// The command that goes on with the code.
+    then: &'a str,
+}
+
+/// Types the current password again and has `send` ask the cloud to mail a code with it. With
+/// `--send-code-only` where it went and the command that goes on are the output, and the
+/// command stops (`false`); else the note goes to stderr and the command goes on to ask for
+/// the code (`true`).
+async fn send_code<F, Fut>(ctx: &Ctx, step: CodeStep<'_>, send: F) -> anyhow::Result<bool>
+where
+    F: FnOnce(Secret<String>) -> Fut,
+    Fut: Future<Output = Result<CodeSent, ApiError>>,
+{
+    let current = ctx.current_password(step.password_stdin)?;
+    let sent = ctx
+        .wait("Sending the verification code…", send(current))
+        .await?;
+    let note = format!(
+        "A verification code was e-mailed to {}; it works for {}.",
+        step.new_email.unwrap_or("your account's address"),
+        duration(sent.expires_in_secs)
+    );
+    if step.send_code_only {
+        let mut shown = json!({ "code_sent": true, "expires_in_secs": sent.expires_in_secs });
+        if let Some(email) = step.new_email {
+            shown["email"] = json!(email);
+        }
+        ctx.out
+            .print(&format!("{note}\nThen run: {}", step.then), &shown);
+        return Ok(false);
+    }
+    ctx.out.note(&note);
+    Ok(true)
+}
+
 async fn set_password(ctx: &Ctx, from_stdin: bool) -> anyhow::Result<()> {
     let (client, session) = ctx.session_client()?;
-    let current = if from_stdin {
-        stdin_secret("current password")?
-    } else {
-        ctx.prompt.password(
-            "Current password",
-            "the current password",
-            "--password-stdin",
-        )?
-    };
+    let current = ctx.current_password(from_stdin)?;
     let new = new_password(ctx, from_stdin, &[session.username.as_str()])?;
     if new.expose() == current.expose() {
         return Err(UsageError("the new password is the same as the current one".into()).into());
@@ -179,33 +196,19 @@ async fn export(ctx: &Ctx, output: Option<std::path::PathBuf>) -> anyhow::Result
 async fn delete(ctx: &Ctx, args: DeleteArgs) -> anyhow::Result<()> {
     let (client, _) = ctx.session_client()?;
     if args.code.is_none() {
-        let current = if args.password_stdin {
-            stdin_secret("current password")?
-        } else {
-            ctx.prompt.password(
-                "Current password",
-                "the current password",
-                "--password-stdin",
-            )?
+        let step = CodeStep {
+            password_stdin: args.password_stdin,
+            send_code_only: args.send_code_only,
+            new_email: None,
+            then: "rekey account delete --code CODE",
         };
-        let sent = ctx
-            .wait(
-                "Sending the verification code…",
-                client.delete_code(&current),
-            )
-            .await?;
-        let note = format!(
-            "A verification code was e-mailed to your account's address; it works for {}.",
-            duration(sent.expires_in_secs)
-        );
-        if args.send_code_only {
-            ctx.out.print(
-                &format!("{note}\nThen run: rekey account delete --code CODE"),
-                &json!({ "code_sent": true, "expires_in_secs": sent.expires_in_secs }),
-            );
+        let send = |current| {
+            let client = &client;
+            async move { client.delete_code(&current).await }
+        };
+        if !send_code(ctx, step, send).await? {
             return Ok(());
         }
-        ctx.out.note(&note);
     }
     if !args.yes {
         let ok = ctx.prompt.confirm(

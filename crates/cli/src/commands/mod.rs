@@ -12,13 +12,13 @@ use std::future::Future;
 
 use anyhow::Context;
 use rekey_proto::CloudBase;
-use rekey_web::Lang;
+use rekey_web::{Lang, Secret};
 
 use crate::UsageError;
 use crate::api::{ApiError, Client};
 use crate::cli::{Cli, Command, DEFAULT_CLOUD};
 use crate::output::Output;
-use crate::prompt::Prompter;
+use crate::prompt::{Prompter, stdin_secret};
 use crate::session::{Session, Store};
 use crate::ui::Spinner;
 
@@ -67,6 +67,20 @@ impl Ctx {
             store: Store::new(cli.config_dir.clone())?,
             explicit_cloud,
         })
+    }
+
+    /// The account's current password, typed again to confirm a change: one line of stdin with
+    /// `--password-stdin` (`from_stdin`), else asked at the terminal.
+    pub fn current_password(&self, from_stdin: bool) -> anyhow::Result<Secret<String>> {
+        if from_stdin {
+            stdin_secret("current password")
+        } else {
+            self.prompt.password(
+                "Current password",
+                "the current password",
+                "--password-stdin",
+            )
+        }
     }
 
     /// Awaits a call to the cloud with the spinner showing `message`.

@@ -10,7 +10,6 @@ use crate::UsageError;
 use crate::api::{Transfer, TransferDevice};
 use crate::cli::{AcceptArgs, TransferAction, TransferArgs};
 use crate::output::{clean_line, table, time_in};
-use crate::prompt::stdin_secret;
 
 /// Runs `rekey transfer …`.
 pub async fn run(ctx: &Ctx, args: TransferArgs) -> anyhow::Result<()> {
@@ -89,12 +88,7 @@ async fn send(ctx: &Ctx, devices: &[String], to: &str, password_stdin: bool) -> 
             serials.push(d.serial.clone());
         }
     }
-    let password = if password_stdin {
-        stdin_secret("password")?
-    } else {
-        ctx.prompt
-            .password("Your password", "your password", "--password-stdin")?
-    };
+    let password = ctx.current_password(password_stdin)?;
     let transfer = ctx
         .wait(
             "Offering the hand-over…",

@@ -3,12 +3,10 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiResult, Caller, rfc3339};
+use super::{ApiResult, Me, created, no_content, ok, rfc3339};
 use crate::service::transfers::{self, TransferView};
 use crate::state::AppState;
 
@@ -41,40 +39,32 @@ pub(super) struct OfferBody {
 /// `POST /transfers`: offers devices to an address.
 pub(super) async fn offer(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Json(b): Json<OfferBody>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    let t = transfers::start(&state, &a, &b.to, &b.serials, &b.password)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    let v = transfers::get(&state, &a, &t.id)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok((StatusCode::CREATED, Json(transfer_json(&v))).into_response())
+    let a = &me.account;
+    let t = me
+        .run(transfers::start(&state, a, &b.to, &b.serials, &b.password))
+        .await?;
+    let v = me.run(transfers::get(&state, a, &t.id)).await?;
+    created(transfer_json(&v))
 }
 
 /// `GET /transfers`: the open transfers the account sent or can accept.
-pub(super) async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult {
-    let a = caller.account()?.clone();
-    let list = transfers::open(&state, &a)
-        .await
-        .map_err(|e| caller.fail(e))?;
+pub(super) async fn list(State(state): State<AppState>, me: Me) -> ApiResult {
+    let list = me.run(transfers::open(&state, &me.account)).await?;
     let list: Vec<Value> = list.iter().map(transfer_json).collect();
-    Ok(Json(json!({ "transfers": list })).into_response())
+    ok(json!({ "transfers": list }))
 }
 
 /// `GET /transfers/{id}`.
 pub(super) async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    let v = transfers::get(&state, &a, &id)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(Json(transfer_json(&v)).into_response())
+    let v = me.run(transfers::get(&state, &me.account, &id)).await?;
+    ok(transfer_json(&v))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,43 +76,32 @@ pub(super) struct AcceptBody {
 /// `POST /transfers/{id}/accept`: all devices, or the `serials` given.
 pub(super) async fn accept(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path(id): Path<String>,
     body: Option<Json<AcceptBody>>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    let done = transfers::accept(&state, &a, &id, b.serials.as_deref())
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(
-        Json(json!({ "moved": done.moved, "declined": done.declined, "gone": done.gone }))
-            .into_response(),
-    )
+    let accept = transfers::accept(&state, &me.account, &id, b.serials.as_deref());
+    let done = me.run(accept).await?;
+    ok(json!({ "moved": done.moved, "declined": done.declined, "gone": done.gone }))
 }
 
 /// `POST /transfers/{id}/decline`.
 pub(super) async fn decline(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    transfers::decline(&state, &a, &id)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    me.run(transfers::decline(&state, &me.account, &id)).await?;
+    no_content()
 }
 
 /// `POST /transfers/{id}/cancel`.
 pub(super) async fn cancel(
     State(state): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let a = caller.account()?.clone();
-    transfers::cancel(&state, &a, &id)
-        .await
-        .map_err(|e| caller.fail(e))?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    me.run(transfers::cancel(&state, &me.account, &id)).await?;
+    no_content()
 }

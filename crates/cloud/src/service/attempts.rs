@@ -56,15 +56,20 @@ pub(crate) async fn limit_verifications(state: &AppState, client: Client) -> App
     Ok(())
 }
 
-/// Reserves one of the account's hand-over offers of the day ([`TRANSFER_OFFERS_PER_ACCOUNT`]);
-/// every offer counts, cancelled or not, since each one sent a mail.
-pub(crate) async fn limit_transfer_offers(state: &AppState, account: &Account) -> AppResult<()> {
+/// Reserves one of the account's hand-over offers of the day ([`TRANSFER_OFFERS_PER_ACCOUNT`]),
+/// in one atomic statement, so that a parallel burst gets no more offers than the limit. The
+/// caller settles it: every offer made counts, cancelled or not, since each one sent a mail; an
+/// offer refused after the reservation sent none and gives its slot back.
+pub(crate) async fn limit_transfer_offers(
+    state: &AppState,
+    account: &Account,
+) -> AppResult<Reserved> {
     let key = Key::counting_every_attempt(
         format!("transfer-offers:{}", account.id),
         TRANSFER_OFFERS_PER_ACCOUNT,
     );
     match state.store.reserve(vec![key], state.now()).await? {
-        Ok(slot) => Ok(slot.succeeded(&state.store).await?),
+        Ok(slot) => Ok(slot),
         Err(refused) => Err(Problem::wait("error-rate-limited", refused.retry_after).into()),
     }
 }

@@ -17,6 +17,7 @@ use crate::mail::MailKind;
 use crate::state::AppState;
 use crate::store::accounts::{Account, email_key};
 use crate::store::device_events::DeviceEventKind;
+use crate::store::devices::Device;
 use crate::store::transfers::{Transfer, TransferDevice, TransferState};
 use rekey_proto::Email;
 use rekey_proto::gateway::KeyCause;
@@ -85,9 +86,30 @@ pub async fn start(
     // A stolen session alone cannot give devices away: the password is checked (and counted
     // against the account's re-authentication tries) before anything is stored.
     check_current_password(state, account, password).await?;
-    limit_transfer_offers(state, account).await?;
+    // The day's offer is reserved before anything is stored; an offer refused below (a device
+    // already offered elsewhere, a failure on our side) mailed nothing and gives it back.
+    let slot = limit_transfer_offers(state, account).await?;
+    let stored = store_offer(state, account, &to, &devices).await;
+    match &stored {
+        Ok(_) => slot.succeeded(&state.store).await?,
+        Err(_) => slot.refund(&state.store).await?,
+    }
+    let id = stored?;
+    let transfer = state.store.transfer(&id, state.now()).await?;
+    Ok(transfer.ok_or_else(|| anyhow::anyhow!("the new transfer vanished"))?)
+}
+
+/// Stores the offer of `devices` (checked to be the account's) to `to` with its mail, in one
+/// transaction, unless one of them is in another open offer; returns its id.
+async fn store_offer(
+    state: &AppState,
+    account: &Account,
+    to: &Email,
+    devices: &[Device],
+) -> AppResult<String> {
+    let to_key = email_key(to);
     let mut offered = Vec::new();
-    for d in &devices {
+    for d in devices {
         let epoch = state.store.newest_recovery_key(d.id).await?;
         offered.push((d.id, epoch.map_or(0, |k| k.epoch)));
     }
@@ -98,8 +120,18 @@ pub async fn start(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let recipient = state.store.account_by_email(&to).await?;
+    let recipient = state.store.account_by_email(to).await?;
     let mut tx = state.store.db.pool.begin().await?;
+    // Each offered device's row is locked first, in the order of ids (so that two offers of
+    // the same devices cannot wait for each other): a parallel offer of one of them waits here
+    // until this one commits or rolls back, and then its check below sees this offer.
+    let mut ids: Vec<i64> = devices.iter().map(|d| d.id).collect();
+    ids.sort_unstable();
+    for device_id in ids {
+        (state.store)
+            .lock_device_for_offer(&mut tx, device_id)
+            .await?;
+    }
     (state.store)
         .create_transfer(
             &mut tx,
@@ -112,10 +144,8 @@ pub async fn start(
             expires_at,
         )
         .await?;
-    // Checked after the insert, in the same transaction (a write first: on SQLite the
-    // transaction holds the write lock from its first statement on, so no other writer comes
-    // between the check and the insert).
-    for d in &devices {
+    // Checked after the insert, in the same transaction and under the devices' locks.
+    for d in devices {
         if (state.store)
             .device_in_other_open_transfer(&mut tx, d.id, &id, now)
             .await?
@@ -151,8 +181,7 @@ pub async fn start(
     tx.commit().await?;
     state.mail_wake.notify_one();
     tracing::info!(transfer = %id, account_id = account.id, devices = devices.len(), "transfer offered");
-    let transfer = state.store.transfer(&id, now).await?;
-    Ok(transfer.ok_or_else(|| anyhow::anyhow!("the new transfer vanished"))?)
+    Ok(id)
 }
 
 /// "Name (serial), …" for the mails.

@@ -3,7 +3,8 @@
 //! and for how long, is in [`Retention`]; devices, keys, and accounts with their issued-code
 //! history (the account's activity page) are never swept, but an account deleted by its owner
 //! is, with everything that refers to it, once its retention ran out. A temporary password kept for Retrieve's
-//! result page is erased as soon as its validity ends.
+//! result page is erased as soon as its validity ends. A hand-over offer is kept while it is
+//! open and unexpired, and swept a while after it was answered, cancelled or expired.
 
 use super::{Store, StoreError};
 
@@ -28,6 +29,11 @@ pub struct Retention {
     /// An account after its owner deleted it (its personal data: address, user name, devices'
     /// history and activity): 30 days by default, `--deleted-account-retention-days`.
     pub deleted_accounts: i64,
+    /// A hand-over offer (the transfer and the devices it listed) after it was accepted,
+    /// declined or cancelled, or after it expired unanswered: 30 days, so that its link still
+    /// says how it ended for a while. An open offer before its expiry is never swept; what an
+    /// accepted one did stays in both accounts' device events.
+    pub transfers: i64,
 }
 
 impl Retention {
@@ -40,6 +46,7 @@ impl Retention {
         dead_mail: 30 * 24 * 3600,
         retrieved: 24 * 3600,
         deleted_accounts: 30 * 24 * 3600,
+        transfers: 30 * 24 * 3600,
     };
 }
 
@@ -58,6 +65,8 @@ pub struct Swept {
     pub retrieved: u64,
     /// Deleted accounts whose retention ran out.
     pub accounts: u64,
+    /// Closed or expired transfers whose retention ran out.
+    pub transfers: u64,
 }
 
 impl Swept {
@@ -69,6 +78,7 @@ impl Swept {
             + self.mail
             + self.retrieved
             + self.accounts
+            + self.transfers
     }
 }
 
@@ -124,6 +134,16 @@ impl Store {
                 .execute(pool)
                 .await?
                 .rows_affected();
+        // Answered or cancelled (`closed_at` set when it closed) or expired while open; the
+        // devices each listed go with it (`transfer_devices`, ON DELETE CASCADE).
+        let transfers = sqlx::query(
+            "DELETE FROM transfers WHERE (state <> 'open' AND closed_at < $1) \
+             OR (state = 'open' AND expires_at < $1)",
+        )
+        .bind(now - retention.transfers)
+        .execute(pool)
+        .await?
+        .rows_affected();
         Ok(Swept {
             sessions,
             email_codes,
@@ -131,6 +151,7 @@ impl Store {
             mail,
             retrieved: erased + deleted,
             accounts,
+            transfers,
         })
     }
 }

@@ -5,25 +5,32 @@
 //! and codes change nothing. The export holds the account's devices and activity, no secret.
 
 use rekey_cloud::store::sweep::Retention;
+use rekey_proto::CodeError;
 use rekey_proto::gateway::{Binding, CloudMessage};
-use rekey_proto::{CodeError, Serial};
 use rekey_web::Clock;
 use serde_json::{Value, json};
 use sqlx::Row;
 
 use crate::recovery::{challenge, owner_with_recorder, password_in, path_of, qr_url, verify_with};
-use crate::support::{TestApp, error_keys, has_notice};
+use crate::support::{TestApp, api_error, error_keys, has_notice};
 
 const PW: &str = "correct horse battery staple";
 
 async fn owner_of(app: &TestApp, serial: &str) -> Option<i64> {
-    app.state
-        .store
-        .device_by_serial(&Serial::parse(serial).unwrap())
+    app.device(serial).await.account_id
+}
+
+/// `POST /account/delete/code` with `current` as the password typed again.
+async fn ask_delete_code(app: &TestApp, token: &str, current: &str) -> (u16, Value) {
+    let body = json!({ "current": current });
+    app.api("POST", "/account/delete/code", Some(token), body)
         .await
-        .unwrap()
-        .expect("the device")
-        .account_id
+}
+
+/// `POST /account/delete` with the e-mailed `code`.
+async fn confirm_delete(app: &TestApp, token: &str, code: &str) -> (u16, Value) {
+    let body = json!({ "code": code });
+    app.api("POST", "/account/delete", Some(token), body).await
 }
 
 /// How many rows of `table` name the account (`id` for `accounts` itself).
@@ -169,7 +176,7 @@ pub async fn deleting_an_account_releases_its_recorders_and_frees_its_address(ap
     // No login, no session: this browser is logged out, the password no longer works.
     let (status, _) = app.get("/devices").await;
     assert_ne!(status, 200);
-    let (status, body) = app
+    let r = app
         .api(
             "POST",
             "/login",
@@ -177,10 +184,7 @@ pub async fn deleting_an_account_releases_its_recorders_and_frees_its_address(ap
             json!({"login": "mei", "password": PW}),
         )
         .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (401, Some("cloud-login-failed"))
-    );
+    assert_eq!(api_error(&r), (401, "cloud-login-failed"));
 
     // The address signs up again (after the sign-up code's cool-down); another account
     // registers the recorder.
@@ -249,16 +253,7 @@ pub async fn the_export_holds_the_accounts_devices_and_activity_and_no_secret(ap
     assert!(!text.contains(&account.password_hash));
 
     // The same through the API.
-    let (status, body) = app
-        .api(
-            "POST",
-            "/login",
-            None,
-            json!({"login": "yui", "password": PW}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let token = body["token"].as_str().unwrap().to_string();
+    let token = app.api_token("yui", PW).await;
     let (status, api) = app
         .api("GET", "/account/export", Some(&token), json!({}))
         .await;
@@ -267,11 +262,8 @@ pub async fn the_export_holds_the_accounts_devices_and_activity_and_no_secret(ap
     assert_eq!(api["devices"][0]["serial"], "NVR0302");
     assert_eq!(api["devices"][0]["name"], "Shop");
     assert_eq!(api["activity"], export["activity"]);
-    let (status, body) = app.api("GET", "/account/export", None, json!({})).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (401, Some("cloud-api-login-required"))
-    );
+    let r = app.api("GET", "/account/export", None, json!({})).await;
+    assert_eq!(api_error(&r), (401, "cloud-api-login-required"));
 }
 
 pub async fn deletion_through_the_api_and_the_sweep_after_the_retention(app: TestApp) {
@@ -284,62 +276,20 @@ pub async fn deletion_through_the_api_and_the_sweep_after_the_retention(app: Tes
         .unwrap()
         .unwrap()
         .id;
-    let (_, body) = app
-        .api(
-            "POST",
-            "/login",
-            None,
-            json!({"login": "nao", "password": PW}),
-        )
-        .await;
-    let token = body["token"].as_str().unwrap().to_string();
+    let token = app.api_token("nao", PW).await;
     let mails = app.smtp.count_for("nao@example.com");
 
-    let (status, body) = app
-        .api(
-            "POST",
-            "/account/delete/code",
-            Some(&token),
-            json!({"current": "wrong password here"}),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("cloud-password-current-wrong"))
-    );
+    let r = ask_delete_code(&app, &token, "wrong password here").await;
+    assert_eq!(api_error(&r), (400, "cloud-password-current-wrong"));
     assert_eq!(app.smtp.count_for("nao@example.com"), mails);
-    let (status, body) = app
-        .api(
-            "POST",
-            "/account/delete/code",
-            Some(&token),
-            json!({"current": PW}),
-        )
-        .await;
+    let (status, body) = ask_delete_code(&app, &token, PW).await;
     assert_eq!(status, 202, "{body}");
     let code = app.smtp.nth_for("nao@example.com", mails + 1).await.code();
-    let (status, body) = app
-        .api(
-            "POST",
-            "/account/delete",
-            Some(&token),
-            json!({"code": wrong_code(&code)}),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("cloud-code-wrong"))
-    );
+    let r = confirm_delete(&app, &token, wrong_code(&code)).await;
+    assert_eq!(api_error(&r), (400, "cloud-code-wrong"));
     let (status, _) = app.api("GET", "/account", Some(&token), json!({})).await;
     assert_eq!(status, 200, "nothing changed");
-    let (status, body) = app
-        .api(
-            "POST",
-            "/account/delete",
-            Some(&token),
-            json!({"code": code}),
-        )
-        .await;
+    let (status, body) = confirm_delete(&app, &token, &code).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["deleted"], true);
     assert_eq!(body["released"], json!([]));
@@ -348,40 +298,22 @@ pub async fn deletion_through_the_api_and_the_sweep_after_the_retention(app: Tes
     assert!(notice.body.contains(&rekey_cloud::mail::strip_isolates(
         &rekey_web::Lang::En.t("mail-account-deleted-no-devices")
     )));
-    let (status, body) = app.api("GET", "/account", Some(&token), json!({})).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (401, Some("cloud-api-login-required"))
-    );
+    let r = app.api("GET", "/account", Some(&token), json!({})).await;
+    assert_eq!(api_error(&r), (401, "cloud-api-login-required"));
     assert_eq!(rows_of(&app, "sessions", nao).await, 0);
 
     // Kept until the retention ends, then swept with what refers to it.
     let retention = app.config.retention();
     assert_eq!(retention.deleted_accounts, 30 * 24 * 3600);
     assert_eq!(retention.sessions, Retention::DEFAULT.sessions);
-    let swept = app
-        .state
-        .store
-        .sweep(app.clock.now(), &retention)
-        .await
-        .unwrap();
+    let swept = app.sweep(&retention).await;
     assert_eq!(swept.accounts, 0);
     assert_eq!(rows_of(&app, "accounts", nao).await, 1);
     app.clock.advance(retention.deleted_accounts - 60);
-    let swept = app
-        .state
-        .store
-        .sweep(app.clock.now(), &retention)
-        .await
-        .unwrap();
+    let swept = app.sweep(&retention).await;
     assert_eq!(swept.accounts, 0, "not before the retention ends");
     app.clock.advance(120);
-    let swept = app
-        .state
-        .store
-        .sweep(app.clock.now(), &retention)
-        .await
-        .unwrap();
+    let swept = app.sweep(&retention).await;
     assert_eq!(swept.accounts, 1);
     assert_eq!(rows_of(&app, "accounts", nao).await, 0);
     assert_eq!(rows_of(&app, "email_codes", nao).await, 0);

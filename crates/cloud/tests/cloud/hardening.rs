@@ -22,17 +22,25 @@ pub async fn burst(
     body: Value,
     last_body: Value,
 ) -> Vec<(u16, Value)> {
+    let mut bodies = vec![body; n.saturating_sub(1)];
+    bodies.push(last_body);
+    burst_of(nodes, path, token, bodies).await
+}
+
+/// JSON API calls sent at once, one for each of `bodies`, spread over `nodes` in turn; the
+/// answers in the same order.
+pub async fn burst_of(
+    nodes: &[&TestApp],
+    path: &str,
+    token: Option<&str>,
+    bodies: Vec<Value>,
+) -> Vec<(u16, Value)> {
     let mut calls = Vec::new();
-    for i in 0..n {
+    for (i, body) in bodies.into_iter().enumerate() {
         let app = nodes[i % nodes.len()];
         let http = app.http.clone();
         let url = app.url(&format!("/api/v1{path}"));
         let token = token.map(str::to_owned);
-        let body = if i + 1 == n {
-            last_body.clone()
-        } else {
-            body.clone()
-        };
         calls.push(tokio::spawn(async move {
             let mut req = http.post(url).json(&body);
             if let Some(t) = token {

@@ -442,6 +442,7 @@ pub async fn the_sweep_deletes_only_what_ran_out(backend: Backend) {
             mail: 2,
             retrieved: 0,
             accounts: 0,
+            transfers: 0,
         }
     );
     assert_eq!(

@@ -8,7 +8,7 @@ use std::time::Duration;
 use rekey_cloud::config::Config;
 use rekey_cloud::startup::Application;
 use rekey_cloud::state::AppState;
-use rekey_web::ManualClock;
+use rekey_web::{Clock, ManualClock};
 
 use rekey_testkit::SmtpServer;
 
@@ -367,6 +367,37 @@ impl TestApp {
             serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
         )
     }
+}
+
+impl TestApp {
+    /// Logs `login` in through the JSON API and returns the session's bearer token.
+    pub async fn api_token(&self, login: &str, password: &str) -> String {
+        let body = serde_json::json!({"login": login, "password": password});
+        let (status, body) = self.api("POST", "/login", None, body).await;
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().expect("a token").to_string()
+    }
+
+    /// Runs the housekeeping sweep now (by the test clock) with `retention`.
+    pub async fn sweep(
+        &self,
+        retention: &rekey_cloud::store::sweep::Retention,
+    ) -> rekey_cloud::store::sweep::Swept {
+        (self.state.store.sweep(self.clock.now(), retention).await).expect("sweep")
+    }
+
+    /// The device with `serial` as stored (it must exist).
+    pub async fn device(&self, serial: &str) -> rekey_cloud::store::devices::Device {
+        let serial = rekey_proto::Serial::parse(serial).expect("a serial");
+        (self.state.store.device_by_serial(&serial).await)
+            .expect("the store answers")
+            .expect("the device")
+    }
+}
+
+/// An API answer's status and error key (empty when it has none).
+pub fn api_error(answer: &(u16, serde_json::Value)) -> (u16, &str) {
+    (answer.0, answer.1["error"].as_str().unwrap_or_default())
 }
 
 /// The value of the first `csrf` hidden field.

@@ -5,29 +5,23 @@
 //! bad request is refused with its own key and changes nothing.
 
 use rekey_cloud::mail::strip_isolates;
-use rekey_proto::Serial;
 use rekey_proto::gateway::CloudMessage;
 use rekey_web::i18n::Arg;
 use rekey_web::{Clock, Lang};
 use serde_json::{Value, json};
+use sqlx::Row;
+
+use rekey_cloud::store::throttle::{REAUTH_PER_ACCOUNT, TRANSFER_OFFERS_PER_ACCOUNT};
 
 use crate::device::{self, TestDevice};
+use crate::hardening::{burst_of, count_errors};
 use crate::recovery::{challenge, owner_with_recorder, qr_url};
-use crate::support::{TestApp, between, error_keys, has_error, has_notice};
+use crate::support::{TestApp, api_error, between, error_keys, has_error, has_notice};
 
 const PW: &str = "correct horse battery staple";
 
 async fn token(app: &TestApp, login: &str) -> String {
-    let (status, body) = app
-        .api(
-            "POST",
-            "/login",
-            None,
-            json!({"login": login, "password": PW}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body["token"].as_str().unwrap().to_string()
+    app.api_token(login, PW).await
 }
 
 /// A new account `user` (address `user@example.com`) in a browser of its own, with its token.
@@ -63,12 +57,7 @@ async fn add_recorder(app: &TestApp, browser: &TestApp, serial: &str, seed: u8) 
 }
 
 async fn owner_of(app: &TestApp, serial: &str) -> Option<String> {
-    let device = (app.state.store)
-        .device_by_serial(&Serial::parse(serial).unwrap())
-        .await
-        .unwrap()
-        .expect("the device");
-    let id = device.account_id?;
+    let id = app.device(serial).await.account_id?;
     let account = app.state.store.account_by_id(id).await.unwrap()?;
     Some(account.username.as_str().to_string())
 }
@@ -112,8 +101,23 @@ async fn offer(app: &TestApp, token: &str, to: &str, serials: &[&str], pw: &str)
     .await
 }
 
-fn error(r: &(u16, Value)) -> (u16, &str) {
-    (r.0, r.1["error"].as_str().unwrap_or_default())
+/// The id of the transfer an offer made (it must have been made).
+fn offered_id(r: &(u16, Value)) -> String {
+    assert_eq!(r.0, 201, "{}", r.1);
+    r.1["id"].as_str().unwrap().to_string()
+}
+
+/// `POST /transfers/{id}/{action}` (accept, decline, cancel) with no body, as the account of
+/// `token` (none: logged out).
+async fn answer(app: &TestApp, token: Option<&str>, id: &str, action: &str) -> (u16, Value) {
+    let path = format!("/transfers/{id}/{action}");
+    app.api("POST", &path, token, json!({})).await
+}
+
+/// The sender cancels its transfer `id`.
+async fn cancel(app: &TestApp, token: &str, id: &str) {
+    let r = answer(app, Some(token), id, "cancel").await;
+    assert_eq!(r.0, 204, "{}", r.1);
 }
 
 async fn open_ids(app: &TestApp, token: &str) -> Vec<(String, String)> {
@@ -147,8 +151,7 @@ pub async fn a_transfer_moves_the_device_once_accepted(app: TestApp) {
     let kaito_mails = app.smtp.count_for("kaito@example.com");
 
     let r = offer(&app, &hana, "Kaito@Example.com", &["NVR0501"], PW).await;
-    assert_eq!(r.0, 201, "{}", r.1);
-    let id = r.1["id"].as_str().unwrap().to_string();
+    let id = offered_id(&r);
     assert_eq!(id.len(), 32, "128 random bits");
     assert_eq!(r.1["state"], "open");
     assert_eq!(r.1["devices"][0]["serial"], "NVR0501");
@@ -178,14 +181,7 @@ pub async fn a_transfer_moves_the_device_once_accepted(app: TestApp) {
         [(id.clone(), "incoming".into())]
     );
 
-    let (status, body) = app
-        .api(
-            "POST",
-            &format!("/transfers/{id}/accept"),
-            Some(&kaito),
-            json!({}),
-        )
-        .await;
+    let (status, body) = answer(&app, Some(&kaito), &id, "accept").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["moved"], json!(["NVR0501"]));
     takes_new_key(&app, &mut rec, 51).await;
@@ -226,18 +222,8 @@ pub async fn a_transfer_moves_the_device_once_accepted(app: TestApp) {
     assert!(open_ids(&app, &kaito).await.is_empty());
 
     // Accepting twice changes nothing.
-    let (status, body) = app
-        .api(
-            "POST",
-            &format!("/transfers/{id}/accept"),
-            Some(&kaito),
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (409, Some("cloud-transfer-closed"))
-    );
+    let r = answer(&app, Some(&kaito), &id, "accept").await;
+    assert_eq!(api_error(&r), (409, "cloud-transfer-closed"));
     assert_eq!(owner_of(&app, "NVR0501").await.as_deref(), Some("kaito"));
 }
 
@@ -245,31 +231,12 @@ pub async fn a_cancelled_transfer_moves_nothing(app: TestApp) {
     let rec = owner_with_recorder(&app, "ume", "NVR0502", 52).await;
     let ume = token(&app, "ume").await;
     let (_, sato) = account(&app, "sato").await;
-    let r = offer(&app, &ume, "sato@example.com", &["NVR0502"], PW).await;
-    assert_eq!(r.0, 201, "{}", r.1);
-    let id = r.1["id"].as_str().unwrap().to_string();
+    let id = offered_id(&offer(&app, &ume, "sato@example.com", &["NVR0502"], PW).await);
 
     // Only the sender cancels.
-    let (status, body) = app
-        .api(
-            "POST",
-            &format!("/transfers/{id}/cancel"),
-            Some(&sato),
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (403, Some("cloud-transfer-not-sender"))
-    );
-    let (status, body) = app
-        .api(
-            "POST",
-            &format!("/transfers/{id}/cancel"),
-            Some(&ume),
-            json!({}),
-        )
-        .await;
+    let r = answer(&app, Some(&sato), &id, "cancel").await;
+    assert_eq!(api_error(&r), (403, "cloud-transfer-not-sender"));
+    let (status, body) = answer(&app, Some(&ume), &id, "cancel").await;
     assert_eq!(status, 204, "{body}");
     // The address the offer went to is told (sign-up code, offer, this notice).
     let notice = app.smtp.nth_for("sato@example.com", 3).await;
@@ -281,18 +248,8 @@ pub async fn a_cancelled_transfer_moves_nothing(app: TestApp) {
         ))
     );
     assert!(notice.body.contains("NVR0502"), "{}", notice.body);
-    let (status, body) = app
-        .api(
-            "POST",
-            &format!("/transfers/{id}/accept"),
-            Some(&sato),
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (409, Some("cloud-transfer-cancelled"))
-    );
+    let r = answer(&app, Some(&sato), &id, "accept").await;
+    assert_eq!(api_error(&r), (409, "cloud-transfer-cancelled"));
 
     assert_eq!(owner_of(&app, "NVR0502").await.as_deref(), Some("ume"));
     assert_eq!(recover(&app, &ume, &rec, 1).await, (200, String::new()));
@@ -310,50 +267,117 @@ pub async fn offers_are_limited_per_account(app: TestApp) {
     let _rec = owner_with_recorder(&app, "kaede", "NVR0505", 55).await;
     let kaede = token(&app, "kaede").await;
     for _ in 0..20 {
-        let r = offer(&app, &kaede, "someone@example.org", &["NVR0505"], PW).await;
-        assert_eq!(r.0, 201, "{}", r.1);
-        let id = r.1["id"].as_str().unwrap().to_string();
-        let (status, body) = app
-            .api(
-                "POST",
-                &format!("/transfers/{id}/cancel"),
-                Some(&kaede),
-                json!({}),
-            )
-            .await;
-        assert_eq!(status, 204, "{body}");
+        let id = offered_id(&offer(&app, &kaede, "someone@example.org", &["NVR0505"], PW).await);
+        cancel(&app, &kaede, &id).await;
     }
     let r = offer(&app, &kaede, "someone@example.org", &["NVR0505"], PW).await;
-    assert_eq!(error(&r), (429, "error-rate-limited"), "{}", r.1);
+    assert_eq!(api_error(&r), (429, "error-rate-limited"), "{}", r.1);
     assert!(
         open_ids(&app, &kaede).await.is_empty(),
         "nothing was offered"
     );
 }
 
+/// How many offers one account can send at once: each checks the current password, and the
+/// account's re-authentication refuses more tries in flight than its limit.
+fn offers_at_once() -> usize {
+    usize::try_from(REAUTH_PER_ACCOUNT.max).unwrap()
+}
+
+/// Offers of one device made at the same instant, each to another address: exactly one is
+/// made, and the others find the device pending (each offer's check runs under the device's
+/// row lock, on PostgreSQL as on SQLite). A few rounds, since a burst does not always meet.
+pub async fn parallel_offers_of_one_device_make_one(app: TestApp) {
+    let _rec = owner_with_recorder(&app, "riku", "NVR0541", 91).await;
+    let riku = token(&app, "riku").await;
+    for round in 0..3 {
+        let bodies = (0..offers_at_once())
+            .map(|i| {
+                let to = format!("buyer{round}-{i}@example.com");
+                json!({"to": to, "serials": ["NVR0541"], "password": PW})
+            })
+            .collect();
+        let answers = burst_of(&[&app], "/transfers", Some(&riku), bodies).await;
+        let made: Vec<&Value> = (answers.iter())
+            .filter(|(status, _)| *status == 201)
+            .map(|(_, body)| body)
+            .collect();
+        assert_eq!(made.len(), 1, "{answers:?}");
+        assert_eq!(
+            count_errors(&answers, "cloud-transfer-device-pending"),
+            offers_at_once() - 1,
+            "{answers:?}"
+        );
+        let id = made[0]["id"].as_str().unwrap();
+        assert_eq!(
+            open_ids(&app, &riku).await,
+            [(id.into(), "outgoing".into())]
+        );
+        cancel(&app, &riku, id).await;
+    }
+}
+
+/// A burst of offers of distinct devices, more than the day has left: exactly as many as are
+/// left are made, the others are refused by the limit and store nothing; offers refused for
+/// another reason (a device already offered) did not count.
+pub async fn the_offer_limit_is_exact_under_a_burst(app: TestApp) {
+    let n = offers_at_once();
+    let limit = usize::try_from(TRANSFER_OFFERS_PER_ACCOUNT.max).unwrap();
+    let left = n - 2;
+    let _first = owner_with_recorder(&app, "sora", "NVR0550", 100).await;
+    let mut recorders = Vec::new();
+    for i in 1..=n {
+        let serial = format!("NVR055{i}");
+        let seed = 100 + u8::try_from(i).unwrap();
+        recorders.push(add_recorder(&app, &app, &serial, seed).await);
+    }
+    let sora = token(&app, "sora").await;
+    // The day's offers but `left` are used (each offer is cancelled, so the device can be
+    // offered again); a refused one between them costs nothing.
+    for i in 0..limit - left {
+        let id = offered_id(&offer(&app, &sora, "someone@example.org", &["NVR0550"], PW).await);
+        if i == 0 {
+            let r = offer(&app, &sora, "other@example.org", &["NVR0550"], PW).await;
+            assert_eq!(
+                api_error(&r),
+                (409, "cloud-transfer-device-pending"),
+                "{}",
+                r.1
+            );
+        }
+        cancel(&app, &sora, &id).await;
+    }
+    let bodies = (1..=n)
+        .map(|i| json!({"to": "shop@example.org", "serials": [format!("NVR055{i}")], "password": PW}))
+        .collect();
+    let answers = burst_of(&[&app], "/transfers", Some(&sora), bodies).await;
+    let made = answers.iter().filter(|(status, _)| *status == 201).count();
+    assert_eq!(made, left, "{answers:?}");
+    assert_eq!(
+        count_errors(&answers, "error-rate-limited"),
+        n - left,
+        "{answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|(status, _)| *status == 201 || *status == 429),
+        "{answers:?}"
+    );
+    assert_eq!(open_ids(&app, &sora).await.len(), left);
+}
+
 pub async fn an_expired_transfer_moves_nothing(app: TestApp) {
     let rec = owner_with_recorder(&app, "momo", "NVR0503", 53).await;
     let momo = token(&app, "momo").await;
     let (_, ren) = account(&app, "ren").await;
-    let r = offer(&app, &momo, "ren@example.com", &["NVR0503"], PW).await;
-    assert_eq!(r.0, 201, "{}", r.1);
-    let id = r.1["id"].as_str().unwrap().to_string();
+    let id = offered_id(&offer(&app, &momo, "ren@example.com", &["NVR0503"], PW).await);
 
     app.clock
         .advance(i64::try_from(app.config.transfer_ttl.as_secs()).unwrap() + 1);
     assert!(open_ids(&app, &ren).await.is_empty());
-    let (status, body) = app
-        .api(
-            "POST",
-            &format!("/transfers/{id}/accept"),
-            Some(&ren),
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (409, Some("cloud-transfer-expired"))
-    );
+    let r = answer(&app, Some(&ren), &id, "accept").await;
+    assert_eq!(api_error(&r), (409, "cloud-transfer-expired"));
     let (status, body) = app
         .api("GET", &format!("/transfers/{id}"), Some(&momo), json!({}))
         .await;
@@ -368,6 +392,90 @@ pub async fn an_expired_transfer_moves_nothing(app: TestApp) {
     // The device can be offered again.
     let r = offer(&app, &momo, "ren@example.com", &["NVR0503"], PW).await;
     assert_eq!(r.0, 201, "{}", r.1);
+}
+
+/// The number `sql` counts (one `COUNT(*) AS n`, binding `id` to `$1` if it has one).
+async fn count(app: &TestApp, sql: &'static str, id: &str) -> i64 {
+    let mut q = sqlx::query(sql);
+    if sql.contains("$1") {
+        q = q.bind(id);
+    }
+    q.fetch_one(&app.state.store.db.pool)
+        .await
+        .expect(sql)
+        .try_get("n")
+        .expect("n")
+}
+
+/// What the sweep must leave as it is: each device's owner, and the device events.
+async fn devices_and_events(app: &TestApp) -> (Vec<(String, Option<i64>)>, i64) {
+    let pool = &app.state.store.db.pool;
+    let devices = sqlx::query("SELECT serial, account_id FROM devices ORDER BY serial")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get("serial"), r.get("account_id")))
+        .collect();
+    let events = count(app, "SELECT COUNT(*) AS n FROM device_events", "").await;
+    (devices, events)
+}
+
+/// Answered and expired offers are swept with the devices they listed once their retention
+/// ran out; an open one stays, and so does what an accepted one did (bindings, device events).
+pub async fn closed_and_expired_transfers_are_swept_after_the_retention(app: TestApp) {
+    let _first = owner_with_recorder(&app, "taro", "NVR0561", 111).await;
+    let _second = add_recorder(&app, &app, "NVR0562", 112).await;
+    let _third = add_recorder(&app, &app, "NVR0563", 113).await;
+    let taro = token(&app, "taro").await;
+    let (_, jiro) = account(&app, "jiro").await;
+    let retention = app.config.retention();
+    assert_eq!(retention.transfers, 30 * 24 * 3600);
+
+    let accepted = offered_id(&offer(&app, &taro, "jiro@example.com", &["NVR0561"], PW).await);
+    let (status, body) = answer(&app, Some(&jiro), &accepted, "accept").await;
+    assert_eq!(status, 200, "{body}");
+    let expired = offered_id(&offer(&app, &taro, "jiro@example.com", &["NVR0562"], PW).await);
+    let listed = "SELECT COUNT(*) AS n FROM transfer_devices WHERE transfer_id = $1";
+    assert_eq!(count(&app, listed, &accepted).await, 1);
+    assert_eq!(count(&app, listed, &expired).await, 1);
+
+    // Not before the retention ends.
+    app.clock.advance(retention.transfers - 60);
+    assert_eq!(app.sweep(&retention).await.transfers, 0);
+    let ttl = i64::try_from(app.config.transfer_ttl.as_secs()).unwrap();
+    app.clock.advance(60 + ttl + 1);
+    // An offer made now is open (sessions ran out meanwhile: log in again).
+    let taro = token(&app, "taro").await;
+    let jiro = token(&app, "jiro").await;
+    let open = offered_id(&offer(&app, &taro, "jiro@example.com", &["NVR0563"], PW).await);
+    let before = devices_and_events(&app).await;
+    assert_eq!(before.1, 2, "the accepted offer's two device events");
+
+    assert_eq!(app.sweep(&retention).await.transfers, 2);
+    assert_eq!(
+        app.sweep(&retention).await.transfers,
+        0,
+        "deleting twice deletes nothing"
+    );
+    for id in [&accepted, &expired] {
+        assert_eq!(count(&app, listed, id).await, 0);
+        let r = app
+            .api("GET", &format!("/transfers/{id}"), Some(&taro), json!({}))
+            .await;
+        assert_eq!(api_error(&r), (404, "cloud-transfer-not-found"));
+    }
+    assert_eq!(count(&app, listed, &open).await, 1);
+    assert_eq!(
+        open_ids(&app, &jiro).await,
+        [(open.clone(), "incoming".into())]
+    );
+    assert_eq!(devices_and_events(&app).await, before);
+    assert_eq!(owner_of(&app, "NVR0561").await.as_deref(), Some("jiro"));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM transfers", "").await,
+        1
+    );
 }
 
 pub async fn an_installer_hands_three_recorders_over_and_two_are_accepted(app: TestApp) {
@@ -385,8 +493,7 @@ pub async fn an_installer_hands_three_recorders_over_and_two_are_accepted(app: T
         PW,
     )
     .await;
-    assert_eq!(r.0, 201, "{}", r.1);
-    let id = r.1["id"].as_str().unwrap().to_string();
+    let id = offered_id(&r);
     let serials: Vec<&str> = r.1["devices"]
         .as_array()
         .unwrap()
@@ -407,7 +514,7 @@ pub async fn an_installer_hands_three_recorders_over_and_two_are_accepted(app: T
         [(id.clone(), "incoming".into())]
     );
     // A serial the transfer does not list is refused, and nothing moves.
-    let (status, body) = app
+    let r = app
         .api(
             "POST",
             &format!("/transfers/{id}/accept"),
@@ -415,10 +522,7 @@ pub async fn an_installer_hands_three_recorders_over_and_two_are_accepted(app: T
             json!({"serials": ["NVR0511", "NVR0599"]}),
         )
         .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("cloud-transfer-device-not-listed"))
-    );
+    assert_eq!(api_error(&r), (400, "cloud-transfer-device-not-listed"));
     let (status, body) = app
         .api(
             "POST",
@@ -454,22 +558,9 @@ pub async fn an_installer_hands_three_recorders_over_and_two_are_accepted(app: T
     );
     assert_eq!(recover(&app, &shop, &second, 31).await, not_yours);
     // The declined recorder kept its key.
-    assert_eq!(
-        (app.state.store)
-            .newest_recovery_key(
-                (app.state.store)
-                    .device_by_serial(&Serial::parse("NVR0512").unwrap())
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .id
-            )
-            .await
-            .unwrap()
-            .unwrap()
-            .epoch,
-        2
-    );
+    let declined = app.device("NVR0512").await;
+    let key = app.state.store.newest_recovery_key(declined.id).await;
+    assert_eq!(key.unwrap().unwrap().epoch, 2);
     let (_, devices) = shop_browser.get("/devices").await;
     assert!(devices.contains("NVR0511") && devices.contains("NVR0513"));
     assert!(!devices.contains("NVR0512"), "{devices}");
@@ -516,7 +607,7 @@ pub async fn bad_transfers_are_refused_and_change_nothing(app: TestApp) {
             (400, "cloud-email-invalid"),
         ),
     ] {
-        assert_eq!(error(&r), expected, "{}", r.1);
+        assert_eq!(api_error(&r), expected, "{}", r.1);
     }
     assert!(open_ids(&app, &aoi).await.is_empty());
     assert!(open_ids(&app, &third).await.is_empty());
@@ -530,40 +621,26 @@ pub async fn bad_transfers_are_refused_and_change_nothing(app: TestApp) {
             json!({"to": "yuki@example.com", "serials": ["NVR0521"], "password": PW}),
         )
         .await;
-    assert_eq!(error(&r), (401, "cloud-api-login-required"));
+    assert_eq!(api_error(&r), (401, "cloud-api-login-required"));
 
-    let r = offer(&app, &aoi, "yuki@example.com", &["NVR0521"], PW).await;
-    assert_eq!(r.0, 201, "{}", r.1);
-    let id = r.1["id"].as_str().unwrap().to_string();
+    let id = offered_id(&offer(&app, &aoi, "yuki@example.com", &["NVR0521"], PW).await);
     // The same device cannot be offered twice at once.
     let r = offer(&app, &aoi, "kenji@example.com", &["NVR0521"], PW).await;
-    assert_eq!(error(&r), (409, "cloud-transfer-device-pending"));
+    assert_eq!(api_error(&r), (409, "cloud-transfer-device-pending"));
 
     // Accepting as someone else: another account, the sender, logged out; an unknown id.
-    let accept = |t: Option<String>, id: String| {
-        let app = &app;
-        async move {
-            app.api(
-                "POST",
-                &format!("/transfers/{id}/accept"),
-                t.as_deref(),
-                json!({}),
-            )
-            .await
-        }
-    };
-    let r = accept(Some(other.clone()), id.clone()).await;
-    assert_eq!(error(&r), (403, "cloud-transfer-not-for-you"));
-    let r = accept(Some(aoi.clone()), id.clone()).await;
-    assert_eq!(error(&r), (403, "cloud-transfer-not-for-you"));
-    let r = accept(None, id.clone()).await;
-    assert_eq!(error(&r), (401, "cloud-api-login-required"));
-    let r = accept(Some(third.clone()), "0".repeat(32)).await;
-    assert_eq!(error(&r), (404, "cloud-transfer-not-found"));
+    let r = answer(&app, Some(&other), &id, "accept").await;
+    assert_eq!(api_error(&r), (403, "cloud-transfer-not-for-you"));
+    let r = answer(&app, Some(&aoi), &id, "accept").await;
+    assert_eq!(api_error(&r), (403, "cloud-transfer-not-for-you"));
+    let r = answer(&app, None, &id, "accept").await;
+    assert_eq!(api_error(&r), (401, "cloud-api-login-required"));
+    let r = answer(&app, Some(&third), &"0".repeat(32), "accept").await;
+    assert_eq!(api_error(&r), (404, "cloud-transfer-not-found"));
     let r = app
         .api("GET", &format!("/transfers/{id}"), Some(&other), json!({}))
         .await;
-    assert_eq!(error(&r), (403, "cloud-transfer-not-for-you"));
+    assert_eq!(api_error(&r), (403, "cloud-transfer-not-for-you"));
     let r = app
         .api(
             "POST",
@@ -572,7 +649,7 @@ pub async fn bad_transfers_are_refused_and_change_nothing(app: TestApp) {
             json!({"serials": []}),
         )
         .await;
-    assert_eq!(error(&r), (400, "cloud-transfer-none-selected"));
+    assert_eq!(api_error(&r), (400, "cloud-transfer-none-selected"));
 
     // Nothing changed.
     assert_eq!(owner_of(&app, "NVR0521").await.as_deref(), Some("aoi"));
@@ -590,22 +667,15 @@ pub async fn bad_transfers_are_refused_and_change_nothing(app: TestApp) {
     let mut locked = false;
     for _ in 0..20 {
         let r = offer(&app, &aoi, "kenji@example.com", &["NVR0521"], "wrong").await;
-        if error(&r).1 == "cloud-password-current-locked" {
+        if api_error(&r).1 == "cloud-password-current-locked" {
             locked = true;
             break;
         }
-        assert_eq!(error(&r), (400, "cloud-password-current-wrong"));
+        assert_eq!(api_error(&r), (400, "cloud-password-current-wrong"));
     }
     assert!(locked, "the tries are limited");
     // Declining leaves the device with the sender.
-    let (status, _) = app
-        .api(
-            "POST",
-            &format!("/transfers/{id}/decline"),
-            Some(&third),
-            json!({}),
-        )
-        .await;
+    let (status, _) = answer(&app, Some(&third), &id, "decline").await;
     assert_eq!(status, 204);
     assert_eq!(owner_of(&app, "NVR0521").await.as_deref(), Some("aoi"));
     // The sender is told (sign-up code, this notice).
