@@ -59,6 +59,10 @@ pub async fn finish(state: &AppState, account: &Account, code: &str) -> AppResul
     }
     let now = state.now();
     let mut tx = state.store.db.pool.begin().await?;
+    // Locked as an offer or an acceptance locks them, so that none of them waits for another.
+    (state.store)
+        .lock_devices(&mut tx, devices.iter().map(|d| d.id))
+        .await?;
     state.store.mark_code_used(&mut tx, &accepted, now).await?;
     let mut lines = Vec::with_capacity(devices.len());
     for (device, &epoch) in devices.iter().zip(&rotations) {

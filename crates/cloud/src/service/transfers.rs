@@ -122,16 +122,11 @@ async fn store_offer(
         .collect();
     let recipient = state.store.account_by_email(to).await?;
     let mut tx = state.store.db.pool.begin().await?;
-    // Each offered device's row is locked first, in the order of ids (so that two offers of
-    // the same devices cannot wait for each other): a parallel offer of one of them waits here
+    // Each offered device's row is locked first: a parallel offer of one of them waits here
     // until this one commits or rolls back, and then its check below sees this offer.
-    let mut ids: Vec<i64> = devices.iter().map(|d| d.id).collect();
-    ids.sort_unstable();
-    for device_id in ids {
-        (state.store)
-            .lock_device_for_offer(&mut tx, device_id)
-            .await?;
-    }
+    (state.store)
+        .lock_devices(&mut tx, devices.iter().map(|d| d.id))
+        .await?;
     (state.store)
         .create_transfer(
             &mut tx,
@@ -392,7 +387,11 @@ pub async fn accept(
     let mut done = Accepted::default();
     let mut moved_names = Vec::new();
     let mut tx = state.store.db.pool.begin().await?;
-    // Closing first makes the acceptance happen once, even with a parallel one.
+    // The listed devices are locked as an offer locks them (so the two never wait for each
+    // other); closing next makes the acceptance happen once, even with a parallel one.
+    (state.store)
+        .lock_devices(&mut tx, devices.iter().map(|(_, d)| d.id))
+        .await?;
     if !(state.store)
         .close_transfer(&mut tx, &view.transfer.id, TransferState::Accepted, now)
         .await?

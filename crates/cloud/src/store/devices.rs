@@ -336,6 +336,30 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Locks the devices' rows until `tx` ends, in the order of their ids, with a write that
+    /// changes nothing. Every transaction that changes the bindings of several devices, or checks
+    /// them before it writes (an offer, an acceptance, an account's deletion), takes them this
+    /// way first: on PostgreSQL (READ COMMITTED) a second such transaction waits for the first
+    /// to commit, and its next statement sees what the first wrote, and two of them never wait
+    /// for each other (one order for all); on SQLite the first write takes the database's write
+    /// lock, which has the same effect.
+    pub async fn lock_devices(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        device_ids: impl IntoIterator<Item = i64>,
+    ) -> Result<(), StoreError> {
+        let mut ids: Vec<i64> = device_ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            sqlx::query("UPDATE devices SET id = id WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Stores a new recovery key (not yet confirmed), made for `cause`, inside `tx`.
     pub async fn add_recovery_key(
         &self,

@@ -135,23 +135,6 @@ impl Store {
         Ok(())
     }
 
-    /// Locks the device's row until `tx` ends, with a write that changes nothing: offers of one
-    /// device made at the same instant then run their check one after the other, on PostgreSQL
-    /// (under READ COMMITTED, where the row lock makes the second wait for the first to commit
-    /// and its next statement sees the first's offer) as on SQLite (where the first write takes
-    /// the database's write lock). Callers lock several devices in the order of their ids.
-    pub async fn lock_device_for_offer(
-        &self,
-        tx: &mut sqlx::AnyConnection,
-        device_id: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE devices SET id = id WHERE id = $1")
-            .bind(device_id)
-            .execute(&mut *tx)
-            .await?;
-        Ok(())
-    }
-
     /// Whether the device is listed by an open, unexpired transfer other than `id`.
     pub async fn device_in_other_open_transfer(
         &self,

@@ -52,7 +52,9 @@ pub async fn deleting_the_account_releases_its_recorder(sys: System) {
     assert!(p.has_notice("cloud-account-deleted"), "{}", p.body);
     // The recorder learns it over its gateway connection: a new register code, not prepared.
     wait_released(&admin).await;
-    // Its audit log says why, with the key the deletion made (enrolled 1, bound 2, released 3).
+    // Its audit log says why, with the key the deletion made (enrolled 1, bound 2, released 3),
+    // once it holds that key (it comes after the binding).
+    sys.wait_key_confirmed(serial, 3).await;
     assert!(audited(&admin, "cloud-account-deleted", Some("3")).await);
     let notice = sys.smtp.nth_for(email, mails + 2).await;
     assert!(notice.body.contains(serial), "{}", notice.body);
@@ -107,7 +109,9 @@ pub async fn deleting_the_account_releases_its_offline_recorder(sys: System) {
     // register code, no key of the former binding (its recovery screen takes no code).
     rec.start_again().await;
     wait_released(&admin).await;
-    // Its audit log says why, with the key the deletion made (enrolled 1, bound 2, released 3).
+    // Its audit log says why, with the key the deletion made (enrolled 1, bound 2, released 3),
+    // once it holds that key (it comes after the binding).
+    sys.wait_key_confirmed(serial, 3).await;
     assert!(audited(&admin, "cloud-account-deleted", Some("3")).await);
     let p = rec.browser().open("/recovery").await;
     assert!(p.has("no-recovery-key"), "{}", p.body);

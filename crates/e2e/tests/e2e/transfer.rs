@@ -7,7 +7,8 @@
 //! temporary password still resets the admin password, the recipient gets nothing.
 
 use crate::browser::{Browser, Page};
-use crate::harness::System;
+use crate::cli::Cli;
+use crate::harness::{Recorder, System};
 use crate::recovery::{NEW_PASSWORD, date, enter, owner_cli, retrieve_on_portal};
 use crate::release::audited;
 use crate::steps::{CLOUD_PASSWORD, pc_signup, prepared, recorder_login};
@@ -164,32 +165,67 @@ pub async fn a_transferred_recorder_recovers_for_its_new_owner_only(sys: System)
     );
 }
 
-pub async fn a_cancelled_transfer_changes_nothing(sys: System) {
-    let serial = "NVRE2E1202";
-    let (_rec, admin, seller) = prepared(&sys, serial, "", "kaito", "kaito@example.com").await;
-    let former_code = retrieve_on_portal(
-        &sys,
-        &seller,
-        serial,
-        "kaito@example.com",
-        &date(0),
-        &date(1),
-    )
-    .await;
-    let buyer = sys.portal();
-    pc_signup(&sys, &buyer, "buyer", "buyer@example.com").await;
-    let buyer_cli = owner_cli(&sys, "buyer-cli", "buyer").await;
-    let mails = sys.smtp.count_for("buyer@example.com");
+/// A seller's recorder, a temporary password the seller got for it first, and a buyer (on the
+/// portal and with the CLI) to whom the seller has offered it: the offer is mailed and listed.
+struct Offered {
+    _rec: Recorder,
+    admin: Browser,
+    seller: Browser,
+    buyer: Browser,
+    buyer_cli: Cli,
+    former_code: String,
+    id: String,
+    /// The buyer's mails so far (the offer is the last).
+    mails: usize,
+}
 
+async fn offered(sys: &System, serial: &str, seller_name: &str) -> Offered {
+    let seller_email = format!("{seller_name}@example.com");
+    let (rec, admin, seller) = prepared(sys, serial, "", seller_name, &seller_email).await;
+    let former_code =
+        retrieve_on_portal(sys, &seller, serial, &seller_email, &date(0), &date(1)).await;
+    let buyer = sys.portal();
+    pc_signup(sys, &buyer, "buyer", "buyer@example.com").await;
+    let buyer_cli = owner_cli(sys, "buyer-cli", "buyer").await;
+    let mails = sys.smtp.count_for("buyer@example.com");
     let p = offer(&seller, &[serial], "buyer@example.com").await;
     assert!(p.has_notice("cloud-transfer-offered"), "{}", p.body);
-    let offered = sys.smtp.nth_for("buyer@example.com", mails + 1).await;
-    assert!(offered.body.contains(serial), "{}", offered.body);
-    // The buyer has the offer open when the seller changes their mind.
+    let mail = sys.smtp.nth_for("buyer@example.com", mails + 1).await;
+    assert!(mail.body.contains(serial), "{}", mail.body);
     let id = the_offer(&buyer).await;
+    Offered {
+        _rec: rec,
+        admin,
+        seller,
+        buyer,
+        buyer_cli,
+        former_code,
+        id,
+        mails: mails + 1,
+    }
+}
 
-    let p = seller
-        .submit_follow("/transfers", &format!("/transfers/{id}/cancel"), &[])
+/// Accepting the offer is refused with `key`: on the page, by the mail's link and with the CLI.
+async fn accepting_is_refused(o: &Offered, serial: &str, key: &str) {
+    let p = accept(&o.buyer, &o.id, &[serial]).await;
+    assert!(p.has_error(key), "{}", p.body);
+    assert!(listed_offers(&p).is_empty(), "{}", p.body);
+    let p = o.buyer.open(&format!("/transfers/{}", o.id)).await;
+    assert!(p.has_error(key), "{}", p.body);
+    let run = o
+        .buyer_cli
+        .run(&["accept", &o.id], None)
+        .await
+        .expect_code(1, "accepting a closed hand-over");
+    assert_eq!(run.error_key(), key, "{}", run.stdout);
+}
+
+pub async fn a_cancelled_transfer_changes_nothing(sys: System) {
+    let serial = "NVRE2E1202";
+    let o = offered(&sys, serial, "kaito").await;
+    // The buyer has the offer open when the seller changes their mind.
+    let p = (o.seller)
+        .submit_follow("/transfers", &format!("/transfers/{}/cancel", o.id), &[])
         .await;
     assert!(
         p.has_notice("cloud-transfer-cancelled-notice"),
@@ -197,76 +233,30 @@ pub async fn a_cancelled_transfer_changes_nothing(sys: System) {
         p.body
     );
     assert!(listed_offers(&p).is_empty(), "{}", p.body);
-    let told = sys.smtp.nth_for("buyer@example.com", mails + 2).await;
+    let told = sys.smtp.nth_for("buyer@example.com", o.mails + 1).await;
     assert!(told.body.contains(serial), "{}", told.body);
-
-    // Accepting it now is refused as cancelled: on the page, by the mail's link, and with the
-    // CLI.
-    let p = accept(&buyer, &id, &[serial]).await;
-    assert!(p.has_error("cloud-transfer-cancelled"), "{}", p.body);
-    assert!(listed_offers(&p).is_empty(), "{}", p.body);
-    let p = buyer.open(&format!("/transfers/{id}")).await;
-    assert!(p.has_error("cloud-transfer-cancelled"), "{}", p.body);
-    let run = buyer_cli
-        .run(&["accept", &id], None)
-        .await
-        .expect_code(1, "accepting a cancelled hand-over");
-    assert_eq!(
-        run.error_key(),
-        "cloud-transfer-cancelled",
-        "{}",
-        run.stdout
-    );
-
-    nothing_moved(&seller, &buyer, &admin, serial, &former_code).await;
+    accepting_is_refused(&o, serial, "cloud-transfer-cancelled").await;
+    nothing_moved(&o.seller, &o.buyer, &o.admin, serial, &o.former_code).await;
 }
 
 pub async fn an_expired_transfer_changes_nothing(sys: System) {
     let serial = "NVRE2E1203";
-    let (_rec, admin, seller) = prepared(&sys, serial, "", "koharu", "koharu@example.com").await;
-    let former_code = retrieve_on_portal(
-        &sys,
-        &seller,
-        serial,
-        "koharu@example.com",
-        &date(0),
-        &date(1),
-    )
-    .await;
-    let buyer = sys.portal();
-    pc_signup(&sys, &buyer, "buyer", "buyer@example.com").await;
-    let buyer_cli = owner_cli(&sys, "buyer-cli", "buyer").await;
-    let mails = sys.smtp.count_for("buyer@example.com");
-
-    let p = offer(&seller, &[serial], "buyer@example.com").await;
-    assert!(p.has_notice("cloud-transfer-offered"), "{}", p.body);
-    sys.smtp.nth_for("buyer@example.com", mails + 1).await;
-    let id = the_offer(&buyer).await;
-
+    let o = offered(&sys, serial, "koharu").await;
     // An hour before the week is over the offer still stands…
     sys.set_cloud_clock_offset(OFFER_SECS - 3600);
-    assert_eq!(the_offer(&buyer).await, id);
+    assert_eq!(the_offer(&o.buyer).await, o.id);
     // …an hour after it, it has expired: nobody lists it, and accepting it is refused as
-    // expired, on the page, by the mail's link and with the CLI. (Portal and CLI sessions
-    // last 14 days: still logged in.)
+    // expired. (Portal and CLI sessions last 14 days: still logged in.)
     sys.set_cloud_clock_offset(OFFER_SECS + 3600);
-    let p = buyer.open("/transfers").await;
+    let p = o.buyer.open("/transfers").await;
     assert!(listed_offers(&p).is_empty(), "{}", p.body);
-    let p = seller.open("/transfers").await;
+    let p = o.seller.open("/transfers").await;
     assert!(listed_offers(&p).is_empty(), "{}", p.body);
-    let p = accept(&buyer, &id, &[serial]).await;
-    assert!(p.has_error("cloud-transfer-expired"), "{}", p.body);
-    let p = buyer.open(&format!("/transfers/{id}")).await;
-    assert!(p.has_error("cloud-transfer-expired"), "{}", p.body);
-    let run = buyer_cli
-        .run(&["accept", &id], None)
-        .await
-        .expect_code(1, "accepting an expired hand-over");
-    assert_eq!(run.error_key(), "cloud-transfer-expired", "{}", run.stdout);
-    assert!(lists(&seller, serial).await, "the seller still has it");
-    assert!(!lists(&buyer, serial).await, "the buyer has nothing");
+    accepting_is_refused(&o, serial, "cloud-transfer-expired").await;
+    assert!(lists(&o.seller, serial).await, "the seller still has it");
+    assert!(!lists(&o.buyer, serial).await, "the buyer has nothing");
 
     // Back to the real time (Retrieve and the recorder work on today's date).
     sys.set_cloud_clock_offset(0);
-    nothing_moved(&seller, &buyer, &admin, serial, &former_code).await;
+    nothing_moved(&o.seller, &o.buyer, &o.admin, serial, &o.former_code).await;
 }
