@@ -8,8 +8,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rekey_web::Lang;
 use rekey_web::client::ClientIp;
+use rekey_web::{Lang, Secret};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -27,7 +27,8 @@ use crate::store::devices::Device;
 pub struct Caller {
     lang: Lang,
     client: Client,
-    auth: Option<(Account, String)>,
+    /// The account and its bearer token (redacted in debug output).
+    auth: Option<(Account, Secret<String>)>,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -63,7 +64,7 @@ impl FromRequestParts<AppState> for Caller {
                     .await
                     .map_err(|e| fail(e.into()))?
             {
-                auth = Some((account, token));
+                auth = Some((account, Secret::new(token)));
             }
         }
         Ok(Caller {
@@ -94,7 +95,7 @@ impl Caller {
 pub struct Me {
     caller: Caller,
     account: Account,
-    token: String,
+    token: Secret<String>,
 }
 
 impl FromRequestParts<AppState> for Me {
@@ -283,7 +284,9 @@ async fn login(State(state): State<AppState>, caller: Caller, Json(b): Json<Logi
 
 async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult {
     if let Some((_, token)) = &caller.auth {
-        caller.run(state.store.delete_session(token)).await?;
+        caller
+            .run(state.store.delete_session(token.expose()))
+            .await?;
     }
     no_content()
 }
@@ -349,8 +352,13 @@ async fn email_code(
 }
 
 async fn set_email(State(state): State<AppState>, me: Me, Json(b): Json<EmailCode>) -> ApiResult {
-    let change =
-        accounts::finish_email_change(&state, &me.account, Some(&me.token), &b.email, &b.code);
+    let change = accounts::finish_email_change(
+        &state,
+        &me.account,
+        Some(me.token.expose()),
+        &b.email,
+        &b.code,
+    );
     me.run(change).await?;
     reload(&state, &me).await
 }
@@ -369,7 +377,7 @@ async fn set_password(
     let change = accounts::change_password(
         &state,
         &me.account,
-        Some(&me.token),
+        Some(me.token.expose()),
         &b.current,
         &b.new,
         &b.new,
