@@ -328,6 +328,7 @@ pub struct Client {
     http: reqwest::Client,
     cloud: CloudBase,
     token: Option<Secret<String>>,
+    lang: Lang,
 }
 
 impl Client {
@@ -351,7 +352,12 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ApiError::Setup(e.to_string()))?;
-        Ok(Self { http, cloud, token })
+        Ok(Self {
+            http,
+            cloud,
+            token,
+            lang,
+        })
     }
 
     /// The cloud this client talks to.
@@ -396,8 +402,7 @@ impl Client {
                 .headers()
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .unwrap_or("another address")
-                .to_string();
+                .map_or_else(|| self.lang.t("cli-another-address"), str::to_string);
             return Err(ApiError::Redirected { cloud, location });
         }
         let bytes = resp
@@ -423,7 +428,7 @@ impl Client {
             Err(_) if status == StatusCode::UNAUTHORIZED && sent_token => {
                 Err(ApiError::Unauthorized {
                     error: "unauthorized".into(),
-                    message: "your session has expired or was ended".into(),
+                    message: self.lang.t("cli-session-ended"),
                 })
             }
             Err(_) => Err(ApiError::Http {

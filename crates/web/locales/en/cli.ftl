@@ -36,6 +36,8 @@ cli-rejected-retry = { $message } (try again in { $duration })
 cli-http = the cloud at { $cloud } answered HTTP { $status }
 cli-redirected = the cloud at { $cloud } redirected to { $location }; if the cloud has moved, use --cloud with its new address
 cli-protocol = the cloud at { $cloud } gave an answer this version of rekey does not understand ({ $detail })
+cli-another-address = another address
+cli-session-ended = your session has expired or was ended
 cli-setup = cannot set up the HTTP client: { $reason }
 
 ## Local files and photos

@@ -27,6 +27,8 @@ cli-rejected-retry = { $message }（{ $duration }後にもう一度お試しく�
 cli-http = クラウド { $cloud } が HTTP { $status } を返しました
 cli-redirected = クラウド { $cloud } が { $location } へ転送しました。クラウドが移転した場合は、--cloud で新しいアドレスを指定してください
 cli-protocol = クラウド { $cloud } の応答を、このバージョンの rekey は理解できません（{ $detail }）
+cli-another-address = 別のアドレス
+cli-session-ended = セッションの有効期限が切れたか、終了しています
 cli-setup = HTTP クライアントを準備できません：{ $reason }
 
 ## Local files and photos
