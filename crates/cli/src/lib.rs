@@ -101,22 +101,24 @@ pub fn exit_status(e: &anyhow::Error) -> u8 {
 }
 
 /// The text of an error for people, in `lang`: its causes from the outermost on, joined by
-/// `: ` (the cloud's own messages are already in `lang`).
+/// `: ` (the cloud's own messages are already in `lang`). The client's own errors are worded
+/// from the catalog, with their cause in them, so the chain stops there.
 pub fn error_text(e: &anyhow::Error, lang: Lang) -> String {
-    let parts: Vec<String> = e
-        .chain()
-        .map(|c| {
-            if let Some(e) = c.downcast_ref::<api::ApiError>() {
-                e.message(lang)
-            } else if let Some(e) = c.downcast_ref::<qr::ScanError>() {
-                e.message(lang)
-            } else if let Some(e) = c.downcast_ref::<session::SessionError>() {
-                e.message(lang)
-            } else {
-                c.to_string()
+    let mut parts = Vec::new();
+    for c in e.chain() {
+        let own = c
+            .downcast_ref::<api::ApiError>()
+            .map(|e| e.message(lang))
+            .or_else(|| c.downcast_ref::<qr::ScanError>().map(|e| e.message(lang)))
+            .or_else(|| (c.downcast_ref::<session::SessionError>()).map(|e| e.message(lang)));
+        match own {
+            Some(text) => {
+                parts.push(text);
+                break;
             }
-        })
-        .collect();
+            None => parts.push(c.to_string()),
+        }
+    }
     output::clean(&parts.join(": "))
 }
 
