@@ -105,6 +105,63 @@ fn retry_hint(retry_after: Option<u64>) -> String {
 }
 
 impl ApiError {
+    /// The error for people in `lang`: the client's own ones from the catalog (under their
+    /// [`ApiError::key`]), the cloud's refusals as it worded them.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Self::Unreachable { cloud, reason } => lang.t_args(
+                "cli-unreachable",
+                &[
+                    ("cloud", cloud.as_str().into()),
+                    ("reason", reason.as_str().into()),
+                ],
+            ),
+            Self::Timeout { cloud } => {
+                lang.t_args("cli-timeout", &[("cloud", cloud.as_str().into())])
+            }
+            Self::NotLoggedIn => lang.t("cli-not-logged-in"),
+            Self::Unauthorized { message, .. } => {
+                lang.t_args("cli-unauthorized", &[("message", message.as_str().into())])
+            }
+            Self::Rejected {
+                message,
+                retry_after,
+                ..
+            } => match retry_after {
+                Some(s) if *s > 0 => lang.t_args(
+                    "cli-rejected-retry",
+                    &[
+                        ("message", message.as_str().into()),
+                        ("duration", crate::lang::duration(lang, *s).into()),
+                    ],
+                ),
+                _ => message.clone(),
+            },
+            Self::Http { cloud, status } => lang.t_args(
+                "cli-http",
+                &[
+                    ("cloud", cloud.as_str().into()),
+                    ("status", status.as_str().into()),
+                ],
+            ),
+            Self::Redirected { cloud, location } => lang.t_args(
+                "cli-redirected",
+                &[
+                    ("cloud", cloud.as_str().into()),
+                    ("location", location.as_str().into()),
+                ],
+            ),
+            Self::Protocol { cloud, detail } => lang.t_args(
+                "cli-protocol",
+                &[
+                    ("cloud", cloud.as_str().into()),
+                    ("detail", detail.as_str().into()),
+                ],
+            ),
+            Self::Setup(reason) => lang.t_args("cli-setup", &[("reason", reason.as_str().into())]),
+        }
+    }
+
     /// A stable key for scripts: the server's catalog key, or one of the client's own.
     pub fn key(&self) -> &str {
         match self {
@@ -271,6 +328,7 @@ pub struct Client {
     http: reqwest::Client,
     cloud: CloudBase,
     token: Option<Secret<String>>,
+    lang: Lang,
 }
 
 impl Client {
@@ -294,7 +352,12 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ApiError::Setup(e.to_string()))?;
-        Ok(Self { http, cloud, token })
+        Ok(Self {
+            http,
+            cloud,
+            token,
+            lang,
+        })
     }
 
     /// The cloud this client talks to.
@@ -339,8 +402,7 @@ impl Client {
                 .headers()
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .unwrap_or("another address")
-                .to_string();
+                .map_or_else(|| self.lang.t("cli-another-address"), str::to_string);
             return Err(ApiError::Redirected { cloud, location });
         }
         let bytes = resp
@@ -366,7 +428,7 @@ impl Client {
             Err(_) if status == StatusCode::UNAUTHORIZED && sent_token => {
                 Err(ApiError::Unauthorized {
                     error: "unauthorized".into(),
-                    message: "your session has expired or was ended".into(),
+                    message: self.lang.t("cli-session-ended"),
                 })
             }
             Err(_) => Err(ApiError::Http {

@@ -41,7 +41,8 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub config_dir: Option<PathBuf>,
-    /// Language of the cloud's messages [default: from LC_ALL, LC_MESSAGES or LANG].
+    /// Language of the messages, rekey's own and the cloud's [default: REKEY_LANG, else from
+    /// LC_ALL, LC_MESSAGES or LANG, else English].
     #[arg(
         long,
         global = true,
@@ -55,7 +56,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// A language the cloud speaks.
+/// A language rekey speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LangArg {
     /// Japanese.

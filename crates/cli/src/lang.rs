@@ -1,11 +1,13 @@
-//! The language the cloud is asked to answer in.
+//! The language `rekey` speaks: its own messages come from the `cli-*` entries of the catalogs
+//! (`crates/web/locales/{en,ja}/cli.ftl`), and the cloud is asked to answer in it.
 
 use rekey_web::Lang;
 
 use crate::cli::LangArg;
 
-/// The language: `--lang` if given, else the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is
-/// set and not empty (`ja_JP.UTF-8` → Japanese), else English.
+/// The language, chosen once at start: `--lang` if given, else `REKEY_LANG` if it names a
+/// language, else the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set and not empty
+/// (`ja_JP.UTF-8` → Japanese), else English.
 pub fn resolve(arg: Option<LangArg>) -> Lang {
     resolve_with(arg, |name| std::env::var(name).ok())
 }
@@ -16,6 +18,9 @@ pub fn resolve_with(arg: Option<LangArg>, env: impl Fn(&str) -> Option<String>) 
         Some(LangArg::Ja) => return Lang::Ja,
         Some(LangArg::En) => return Lang::En,
         None => {}
+    }
+    if let Some(lang) = env("REKEY_LANG").and_then(|v| Lang::from_code(&v)) {
+        return lang;
     }
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
@@ -31,4 +36,17 @@ pub fn accept_language(lang: Lang) -> &'static str {
         Lang::Ja => "ja",
         Lang::En => "en",
     }
+}
+
+/// A number of seconds in words, in `lang`: `45 seconds`, `10 minutes`, `2 hours`.
+pub fn duration(lang: Lang, secs: u64) -> String {
+    let (key, n) = if secs < 120 {
+        ("cli-duration-seconds", secs)
+    } else if secs < 2 * 3600 {
+        ("cli-duration-minutes", secs.div_ceil(60))
+    } else {
+        ("cli-duration-hours", secs.div_ceil(3600))
+    };
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    lang.t_args(key, &[("n", n.into())])
 }

@@ -167,20 +167,8 @@ pub fn time_in(rfc3339: &str, zone: &rekey_web::TimeZone) -> String {
     }
 }
 
-/// A number of seconds in words: `45 seconds`, `10 minutes`, `2 hours`.
+/// A number of seconds in words, in English: `45 seconds`, `10 minutes`, `2 hours` (see
+/// [`crate::lang::duration`]).
 pub fn duration(secs: u64) -> String {
-    let plural = |n: u64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit}")
-        } else {
-            format!("{n} {unit}s")
-        }
-    };
-    if secs < 120 {
-        plural(secs, "second")
-    } else if secs < 2 * 3600 {
-        plural(secs.div_ceil(60), "minute")
-    } else {
-        plural(secs.div_ceil(3600), "hour")
-    }
+    crate::lang::duration(rekey_web::Lang::En, secs)
 }

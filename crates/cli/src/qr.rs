@@ -54,6 +54,28 @@ pub enum ScanError {
     },
 }
 
+impl ScanError {
+    /// The error for people in `lang`.
+    pub fn message(&self, lang: rekey_web::Lang) -> String {
+        let path = |p: &std::path::Path| rekey_web::i18n::Arg::from(p.display().to_string());
+        match self {
+            Self::Read { path: p, source } => lang.t_args(
+                "cli-qr-cannot-read",
+                &[("path", path(p)), ("reason", source.to_string().into())],
+            ),
+            Self::NotAnImage { path: p, source } => lang.t_args(
+                "cli-qr-not-an-image",
+                &[("path", path(p)), ("reason", source.to_string().into())],
+            ),
+            Self::NoQrCode { path: p } => lang.t_args("cli-qr-none", &[("path", path(p))]),
+            Self::NotRekey { path: p, source } => lang.t_args(
+                "cli-qr-not-rekey",
+                &[("path", path(p)), ("reason", source.to_string().into())],
+            ),
+        }
+    }
+}
+
 /// A Rekey QR code that was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scanned {

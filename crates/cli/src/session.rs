@@ -42,6 +42,44 @@ pub enum SessionError {
     },
 }
 
+impl SessionError {
+    /// The error for people in `lang`.
+    pub fn message(&self, lang: rekey_web::Lang) -> String {
+        match self {
+            Self::NoConfigDir => lang.t("cli-no-config-dir"),
+            Self::Io {
+                action,
+                path,
+                source,
+            } => {
+                let key = match *action {
+                    "read" => "cli-io-read",
+                    "delete" => "cli-io-delete",
+                    "create" => "cli-io-create",
+                    "create a file in" => "cli-io-create-file-in",
+                    "protect" => "cli-io-protect",
+                    "replace" => "cli-io-replace",
+                    _ => "cli-io-write",
+                };
+                lang.t_args(
+                    key,
+                    &[
+                        ("path", path.display().to_string().into()),
+                        ("reason", source.to_string().into()),
+                    ],
+                )
+            }
+            Self::Damaged { path, detail } => lang.t_args(
+                "cli-session-damaged",
+                &[
+                    ("path", path.display().to_string().into()),
+                    ("detail", detail.as_str().into()),
+                ],
+            ),
+        }
+    }
+}
+
 /// A logged-in session.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Session {

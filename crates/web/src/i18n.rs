@@ -182,11 +182,13 @@ pub fn catalog_keys(lang: Lang) -> Vec<String> {
             include_str!("../locales/en/common.ftl"),
             include_str!("../locales/en/cloud.ftl"),
             include_str!("../locales/en/recorder.ftl"),
+            include_str!("../locales/en/cli.ftl"),
         ],
         Lang::Ja => &[
             include_str!("../locales/ja/common.ftl"),
             include_str!("../locales/ja/cloud.ftl"),
             include_str!("../locales/ja/recorder.ftl"),
+            include_str!("../locales/ja/cli.ftl"),
         ],
     };
     files

@@ -9,7 +9,9 @@ use super::{Ctx, with_code_retries};
 use crate::UsageError;
 use crate::api::{Account, ApiError, CodeSent};
 use crate::cli::{AccountAction, AccountArgs, DeleteArgs, SetEmailArgs};
-use crate::output::{clean_line, duration, fields, time_in};
+use crate::lang::duration;
+use crate::output::{clean_line, fields, time_in};
+use rekey_web::Lang;
 
 /// Runs `rekey account …`.
 pub async fn run(ctx: &Ctx, args: AccountArgs) -> anyhow::Result<()> {
@@ -23,46 +25,60 @@ pub async fn run(ctx: &Ctx, args: AccountArgs) -> anyhow::Result<()> {
     }
 }
 
-/// The account as fields for people.
-pub fn account_fields(a: &Account) -> String {
+/// The account as fields for people, labelled in `lang`.
+pub fn account_fields(lang: Lang, a: &Account) -> String {
     let zone = a
         .time_zone
         .as_deref()
         .and_then(|z| rekey_web::TimeZone::parse(z).ok())
         .unwrap_or_else(rekey_web::TimeZone::utc);
-    fields(&[
-        ("Username", a.username.clone()),
-        ("E-mail", a.email.clone()),
-        ("Region", a.region.clone()),
-        ("Language", a.lang.clone()),
-        ("Time zone", zone.name().to_string()),
-        ("Created", time_in(&a.created_at, &zone)),
-    ])
+    let labels = [
+        "cli-field-username",
+        "cli-field-email",
+        "cli-field-region",
+        "cli-field-language",
+        "cli-field-time-zone",
+        "cli-field-created",
+    ]
+    .map(|k| lang.t(k));
+    let values = [
+        a.username.clone(),
+        a.email.clone(),
+        a.region.clone(),
+        a.lang.clone(),
+        zone.name().to_string(),
+        time_in(&a.created_at, &zone),
+    ];
+    let pairs: Vec<(&str, String)> = labels.iter().map(String::as_str).zip(values).collect();
+    fields(&pairs)
 }
 
 async fn show(ctx: &Ctx) -> anyhow::Result<()> {
     let (client, _) = ctx.session_client()?;
-    let account = ctx.wait("Fetching the account…", client.account()).await?;
-    ctx.out.print(&account_fields(&account), &account);
+    let account = ctx.wait("cli-wait-account", client.account()).await?;
+    ctx.out.print(&account_fields(ctx.lang, &account), &account);
     Ok(())
 }
 
 async fn set_username(ctx: &Ctx, name: &str) -> anyhow::Result<()> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(UsageError("the username is empty".into()).into());
+        return Err(UsageError(ctx.t("cli-username-empty")).into());
     }
     let (client, mut session) = ctx.session_client()?;
     let account = ctx
-        .wait("Changing the username…", client.set_username(name))
+        .wait("cli-wait-set-username", client.set_username(name))
         .await?;
     session.username = account.username.clone();
     ctx.store.save_session(&session)?;
     ctx.out.print(
         &format!(
-            "Your username (login ID) is now {}.\n\n{}",
-            clean_line(&account.username),
-            account_fields(&account)
+            "{}\n\n{}",
+            ctx.t_args(
+                "cli-username-changed",
+                &[("username", clean_line(&account.username).into())],
+            ),
+            account_fields(ctx.lang, &account)
         ),
         &account,
     );
@@ -87,23 +103,23 @@ async fn set_email(ctx: &Ctx, args: SetEmailArgs) -> anyhow::Result<()> {
             return Ok(());
         }
     }
-    let account = with_code_retries(ctx, args.code, "Verification code", |code| {
+    let account = with_code_retries(ctx, args.code, |code| {
         let client = &client;
         let email = email.as_str();
         async move {
-            ctx.wait(
-                "Changing the e-mail address…",
-                client.set_email(email, &code),
-            )
-            .await
+            ctx.wait("cli-wait-set-email", client.set_email(email, &code))
+                .await
         }
     })
     .await?;
     ctx.out.print(
         &format!(
-            "Your e-mail address is now {}.\n\n{}",
-            clean_line(&account.email),
-            account_fields(&account)
+            "{}\n\n{}",
+            ctx.t_args(
+                "cli-email-changed",
+                &[("email", clean_line(&account.email).into())],
+            ),
+            account_fields(ctx.lang, &account)
         ),
         &account,
     );
@@ -132,21 +148,22 @@ where
     Fut: Future<Output = Result<CodeSent, ApiError>>,
 {
     let current = ctx.current_password(step.password_stdin)?;
-    let sent = ctx
-        .wait("Sending the verification code…", send(current))
-        .await?;
-    let note = format!(
-        "A verification code was e-mailed to {}; it works for {}.",
-        step.new_email.unwrap_or("your account's address"),
-        duration(sent.expires_in_secs)
-    );
+    let sent = ctx.wait("cli-wait-send-code", send(current)).await?;
+    let lasts = duration(ctx.lang, sent.expires_in_secs);
+    let note = match step.new_email {
+        Some(email) => ctx.t_args(
+            "cli-code-sent-to",
+            &[("email", email.into()), ("duration", lasts.into())],
+        ),
+        None => ctx.t_args("cli-code-sent-account", &[("duration", lasts.into())]),
+    };
     if step.send_code_only {
         let mut shown = json!({ "code_sent": true, "expires_in_secs": sent.expires_in_secs });
         if let Some(email) = step.new_email {
             shown["email"] = json!(email);
         }
-        ctx.out
-            .print(&format!("{note}\nThen run: {}", step.then), &shown);
+        let then = ctx.t_args("cli-then-run", &[("command", step.then.into())]);
+        ctx.out.print(&format!("{note}\n{then}"), &shown);
         return Ok(false);
     }
     ctx.out.note(&note);
@@ -158,15 +175,12 @@ async fn set_password(ctx: &Ctx, from_stdin: bool) -> anyhow::Result<()> {
     let current = ctx.current_password(from_stdin)?;
     let new = new_password(ctx, from_stdin, &[session.username.as_str()])?;
     if new.expose() == current.expose() {
-        return Err(UsageError("the new password is the same as the current one".into()).into());
+        return Err(UsageError(ctx.t("cli-password-same")).into());
     }
-    ctx.wait(
-        "Changing the password…",
-        client.set_password(&current, &new),
-    )
-    .await?;
+    ctx.wait("cli-wait-set-password", client.set_password(&current, &new))
+        .await?;
     ctx.out.print(
-        "Your password was changed.",
+        &ctx.t("cli-password-changed"),
         &json!({ "password_changed": true }),
     );
     Ok(())
@@ -174,16 +188,22 @@ async fn set_password(ctx: &Ctx, from_stdin: bool) -> anyhow::Result<()> {
 
 async fn export(ctx: &Ctx, output: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     let (client, _) = ctx.session_client()?;
-    let data = ctx
-        .wait("Fetching your account's data…", client.export())
-        .await?;
+    let data = ctx.wait("cli-wait-export", client.export()).await?;
     let text = serde_json::to_string_pretty(&data)?;
     match output {
         Some(path) => {
-            std::fs::write(&path, format!("{text}\n"))
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            let shown = path.display().to_string();
+            std::fs::write(&path, format!("{text}\n")).map_err(|e| {
+                anyhow::anyhow!(ctx.t_args(
+                    "cli-cannot-write",
+                    &[
+                        ("path", shown.as_str().into()),
+                        ("reason", e.to_string().into())
+                    ],
+                ))
+            })?;
             ctx.out.print(
-                &format!("Your account's data was saved to {}.", path.display()),
+                &ctx.t_args("cli-exported", &[("path", shown.as_str().into())]),
                 &json!({ "exported": true, "path": path.display().to_string() }),
             );
         }
@@ -211,18 +231,15 @@ async fn delete(ctx: &Ctx, args: DeleteArgs) -> anyhow::Result<()> {
         }
     }
     if !args.yes {
-        let ok = ctx.prompt.confirm(
-            "Delete your account? Every recorder in it is released, and this cannot be undone.",
-            "--yes",
-        )?;
+        let ok = ctx.prompt.confirm(&ctx.t("cli-delete-question"), "--yes")?;
         if !ok {
-            anyhow::bail!("cancelled; nothing was deleted");
+            anyhow::bail!(ctx.t("cli-cancelled-nothing-deleted"));
         }
     }
-    let deleted = with_code_retries(ctx, args.code, "Verification code", |code| {
+    let deleted = with_code_retries(ctx, args.code, |code| {
         let client = &client;
         async move {
-            ctx.wait("Deleting the account…", client.delete_account(&code))
+            ctx.wait("cli-wait-delete-account", client.delete_account(&code))
                 .await
         }
     })
@@ -230,14 +247,16 @@ async fn delete(ctx: &Ctx, args: DeleteArgs) -> anyhow::Result<()> {
     // The session ended with the account.
     ctx.store.remove_session()?;
     let released = if deleted.released.is_empty() {
-        "No recorder was in it.".to_string()
+        ctx.t("cli-deleted-none")
     } else {
-        format!("Released: {}.", deleted.released.join(", "))
+        let serials = clean_line(&deleted.released.join(", "));
+        ctx.t_args("cli-deleted-released", &[("serials", serials.into())])
     };
+    let days = i64::try_from(deleted.retention_days).unwrap_or(i64::MAX);
     ctx.out.print(
-        &format!(
-            "Your account was deleted. {released} Its data is deleted in {} days.",
-            deleted.retention_days
+        &ctx.t_args(
+            "cli-account-deleted",
+            &[("released", released.into()), ("days", days.into())],
         ),
         &deleted,
     );

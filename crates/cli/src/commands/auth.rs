@@ -13,20 +13,21 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> anyhow::Result<()> {
     let client = ctx.anonymous_client()?;
     let login = match args.login {
         Some(l) => l,
-        None => ctx.prompt.text(
-            "Username or e-mail",
-            "your username or e-mail address",
-            "--login",
-        )?,
+        None => ctx
+            .prompt
+            .text("cli-label-login", "cli-what-login", "--login")?,
     };
     let password = if args.password_stdin {
-        stdin_secret("password")?
+        stdin_secret(ctx.lang, "cli-what-password")?
     } else {
-        ctx.prompt
-            .password("Password", "the password", "--password-stdin")?
+        ctx.prompt.password(
+            "cli-label-password",
+            "cli-what-password",
+            "--password-stdin",
+        )?
     };
     let logged_in = ctx
-        .wait("Logging in…", client.login(login.trim(), &password))
+        .wait("cli-wait-login", client.login(login.trim(), &password))
         .await?;
     let cloud = client.cloud().to_string();
     ctx.store.save_session(&Session {
@@ -35,9 +36,15 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> anyhow::Result<()> {
         token: logged_in.token,
     })?;
     ctx.out.print(
-        &format!(
-            "Logged in to {cloud} as {}.",
-            crate::output::clean_line(&logged_in.username)
+        &ctx.t_args(
+            "cli-logged-in",
+            &[
+                ("cloud", cloud.as_str().into()),
+                (
+                    "username",
+                    crate::output::clean_line(&logged_in.username).into(),
+                ),
+            ],
         ),
         &json!({ "username": logged_in.username, "cloud": cloud }),
     );
@@ -48,15 +55,17 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> anyhow::Result<()> {
 /// cloud cannot be told.
 pub async fn logout(ctx: &Ctx) -> anyhow::Result<()> {
     let Some(session) = ctx.store.load_session()? else {
-        ctx.out
-            .print("Not logged in.", &json!({ "logged_out": false }));
+        ctx.out.print(
+            &ctx.t("cli-already-logged-out"),
+            &json!({ "logged_out": false }),
+        );
         return Ok(());
     };
-    let cloud = super::parse_cloud(&session.cloud);
+    let cloud = super::parse_cloud(ctx.lang, &session.cloud);
     let told = match cloud {
         Ok(cloud) => {
             let client = ctx.client(cloud, Some(&session))?;
-            ctx.wait("Logging out…", client.logout()).await
+            ctx.wait("cli-wait-logout", client.logout()).await
         }
         Err(e) => Err(ApiError::Setup(e.to_string())),
     };
@@ -64,10 +73,14 @@ pub async fn logout(ctx: &Ctx) -> anyhow::Result<()> {
     match told {
         Ok(()) | Err(ApiError::Unauthorized { .. }) => {}
         Err(e) => eprintln!(
-            "warning: could not tell the cloud ({}); the session was forgotten on this computer",
-            crate::output::clean(&e.to_string())
+            "{}",
+            ctx.t_args(
+                "cli-logout-not-told",
+                &[("reason", crate::output::clean(&e.message(ctx.lang)).into())],
+            )
         ),
     }
-    ctx.out.print("Logged out.", &json!({ "logged_out": true }));
+    ctx.out
+        .print(&ctx.t("cli-logged-out"), &json!({ "logged_out": true }));
     Ok(())
 }

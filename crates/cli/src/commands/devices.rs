@@ -4,6 +4,7 @@ use std::path::Path;
 
 use rekey_proto::symbols::SymbolError;
 use rekey_proto::{CloudBase, REGISTER_CODE_LEN, RegisterCode, RegisterCodeError, Serial};
+use rekey_web::Lang;
 use serde_json::json;
 
 use super::Ctx;
@@ -28,12 +29,10 @@ pub async fn run(ctx: &Ctx, args: DevicesArgs) -> anyhow::Result<()> {
     }
 }
 
-/// The device list as a table for people, times in `zone`.
-pub fn devices_table(devices: &[Device], zone: &rekey_web::TimeZone) -> String {
+/// The device list as a table for people in `lang`, times in `zone`.
+pub fn devices_table(lang: Lang, devices: &[Device], zone: &rekey_web::TimeZone) -> String {
     if devices.is_empty() {
-        return "No devices yet. Add one with `rekey devices add --code CODE` or \
-                `rekey devices add --qr PHOTO`."
-            .to_string();
+        return lang.t("cli-no-devices");
     }
     let rows: Vec<Vec<String>> = devices
         .iter()
@@ -41,72 +40,91 @@ pub fn devices_table(devices: &[Device], zone: &rekey_web::TimeZone) -> String {
             vec![
                 d.name.clone(),
                 d.serial.clone(),
-                if d.online { "online" } else { "offline" }.to_string(),
+                lang.t(if d.online {
+                    "cli-device-online"
+                } else {
+                    "cli-device-offline"
+                }),
                 d.last_seen
                     .as_deref()
-                    .map_or_else(|| "never".into(), |t| time_in(t, zone)),
+                    .map_or_else(|| lang.t("cli-never"), |t| time_in(t, zone)),
                 time_in(&d.added_at, zone),
             ]
         })
         .collect();
-    table(&["NAME", "SERIAL", "STATUS", "LAST SEEN", "ADDED"], &rows)
+    let headers = [
+        "cli-col-name",
+        "cli-col-serial",
+        "cli-col-status",
+        "cli-col-last-seen",
+        "cli-col-added",
+    ]
+    .map(|k| lang.t(k));
+    table(&headers.each_ref().map(String::as_str), &rows)
 }
 
 async fn list(ctx: &Ctx) -> anyhow::Result<()> {
     let (client, _) = ctx.session_client()?;
-    let devices = ctx.wait("Fetching your devices…", client.devices()).await?;
+    let devices = ctx.wait("cli-wait-devices", client.devices()).await?;
     let zone = client.time_zone().await;
     ctx.out.print(
-        &devices_table(&devices, &zone),
+        &devices_table(ctx.lang, &devices, &zone),
         &json!({ "devices": devices }),
     );
     Ok(())
 }
 
-/// The message for a register code that does not parse.
-pub fn register_code_message(e: &RegisterCodeError) -> String {
+/// The message in `lang` for a register code that does not parse.
+pub fn register_code_message(lang: Lang, e: &RegisterCodeError) -> String {
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     match e {
-        RegisterCodeError::Mistyped => "the register code is mistyped: a character is wrong or \
-             two are swapped; compare it with the recorder's \"Network › Cloud\" page"
-            .to_string(),
-        RegisterCodeError::Malformed(SymbolError::WrongLength { found, .. }) => format!(
-            "a register code has {REGISTER_CODE_LEN} characters (XXXX-XXXX-XXXX); this one \
-             has {found}"
+        RegisterCodeError::Mistyped => lang.t("cli-register-code-mistyped"),
+        RegisterCodeError::Malformed(SymbolError::WrongLength { found, .. }) => lang.t_args(
+            "cli-register-code-length",
+            &[
+                ("expected", count(REGISTER_CODE_LEN).into()),
+                ("found", count(*found).into()),
+            ],
         ),
         RegisterCodeError::Malformed(SymbolError::InvalidCharacter {
             character,
             position,
-        }) => format!(
-            "character {character:?} at position {position} cannot be part of a register code \
-             (it has only letters and digits)"
+        }) => lang.t_args(
+            "cli-register-code-character",
+            &[
+                ("character", format!("{character:?}").into()),
+                ("position", count(*position).into()),
+            ],
         ),
     }
 }
 
-/// Reads a typed register code, with a clear message for a mistyped or malformed one.
-pub fn parse_register_code(input: &str) -> Result<RegisterCode, UsageError> {
-    RegisterCode::parse(input).map_err(|e| UsageError(register_code_message(&e)))
+/// Reads a typed register code, with a clear message in `lang` for a mistyped or malformed one.
+pub fn parse_register_code(lang: Lang, input: &str) -> Result<RegisterCode, UsageError> {
+    RegisterCode::parse(input).map_err(|e| UsageError(register_code_message(lang, &e)))
 }
 
-/// The register code in a registration QR code's text, or why it is not one.
-pub fn register_code_from_qr(text: &str, cloud: &CloudBase) -> anyhow::Result<RegisterCode> {
+/// The register code in a registration QR code's text, or why it is not one (in `lang`).
+pub fn register_code_from_qr(
+    lang: Lang,
+    text: &str,
+    cloud: &CloudBase,
+) -> anyhow::Result<RegisterCode> {
     match Scanned::parse(text) {
         Ok(Scanned::Registration(r)) => {
-            warn_other_cloud(text, rekey_proto::REGISTRATION_PATH, cloud);
+            warn_other_cloud(lang, text, rekey_proto::REGISTRATION_PATH, cloud);
             Ok(r.code)
         }
-        Ok(Scanned::Recovery(_)) => Err(UsageError(
-            "this is the QR code of the recorder's \"Password recovery\" screen; to get a \
-             temporary password use `rekey recover --qr PHOTO`"
-                .into(),
+        Ok(Scanned::Recovery(_)) => Err(UsageError(lang.t("cli-qr-is-recovery")).into()),
+        Err(e) => Err(UsageError(
+            lang.t_args("cli-qr-unusable", &[("reason", e.to_string().into())]),
         )
         .into()),
-        Err(e) => Err(UsageError(format!("this QR code cannot be used: {e}")).into()),
     }
 }
 
-/// Notes on stderr when a QR code names another cloud than the one in use.
-pub fn warn_other_cloud(text: &str, path: &str, cloud: &CloudBase) {
+/// Notes on stderr (in `lang`) when a QR code names another cloud than the one in use.
+pub fn warn_other_cloud(lang: Lang, text: &str, path: &str, cloud: &CloudBase) {
     let base = text.split('?').next().unwrap_or("");
     let base = base
         .trim_end_matches('/')
@@ -116,8 +134,14 @@ pub fn warn_other_cloud(text: &str, path: &str, cloud: &CloudBase) {
         && &qr_cloud != cloud
     {
         eprintln!(
-            "note: this QR code names the cloud at {qr_cloud}, but rekey is using {cloud} (see \
-             --cloud)"
+            "{}",
+            lang.t_args(
+                "cli-qr-other-cloud",
+                &[
+                    ("qr_cloud", qr_cloud.to_string().into()),
+                    ("cloud", cloud.to_string().into()),
+                ],
+            )
         );
     }
 }
@@ -131,44 +155,47 @@ async fn add(
 ) -> anyhow::Result<()> {
     let (client, _) = ctx.session_client()?;
     let code = match (code, qr, qr_url) {
-        (Some(code), _, _) => parse_register_code(&code)?,
+        (Some(code), _, _) => parse_register_code(ctx.lang, &code)?,
         (None, Some(path), _) => {
             let (text, _) = scan_file(path)?;
-            register_code_from_qr(&text, client.cloud())?
+            register_code_from_qr(ctx.lang, &text, client.cloud())?
         }
-        (None, None, Some(text)) => register_code_from_qr(&text, client.cloud())?,
+        (None, None, Some(text)) => register_code_from_qr(ctx.lang, &text, client.cloud())?,
         (None, None, None) => {
-            return Err(UsageError("give --code, --qr or --qr-url".into()).into());
+            return Err(UsageError(ctx.t("cli-give-code-or-qr")).into());
         }
     };
     let name = match name {
         Some(n) => n,
         None => ctx
             .prompt
-            .text("Device name", "a name for the device", "--name")?,
+            .text("cli-label-device-name", "cli-what-device-name", "--name")?,
     };
     let name = name.trim();
     if name.is_empty() {
-        return Err(UsageError("the device name is empty".into()).into());
+        return Err(UsageError(ctx.t("cli-device-name-empty")).into());
     }
     let device = ctx
         .wait(
-            "Adding the device…",
+            "cli-wait-add-device",
             client.add_device(&code.compact(), name),
         )
         .await?;
     ctx.out.print(
-        &format!(
-            "Added {} ({}). It may take a while until it connects to the cloud.",
-            clean_line(&device.name),
-            clean_line(&device.serial)
+        &ctx.t_args(
+            "cli-device-added",
+            &[
+                ("name", clean_line(&device.name).into()),
+                ("serial", clean_line(&device.serial).into()),
+            ],
         ),
         &device,
     );
     Ok(())
 }
 
-/// Why a device named on the command line could not be picked.
+/// Why a device named on the command line could not be picked (its `Display` is English; see
+/// [`DeviceLookupError::message`]).
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceLookupError {
     /// No device has that serial number or name.
@@ -182,6 +209,25 @@ pub enum DeviceLookupError {
         /// The serial numbers of the devices with that name.
         serials: String,
     },
+}
+
+impl DeviceLookupError {
+    /// The error for people in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            Self::NotFound(query) => lang.t_args(
+                "cli-device-not-found",
+                &[("query", format!("{query:?}").into())],
+            ),
+            Self::Ambiguous { query, serials } => lang.t_args(
+                "cli-device-ambiguous",
+                &[
+                    ("query", format!("{query:?}").into()),
+                    ("serials", serials.as_str().into()),
+                ],
+            ),
+        }
+    }
 }
 
 /// Picks the device a user named: by serial number (any case), else by exact name, else by name
@@ -228,8 +274,10 @@ pub(super) async fn resolve(
     client: &Client,
     query: &str,
 ) -> anyhow::Result<(Device, Serial)> {
-    let devices = ctx.wait("Fetching your devices…", client.devices()).await?;
-    let device = find_device(&devices, query)?.clone();
+    let devices = ctx.wait("cli-wait-devices", client.devices()).await?;
+    let device = find_device(&devices, query)
+        .map_err(|e| anyhow::anyhow!(e.message(ctx.lang)))?
+        .clone();
     let serial = Serial::parse(&device.serial).map_err(|e| ApiError::Protocol {
         cloud: client.cloud().to_string(),
         detail: format!("device serial {:?}: {e}", device.serial),
@@ -240,18 +288,24 @@ pub(super) async fn resolve(
 async fn rename(ctx: &Ctx, query: &str, name: &str) -> anyhow::Result<()> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(UsageError("the device name is empty".into()).into());
+        return Err(UsageError(ctx.t("cli-device-name-empty")).into());
     }
     let (client, _) = ctx.session_client()?;
     let (before, serial) = resolve(ctx, &client, query).await?;
     let device = ctx
-        .wait("Renaming the device…", client.rename_device(&serial, name))
+        .wait(
+            "cli-wait-rename-device",
+            client.rename_device(&serial, name),
+        )
         .await?;
     ctx.out.print(
-        &format!(
-            "Renamed {} ({serial}) to {}.",
-            clean_line(&before.name),
-            clean_line(&device.name)
+        &ctx.t_args(
+            "cli-device-renamed",
+            &[
+                ("before", clean_line(&before.name).into()),
+                ("serial", serial.to_string().into()),
+                ("name", clean_line(&device.name).into()),
+            ],
         ),
         &device,
     );
@@ -264,20 +318,17 @@ async fn remove(ctx: &Ctx, query: &str, yes: bool) -> anyhow::Result<()> {
     let label = format!("{} ({serial})", clean_line(&device.name));
     if !yes {
         let ok = ctx.prompt.confirm(
-            &format!(
-                "Remove {label} from your account? Its admin password can then no longer be \
-                 recovered through the cloud."
-            ),
+            &ctx.t_args("cli-remove-question", &[("device", label.as_str().into())]),
             "--yes",
         )?;
         if !ok {
-            anyhow::bail!("cancelled; nothing was removed");
+            anyhow::bail!(ctx.t("cli-cancelled-nothing-removed"));
         }
     }
-    ctx.wait("Removing the device…", client.remove_device(&serial))
+    ctx.wait("cli-wait-remove-device", client.remove_device(&serial))
         .await?;
     ctx.out.print(
-        &format!("Removed {label}."),
+        &ctx.t_args("cli-device-removed", &[("device", label.as_str().into())]),
         &json!({ "removed": serial.as_str(), "name": device.name }),
     );
     Ok(())

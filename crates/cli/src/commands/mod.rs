@@ -22,9 +22,9 @@ use crate::prompt::{Prompter, stdin_secret};
 use crate::session::{Session, Store};
 use crate::ui::Spinner;
 
-/// Runs the command named on the command line.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let ctx = Ctx::from_cli(&cli)?;
+/// Runs the command named on the command line, speaking `lang`.
+pub async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
+    let ctx = Ctx::from_cli(&cli, lang)?;
     match cli.command {
         Command::Signup(args) => signup::run(&ctx, args).await,
         Command::Login(args) => auth::login(&ctx, args).await,
@@ -47,7 +47,7 @@ pub struct Ctx {
     pub spinner: Spinner,
     /// Asks for missing values, if stdin is a terminal.
     pub prompt: Prompter,
-    /// The language asked of the cloud.
+    /// The language of the messages, also asked of the cloud.
     pub lang: Lang,
     /// The config directory.
     pub store: Store,
@@ -56,14 +56,18 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// The context for the global options.
-    pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
-        let explicit_cloud = cli.cloud.as_deref().map(parse_cloud).transpose()?;
+    /// The context for the global options, in the language chosen at start.
+    pub fn from_cli(cli: &Cli, lang: Lang) -> anyhow::Result<Self> {
+        let explicit_cloud = cli
+            .cloud
+            .as_deref()
+            .map(|c| parse_cloud(lang, c))
+            .transpose()?;
         Ok(Self {
             out: Output::new(cli.json),
             spinner: Spinner::new(cli.json),
-            prompt: Prompter::new(),
-            lang: crate::lang::resolve(cli.lang),
+            prompt: Prompter::new(lang),
+            lang,
             store: Store::new(cli.config_dir.clone())?,
             explicit_cloud,
         })
@@ -73,27 +77,37 @@ impl Ctx {
     /// `--password-stdin` (`from_stdin`), else asked at the terminal.
     pub fn current_password(&self, from_stdin: bool) -> anyhow::Result<Secret<String>> {
         if from_stdin {
-            stdin_secret("current password")
+            stdin_secret(self.lang, "cli-what-current-password")
         } else {
             self.prompt.password(
-                "Current password",
-                "the current password",
+                "cli-label-current-password",
+                "cli-what-current-password",
                 "--password-stdin",
             )
         }
     }
 
-    /// Awaits a call to the cloud with the spinner showing `message`.
+    /// The catalog message `key` in the context's language.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// The catalog message `key` with arguments, in the context's language.
+    pub fn t_args(&self, key: &str, args: &[(&'static str, rekey_web::i18n::Arg)]) -> String {
+        self.lang.t_args(key, args)
+    }
+
+    /// Awaits a call to the cloud with the spinner showing the message `key` (`cli-wait-*`).
     pub async fn wait<T>(
         &self,
-        message: &str,
+        key: &str,
         fut: impl Future<Output = Result<T, ApiError>>,
     ) -> Result<T, ApiError> {
-        self.spinner.wait(message, fut).await
+        self.spinner.wait(&self.lang.t(key), fut).await
     }
 
     fn client(&self, cloud: CloudBase, session: Option<&Session>) -> anyhow::Result<Client> {
-        warn_if_plain_http(&cloud);
+        warn_if_plain_http(self.lang, &cloud);
         let token = session.map(|s| s.token.clone());
         Ok(Client::new(cloud, self.lang, token)?)
     }
@@ -104,8 +118,8 @@ impl Ctx {
         let cloud = match &self.explicit_cloud {
             Some(c) => c.clone(),
             None => match self.store.load_session()? {
-                Some(s) => parse_cloud(&s.cloud)?,
-                None => parse_cloud(DEFAULT_CLOUD)?,
+                Some(s) => parse_cloud(self.lang, &s.cloud)?,
+                None => parse_cloud(self.lang, DEFAULT_CLOUD)?,
             },
         };
         self.client(cloud, None)
@@ -115,18 +129,19 @@ impl Ctx {
     /// session, or if `--cloud` names another cloud (the token is never sent elsewhere).
     pub fn session_client(&self) -> anyhow::Result<(Client, Session)> {
         let session = self.store.load_session()?.ok_or(ApiError::NotLoggedIn)?;
-        let cloud = parse_cloud(&session.cloud).with_context(|| {
-            format!(
-                "the stored session in {} names a bad cloud address",
-                self.store.session_path().display()
-            )
+        let cloud = parse_cloud(self.lang, &session.cloud).with_context(|| {
+            let path = self.store.session_path().display().to_string();
+            self.t_args("cli-bad-session-cloud", &[("path", path.into())])
         })?;
         if let Some(explicit) = &self.explicit_cloud
             && explicit != &cloud
         {
-            return Err(UsageError(format!(
-                "you are logged in to {cloud}, not {explicit}; run `rekey login --cloud {explicit}` \
-                 to use that cloud, or leave out --cloud (and REKEY_CLOUD)"
+            return Err(UsageError(self.t_args(
+                "cli-session-other-cloud",
+                &[
+                    ("cloud", cloud.to_string().into()),
+                    ("other", explicit.to_string().into()),
+                ],
             ))
             .into());
         }
@@ -140,21 +155,30 @@ impl Ctx {
         let session = self.store.load_session()?;
         let cloud = match (&self.explicit_cloud, &session) {
             (Some(c), _) => c.clone(),
-            (None, Some(s)) => parse_cloud(&s.cloud)?,
-            (None, None) => parse_cloud(DEFAULT_CLOUD)?,
+            (None, Some(s)) => parse_cloud(self.lang, &s.cloud)?,
+            (None, None) => parse_cloud(self.lang, DEFAULT_CLOUD)?,
         };
-        let session = session.filter(|s| parse_cloud(&s.cloud).ok().as_ref() == Some(&cloud));
+        let session =
+            session.filter(|s| parse_cloud(self.lang, &s.cloud).ok().as_ref() == Some(&cloud));
         self.client(cloud, session.as_ref())
     }
 }
 
 /// Parses a cloud address such as `https://cloud.example.com`.
-pub fn parse_cloud(input: &str) -> Result<CloudBase, UsageError> {
-    CloudBase::parse(input).map_err(|e| UsageError(format!("bad cloud address {input:?}: {e}")))
+pub fn parse_cloud(lang: Lang, input: &str) -> Result<CloudBase, UsageError> {
+    CloudBase::parse(input).map_err(|e| {
+        UsageError(lang.t_args(
+            "cli-bad-cloud",
+            &[
+                ("input", format!("{input:?}").into()),
+                ("reason", e.to_string().into()),
+            ],
+        ))
+    })
 }
 
 /// Warns on stderr when passwords and tokens would cross the network unencrypted.
-fn warn_if_plain_http(cloud: &CloudBase) {
+fn warn_if_plain_http(lang: Lang, cloud: &CloudBase) {
     let Some(rest) = cloud.as_str().strip_prefix("http://") else {
         return;
     };
@@ -165,7 +189,13 @@ fn warn_if_plain_http(cloud: &CloudBase) {
         .map_or(host, |(h, _)| h);
     let local = host == "localhost" || host.starts_with("127.") || host == "[::1]";
     if !local {
-        eprintln!("warning: {cloud} is not https: passwords and the session travel unencrypted");
+        eprintln!(
+            "{}",
+            lang.t_args(
+                "cli-warning-plain-http",
+                &[("cloud", cloud.to_string().into())]
+            )
+        );
     }
 }
 
@@ -174,7 +204,6 @@ fn warn_if_plain_http(cloud: &CloudBase) {
 pub async fn with_code_retries<T, F, Fut>(
     ctx: &Ctx,
     given: Option<String>,
-    label: &str,
     mut step: F,
 ) -> anyhow::Result<T>
 where
@@ -187,7 +216,9 @@ where
     let mut tries = 0;
     loop {
         tries += 1;
-        let code = ctx.prompt.text(label, "the verification code", "--code")?;
+        let code = ctx
+            .prompt
+            .text("cli-label-code", "cli-what-code", "--code")?;
         match step(normalize_code(&code)).await {
             Ok(v) => return Ok(v),
             Err(ApiError::Rejected {

@@ -2,7 +2,7 @@
 //! password, service agreement.
 
 use anyhow::Context;
-use rekey_proto::Email;
+use rekey_proto::{Email, EmailError};
 use rekey_web::Secret;
 use serde_json::json;
 
@@ -10,7 +10,8 @@ use super::{Ctx, with_code_retries};
 use crate::UsageError;
 use crate::api::{Client, Region};
 use crate::cli::SignupArgs;
-use crate::output::{clean_line, duration};
+use crate::lang::duration;
+use crate::output::clean_line;
 use crate::prompt::{missing, stdin_secret};
 use crate::session::{PendingSignup, Session};
 
@@ -25,7 +26,7 @@ pub async fn run(ctx: &Ctx, args: SignupArgs) -> anyhow::Result<()> {
         let email = read_email(ctx, args.email.as_deref())?;
         let sent = ctx
             .wait(
-                "Sending the verification code…",
+                "cli-wait-send-code",
                 client.signup_code(email.as_str(), &region),
             )
             .await?;
@@ -34,16 +35,21 @@ pub async fn run(ctx: &Ctx, args: SignupArgs) -> anyhow::Result<()> {
             email: email.to_string(),
             region: region.clone(),
         })?;
-        let note = format!(
-            "A verification code was e-mailed to {email}; it works for {}. If it does not \
-             arrive, look in the spam folder.",
-            duration(sent.expires_in_secs)
+        let note = ctx.t_args(
+            "cli-signup-code-sent",
+            &[
+                ("email", email.to_string().into()),
+                ("duration", duration(ctx.lang, sent.expires_in_secs).into()),
+            ],
         );
         if args.send_code_only {
+            let then = format!(
+                "rekey signup --email {email} --code CODE --password-stdin --accept-agreement"
+            );
             ctx.out.print(
                 &format!(
-                    "{note}\nThen run: rekey signup --email {email} --code CODE --password-stdin \
-                     --accept-agreement"
+                    "{note}\n{}",
+                    ctx.t_args("cli-then-run", &[("command", then.into())])
                 ),
                 &json!({
                     "code_sent": true,
@@ -68,22 +74,17 @@ pub async fn run(ctx: &Ctx, args: SignupArgs) -> anyhow::Result<()> {
                 choose_region(ctx, &client, None).await?
             }
             (None, None) => {
-                return Err(UsageError(
-                    "the region is needed: pass --region (it is remembered when the code is \
-                     requested with `rekey signup --region … --email … --send-code-only`)"
-                        .into(),
-                )
-                .into());
+                return Err(UsageError(ctx.t("cli-region-needed")).into());
             }
         };
         (email, region, args.code)
     };
 
-    let code = with_code_retries(ctx, given_code, "Verification code", |code| {
+    let code = with_code_retries(ctx, given_code, |code| {
         let client = &client;
         let email = email.as_str();
         async move {
-            ctx.wait("Checking the code…", client.signup_verify(email, &code))
+            ctx.wait("cli-wait-check-code", client.signup_verify(email, &code))
                 .await
                 .map(|()| code)
         }
@@ -92,31 +93,32 @@ pub async fn run(ctx: &Ctx, args: SignupArgs) -> anyhow::Result<()> {
 
     let password = new_password(ctx, args.password_stdin, &[email.as_str()])?;
 
-    let agreement = ctx
-        .wait("Fetching the Service Agreement…", client.agreement())
-        .await?;
+    let agreement = ctx.wait("cli-wait-agreement", client.agreement()).await?;
     let accepted = if args.accept_agreement {
         true
     } else {
         ctx.prompt
-            .require("agreeing to the Service Agreement", "--accept-agreement")?;
+            .require("cli-what-agreement", "--accept-agreement")?;
         eprintln!(
-            "Service Agreement (version {}): {}",
-            clean_line(&agreement.version),
-            clean_line(&agreement.url)
+            "{}",
+            ctx.t_args(
+                "cli-agreement-shown",
+                &[
+                    ("version", clean_line(&agreement.version).into()),
+                    ("url", clean_line(&agreement.url).into()),
+                ],
+            )
         );
-        ctx.prompt.confirm(
-            "I have read and agree to the Service Agreement.",
-            "--accept-agreement",
-        )?
+        ctx.prompt
+            .confirm(&ctx.t("cli-agreement-question"), "--accept-agreement")?
     };
     if !accepted {
-        anyhow::bail!("an account needs the Service Agreement to be accepted; nothing was made");
+        anyhow::bail!(ctx.t("cli-agreement-refused"));
     }
 
     let logged_in = ctx
         .wait(
-            "Creating the account…",
+            "cli-wait-signup",
             client.signup(
                 email.as_str(),
                 &code,
@@ -134,9 +136,12 @@ pub async fn run(ctx: &Ctx, args: SignupArgs) -> anyhow::Result<()> {
     ctx.store.remove_pending_signup()?;
     ctx.out.print(
         &format!(
-            "Account created; you are logged in as {}.\nThe username is your login ID; change it \
-             with `rekey account set-username NAME`.",
-            clean_line(&logged_in.username)
+            "{}\n{}",
+            ctx.t_args(
+                "cli-signed-up",
+                &[("username", clean_line(&logged_in.username).into())],
+            ),
+            ctx.t("cli-username-hint")
         ),
         &json!({
             "username": logged_in.username,
@@ -154,41 +159,57 @@ pub(super) fn read_email(ctx: &Ctx, given: Option<&str>) -> anyhow::Result<Email
         Some(e) => e.to_string(),
         None => ctx
             .prompt
-            .text("E-mail address", "an e-mail address", "--email")?,
+            .text("cli-label-email", "cli-what-email", "--email")?,
     };
-    Email::parse(&text).map_err(|e| UsageError(format!("{:?}: {e}", text.trim())).into())
+    Email::parse(&text).map_err(|e| {
+        let key = match e {
+            EmailError::Length => "cli-email-length",
+            EmailError::Shape => "cli-email-shape",
+        };
+        let max = i64::try_from(rekey_proto::EMAIL_MAX_LEN).unwrap_or(i64::MAX);
+        let problem = ctx.t_args(key, &[("max", max.into())]);
+        UsageError(format!("{:?}: {problem}", text.trim())).into()
+    })
 }
 
 /// The region: `given` checked against the cloud's list, or chosen from it at the terminal.
 async fn choose_region(ctx: &Ctx, client: &Client, given: Option<&str>) -> anyhow::Result<String> {
     if given.is_none() {
-        ctx.prompt.require("the region", "--region")?;
+        ctx.prompt.require("cli-what-region", "--region")?;
     }
-    let regions = ctx.wait("Fetching the regions…", client.regions()).await?;
+    let regions = ctx.wait("cli-wait-regions", client.regions()).await?;
     if regions.is_empty() {
-        anyhow::bail!("the cloud offers no region to sign up in");
+        anyhow::bail!(ctx.t("cli-no-regions"));
     }
     if let Some(given) = given {
         let given = given.trim();
         return find_region(&regions, given)
             .map(|r| r.code.clone())
             .ok_or_else(|| {
-                UsageError(format!(
-                    "unknown region {given:?}; choose one of: {}",
-                    region_list(&regions)
+                UsageError(ctx.t_args(
+                    "cli-unknown-region",
+                    &[
+                        ("region", format!("{given:?}").into()),
+                        ("regions", region_list(&regions).into()),
+                    ],
                 ))
                 .into()
             });
     }
     if let [only] = regions.as_slice() {
         eprintln!(
-            "Region: {} ({})",
-            clean_line(&only.name),
-            clean_line(&only.code)
+            "{}",
+            ctx.t_args(
+                "cli-region-only",
+                &[
+                    ("name", clean_line(&only.name).into()),
+                    ("code", clean_line(&only.code).into()),
+                ],
+            )
         );
         return Ok(only.code.clone());
     }
-    eprintln!("Regions:");
+    eprintln!("{}", ctx.t("cli-regions"));
     for (i, r) in regions.iter().enumerate() {
         eprintln!(
             "  {}. {}  {}",
@@ -200,7 +221,7 @@ async fn choose_region(ctx: &Ctx, client: &Client, given: Option<&str>) -> anyho
     loop {
         let answer = ctx
             .prompt
-            .text("Region (number or code)", "the region", "--region")?;
+            .text("cli-label-region", "cli-what-region", "--region")?;
         let by_number = answer
             .parse::<usize>()
             .ok()
@@ -209,7 +230,13 @@ async fn choose_region(ctx: &Ctx, client: &Client, given: Option<&str>) -> anyho
         if let Some(r) = by_number.or_else(|| find_region(&regions, &answer)) {
             return Ok(r.code.clone());
         }
-        eprintln!("Choose one of: {}", region_list(&regions));
+        eprintln!(
+            "{}",
+            ctx.t_args(
+                "cli-choose-region",
+                &[("regions", region_list(&regions).into())]
+            )
+        );
     }
 }
 
@@ -234,29 +261,60 @@ pub(super) fn new_password(
     identities: &[&str],
 ) -> anyhow::Result<Secret<String>> {
     if from_stdin {
-        let password = stdin_secret("password")?;
-        rekey_web::password::check_new(password.expose(), password.expose(), identities)
-            .map_err(|e| UsageError(format!("{e}; choose another password")))?;
+        let password = stdin_secret(ctx.lang, "cli-what-new-password")?;
+        rekey_web::password::check_new(password.expose(), password.expose(), identities).map_err(
+            |e| {
+                UsageError(ctx.t_args(
+                    "cli-password-choose-another",
+                    &[("reason", password_problem(ctx, &e).into())],
+                ))
+            },
+        )?;
         return Ok(password);
     }
     if !ctx.prompt.is_interactive() {
-        return Err(missing("a new password", "--password-stdin").into());
+        return Err(missing(ctx.lang, "cli-what-new-password", "--password-stdin").into());
     }
+    let min = i64::try_from(rekey_web::password::MIN_CHARS).unwrap_or(i64::MAX);
     eprintln!(
-        "Choose a password of at least {} characters; a long phrase is good.",
-        rekey_web::password::MIN_CHARS
+        "{}",
+        ctx.t_args("cli-password-rule", &[("min", min.into())])
     );
     loop {
-        let password = ctx
-            .prompt
-            .password("New password", "a new password", "--password-stdin")?;
+        let password = ctx.prompt.password(
+            "cli-label-new-password",
+            "cli-what-new-password",
+            "--password-stdin",
+        )?;
         let confirm = ctx
             .prompt
-            .password("Repeat it", "a new password", "--password-stdin")
-            .context("cannot read the password again")?;
+            .password(
+                "cli-label-repeat-password",
+                "cli-what-new-password",
+                "--password-stdin",
+            )
+            .with_context(|| ctx.t("cli-cannot-read-password-again"))?;
         match rekey_web::password::check_new(password.expose(), confirm.expose(), identities) {
             Ok(()) => return Ok(password),
-            Err(e) => eprintln!("{e}; try again."),
+            Err(e) => eprintln!(
+                "{}",
+                ctx.t_args(
+                    "cli-password-try-again",
+                    &[("reason", password_problem(ctx, &e).into())],
+                )
+            ),
         }
     }
+}
+
+/// What is wrong with a new password, in the context's language (the cloud's own words).
+fn password_problem(ctx: &Ctx, e: &rekey_web::password::PasswordError) -> String {
+    let limit = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    ctx.t_args(
+        e.message_key(),
+        &[
+            ("min", limit(rekey_web::password::MIN_CHARS).into()),
+            ("max", limit(rekey_web::password::MAX_CHARS).into()),
+        ],
+    )
 }

@@ -2,6 +2,7 @@
 //! once, as an installer hands a site to its customer), and accept or decline what another
 //! account hands over (docs/api.md, "Transfers and hand-overs").
 
+use rekey_web::Lang;
 use serde_json::json;
 
 use super::Ctx;
@@ -33,22 +34,22 @@ fn device_label(d: &TransferDevice) -> String {
     }
 }
 
-/// The open hand-overs as a table for people, times in `zone`.
-pub fn transfers_table(transfers: &[Transfer], zone: &rekey_web::TimeZone) -> String {
+/// The open hand-overs as a table for people in `lang`, times in `zone`.
+pub fn transfers_table(lang: Lang, transfers: &[Transfer], zone: &rekey_web::TimeZone) -> String {
     if transfers.is_empty() {
-        return "No open hand-overs.".to_string();
+        return lang.t("cli-no-transfers");
     }
     let rows: Vec<Vec<String>> = transfers
         .iter()
         .map(|t| {
             let (direction, other) = if t.direction == "incoming" {
-                ("from", clean_line(&t.from))
+                ("cli-transfer-from", clean_line(&t.from))
             } else {
-                ("to", clean_line(&t.to))
+                ("cli-transfer-to", clean_line(&t.to))
             };
             vec![
                 clean_line(&t.id),
-                format!("{direction} {other}"),
+                lang.t_args(direction, &[("account", other.into())]),
                 t.devices
                     .iter()
                     .map(device_label)
@@ -58,17 +59,22 @@ pub fn transfers_table(transfers: &[Transfer], zone: &rekey_web::TimeZone) -> St
             ]
         })
         .collect();
-    table(&["ID", "WITH", "DEVICES", "UNTIL"], &rows)
+    let headers = [
+        "cli-col-id",
+        "cli-col-with",
+        "cli-col-devices",
+        "cli-col-until",
+    ]
+    .map(|k| lang.t(k));
+    table(&headers.each_ref().map(String::as_str), &rows)
 }
 
 async fn list(ctx: &Ctx) -> anyhow::Result<()> {
     let (client, _) = ctx.session_client()?;
-    let transfers = ctx
-        .wait("Fetching your hand-overs…", client.transfers())
-        .await?;
+    let transfers = ctx.wait("cli-wait-transfers", client.transfers()).await?;
     let zone = client.time_zone().await;
     ctx.out.print(
-        &transfers_table(&transfers, &zone),
+        &transfers_table(ctx.lang, &transfers, &zone),
         &json!({ "transfers": transfers }),
     );
     Ok(())
@@ -77,13 +83,13 @@ async fn list(ctx: &Ctx) -> anyhow::Result<()> {
 async fn send(ctx: &Ctx, devices: &[String], to: &str, password_stdin: bool) -> anyhow::Result<()> {
     let to = to.trim();
     if to.is_empty() {
-        return Err(UsageError("the recipient's e-mail address is empty".into()).into());
+        return Err(UsageError(ctx.t("cli-recipient-empty")).into());
     }
     let (client, _) = ctx.session_client()?;
-    let own = ctx.wait("Fetching your devices…", client.devices()).await?;
+    let own = ctx.wait("cli-wait-devices", client.devices()).await?;
     let mut serials = Vec::new();
     for query in devices {
-        let d = find_device(&own, query)?;
+        let d = find_device(&own, query).map_err(|e| anyhow::anyhow!(e.message(ctx.lang)))?;
         if !serials.contains(&d.serial) {
             serials.push(d.serial.clone());
         }
@@ -91,25 +97,27 @@ async fn send(ctx: &Ctx, devices: &[String], to: &str, password_stdin: bool) -> 
     let password = ctx.current_password(password_stdin)?;
     let transfer = ctx
         .wait(
-            "Offering the hand-over…",
+            "cli-wait-offer",
             client.offer_transfer(to, &serials, &password),
         )
         .await?;
     let zone = client.time_zone().await;
     ctx.out.print(
-        &format!(
-            "Offered {} to {} until {} (id {}). Nothing changes until it is accepted; cancel \
-             with `rekey transfer cancel {}`.",
-            transfer
-                .devices
-                .iter()
-                .map(device_label)
-                .collect::<Vec<_>>()
-                .join(", "),
-            clean_line(&transfer.to),
-            time_in(&transfer.expires_at, &zone),
-            clean_line(&transfer.id),
-            clean_line(&transfer.id),
+        &ctx.t_args(
+            "cli-transfer-offered",
+            &[
+                (
+                    "devices",
+                    (transfer.devices.iter())
+                        .map(device_label)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                        .into(),
+                ),
+                ("to", clean_line(&transfer.to).into()),
+                ("until", time_in(&transfer.expires_at, &zone).into()),
+                ("id", clean_line(&transfer.id).into()),
+            ],
         ),
         &transfer,
     );
@@ -118,17 +126,22 @@ async fn send(ctx: &Ctx, devices: &[String], to: &str, password_stdin: bool) -> 
 
 async fn cancel(ctx: &Ctx, id: &str) -> anyhow::Result<()> {
     let (client, _) = ctx.session_client()?;
-    ctx.wait("Cancelling the hand-over…", client.cancel_transfer(id))
+    ctx.wait("cli-wait-cancel-transfer", client.cancel_transfer(id))
         .await?;
     ctx.out.print(
-        "The hand-over was cancelled; the devices stay in your account.",
+        &ctx.t("cli-transfer-cancelled"),
         &json!({ "cancelled": id.trim() }),
     );
     Ok(())
 }
 
-/// Picks the devices of a transfer a user named, by serial number or name (any case).
-pub fn pick(devices: &[TransferDevice], queries: &[String]) -> Result<Vec<String>, UsageError> {
+/// Picks the devices of a transfer a user named, by serial number or name (any case); the
+/// error in `lang`.
+pub fn pick(
+    lang: Lang,
+    devices: &[TransferDevice],
+    queries: &[String],
+) -> Result<Vec<String>, UsageError> {
     let mut out = Vec::new();
     for q in queries {
         let q = q.trim();
@@ -145,9 +158,9 @@ pub fn pick(devices: &[TransferDevice], queries: &[String]) -> Result<Vec<String
                 (named.len() == 1).then(|| named[0])
             })
             .ok_or_else(|| {
-                UsageError(format!(
-                    "{q:?} is not one of this hand-over's devices (or names several); name it \
-                     by its serial number"
+                UsageError(lang.t_args(
+                    "cli-transfer-no-device",
+                    &[("query", format!("{q:?}").into())],
                 ))
             })?;
         if !out.contains(&found.serial) {
@@ -161,13 +174,10 @@ pub fn pick(devices: &[TransferDevice], queries: &[String]) -> Result<Vec<String
 pub async fn accept(ctx: &Ctx, args: AcceptArgs) -> anyhow::Result<()> {
     let (client, _) = ctx.session_client()?;
     if args.decline {
-        ctx.wait(
-            "Declining the hand-over…",
-            client.decline_transfer(&args.id),
-        )
-        .await?;
+        ctx.wait("cli-wait-decline", client.decline_transfer(&args.id))
+            .await?;
         ctx.out.print(
-            "You declined the hand-over; the devices stay with the sender.",
+            &ctx.t("cli-transfer-declined"),
             &json!({ "declined": args.id.trim() }),
         );
         return Ok(());
@@ -176,31 +186,35 @@ pub async fn accept(ctx: &Ctx, args: AcceptArgs) -> anyhow::Result<()> {
         None
     } else {
         let transfer = ctx
-            .wait("Fetching the hand-over…", client.transfer(&args.id))
+            .wait("cli-wait-transfer", client.transfer(&args.id))
             .await?;
-        Some(pick(&transfer.devices, &args.devices)?)
+        Some(pick(ctx.lang, &transfer.devices, &args.devices)?)
     };
     let done = ctx
         .wait(
-            "Accepting the hand-over…",
+            "cli-wait-accept",
             client.accept_transfer(&args.id, selected.as_deref()),
         )
         .await?;
-    let mut lines = vec![format!(
-        "{} device(s) are now in your account: {}.",
-        done.moved.len(),
-        done.moved.join(", ")
+    let serials = |list: &[String]| clean_line(&list.join(", "));
+    let count = i64::try_from(done.moved.len()).unwrap_or(i64::MAX);
+    let mut lines = vec![ctx.t_args(
+        "cli-transfer-accepted",
+        &[
+            ("count", count.into()),
+            ("serials", serials(&done.moved).into()),
+        ],
     )];
     if !done.declined.is_empty() {
-        lines.push(format!(
-            "Left with the sender: {}.",
-            done.declined.join(", ")
+        lines.push(ctx.t_args(
+            "cli-transfer-left",
+            &[("serials", serials(&done.declined).into())],
         ));
     }
     if !done.gone.is_empty() {
-        lines.push(format!(
-            "No longer the sender's, so not moved: {}.",
-            done.gone.join(", ")
+        lines.push(ctx.t_args(
+            "cli-transfer-gone",
+            &[("serials", serials(&done.gone).into())],
         ));
     }
     ctx.out.print(&lines.join("\n"), &done);

@@ -11,7 +11,9 @@ mod signup;
 
 use serde_json::json;
 
-use crate::support::{FakeCloud, Reply, log_in, rekey};
+use rekey_web::Lang;
+
+use crate::support::{FakeCloud, Reply, en, en_args, en_missing, log_in, rekey, rekey_in};
 
 pub(crate) const TOKEN: &str = "tok-3f9a-very-secret";
 
@@ -66,9 +68,13 @@ fn an_unreachable_cloud_is_named() {
         "pw\n",
     );
     assert_eq!(run.code, 4, "{run:?}");
+    // The reason is the system's; the sentence around it is the catalog's.
+    let unreachable = en_args(
+        "cli-unreachable",
+        &[("cloud", cloud.as_str().into()), ("reason", "".into())],
+    );
     assert!(
-        run.stderr
-            .contains(&format!("cannot reach the cloud at {cloud}")),
+        run.stderr.contains(unreachable.trim_end()),
         "{}",
         run.stderr
     );
@@ -114,7 +120,12 @@ fn missing_values_fail_fast_without_a_terminal() {
         "",
     );
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("pass --email"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&en_missing("cli-what-email", "--email")),
+        "{}",
+        run.stderr
+    );
     let run = rekey(
         dir.path(),
         &[
@@ -123,12 +134,14 @@ fn missing_values_fail_fast_without_a_terminal() {
         "",
     );
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("unknown region \"mars\"; choose one of: jp (Japan)"),
-        "{}",
-        run.stderr
+    let unknown = en_args(
+        "cli-unknown-region",
+        &[
+            ("region", "\"mars\"".into()),
+            ("regions", "jp (Japan)".into()),
+        ],
     );
+    assert!(run.stderr.contains(&unknown), "{}", run.stderr);
     let run = rekey(
         dir.path(),
         &[
@@ -144,14 +157,24 @@ fn missing_values_fail_fast_without_a_terminal() {
         "x\n",
     );
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("pass --region"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&en("cli-region-needed")),
+        "{}",
+        run.stderr
+    );
     let run = rekey(dir.path(), &["--json", "--cloud", &c, "login"], "");
     assert_eq!(run.code, 2);
     assert_eq!(run.json()["error"], "cli-usage");
-    assert!(run.stderr.contains("pass --login"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&en_missing("cli-what-login", "--login")),
+        "{}",
+        run.stderr
+    );
     let run = rekey(dir.path(), &["--cloud", &c, "login", "--login", "taro"], "");
     assert!(
-        run.stderr.contains("pass --password-stdin"),
+        run.stderr
+            .contains(&en_missing("cli-what-password", "--password-stdin")),
         "{}",
         run.stderr
     );
@@ -167,11 +190,11 @@ fn missing_values_fail_fast_without_a_terminal() {
         ],
         "",
     );
-    assert!(
-        run.stderr.contains("no password on stdin"),
-        "{}",
-        run.stderr
+    let no_line = en_args(
+        "cli-no-stdin-value",
+        &[("what", en("cli-what-password").into())],
     );
+    assert!(run.stderr.contains(&no_line), "{}", run.stderr);
     assert!(cloud.seen_at("POST", "/login").is_empty());
 
     log_in(dir.path(), &c, TOKEN);
@@ -182,6 +205,83 @@ fn missing_values_fail_fast_without_a_terminal() {
     );
     let run = rekey(dir.path(), &["devices", "remove", "Shop"], "");
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("pass --yes"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&en_missing("cli-what-confirmation", "--yes")),
+        "{}",
+        run.stderr
+    );
     assert!(cloud.seen_at("DELETE", "/devices/RK12AB34").is_empty());
+}
+
+#[test]
+fn its_own_words_are_japanese_with_lang_ja_or_a_japanese_locale() {
+    let ja = Lang::Ja;
+    let cloud = FakeCloud::start();
+    cloud.on(
+        "GET",
+        "/devices",
+        Reply::json(200, json!({"devices": [device("RK12AB34", "店舗入口")]})),
+    );
+    let c = cloud.url();
+    let dir = tempfile::tempdir().unwrap();
+
+    // --lang ja: a result, and an error with the value it needs.
+    let run = rekey(dir.path(), &["--lang", "ja", "logout"], "");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout.trim_end(), ja.t("cli-already-logged-out"));
+    let run = rekey(
+        dir.path(),
+        &["--lang", "ja", "--cloud", &c, "login", "--login", "taro"],
+        "",
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    let missing = ja.t_args(
+        "cli-missing-value",
+        &[
+            ("what", ja.t("cli-what-password").into()),
+            ("flag", "--password-stdin".into()),
+        ],
+    );
+    let line = ja.t_args("cli-error-line", &[("message", missing.into())]);
+    assert_eq!(run.stderr.trim_end(), line);
+
+    // A Japanese locale without --lang: the table, and the cloud asked in Japanese; --json keeps
+    // its machine keys.
+    log_in(dir.path(), &c, TOKEN);
+    let run = rekey_in(dir.path(), "ja_JP.UTF-8", &["devices"], "");
+    assert_eq!(run.code, 0, "{run:?}");
+    let header = run.stdout.lines().next().unwrap_or_default();
+    assert!(header.starts_with(&ja.t("cli-col-name")), "{}", run.stdout);
+    assert!(header.contains(&ja.t("cli-col-serial")), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&ja.t("cli-device-online")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        cloud.seen_at("GET", "/devices")[0]
+            .accept_language
+            .as_deref(),
+        Some("ja")
+    );
+    let run = rekey_in(dir.path(), "ja_JP.UTF-8", &["devices", "--json"], "");
+    assert_eq!(run.json()["devices"][0]["online"], true);
+    let run = rekey_in(
+        dir.path(),
+        "ja_JP.UTF-8",
+        &["devices", "remove", "Garage", "--yes"],
+        "",
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let not_found = ja.t_args("cli-device-not-found", &[("query", "\"Garage\"".into())]);
+    assert!(run.stderr.contains(&not_found), "{}", run.stderr);
+
+    // The same commands in an English locale stay English.
+    let run = rekey(dir.path(), &["devices"], "");
+    assert!(
+        run.stdout.starts_with(&en("cli-col-name")),
+        "{}",
+        run.stdout
+    );
 }

@@ -12,17 +12,19 @@ use crate::support::registration_url;
 fn a_mistyped_register_code_is_caught_at_once() {
     let (_, code) = registration_url();
     let compact = code.compact();
-    assert_eq!(parse_register_code(&code.to_string()).unwrap(), code);
-    assert_eq!(parse_register_code(&compact.to_lowercase()).unwrap(), code);
+    let en = Lang::En;
+    assert_eq!(parse_register_code(en, &code.to_string()).unwrap(), code);
+    assert_eq!(
+        parse_register_code(en, &compact.to_lowercase()).unwrap(),
+        code
+    );
+    let mistyped = en.t("cli-register-code-mistyped");
     // Change one character.
     let mut chars: Vec<char> = compact.chars().collect();
     chars[3] = if chars[3] == 'A' { 'B' } else { 'A' };
     let changed: String = chars.iter().collect();
-    let err = parse_register_code(&changed).unwrap_err().to_string();
-    assert!(
-        err.contains("a character is wrong or two are swapped"),
-        "{err}"
-    );
+    let err = parse_register_code(en, &changed).unwrap_err().to_string();
+    assert_eq!(err, mistyped);
     // Swap two different neighbours.
     let mut chars: Vec<char> = compact.chars().collect();
     let i = (0..chars.len() - 1)
@@ -30,21 +32,29 @@ fn a_mistyped_register_code_is_caught_at_once() {
         .unwrap();
     chars.swap(i, i + 1);
     let swapped: String = chars.iter().collect();
-    let err = parse_register_code(&swapped).unwrap_err().to_string();
-    assert!(err.contains("mistyped"), "{err}");
+    let err = parse_register_code(en, &swapped).unwrap_err().to_string();
+    assert_eq!(err, mistyped);
 }
 
 #[test]
 fn a_malformed_register_code_says_what_is_wrong() {
-    let err = parse_register_code("ABCD-EFGH").unwrap_err().to_string();
-    assert!(
-        err.contains("12 characters") && err.contains("has 8"),
-        "{err}"
-    );
-    let err = parse_register_code("ABCD-EFGH-JK!N")
+    let en = Lang::En;
+    let err = parse_register_code(en, "ABCD-EFGH")
         .unwrap_err()
         .to_string();
-    assert!(err.contains("'!'") && err.contains("position 13"), "{err}");
+    let length = en.t_args(
+        "cli-register-code-length",
+        &[("expected", 12.into()), ("found", 8.into())],
+    );
+    assert_eq!(err, length);
+    let err = parse_register_code(en, "ABCD-EFGH-JK!N")
+        .unwrap_err()
+        .to_string();
+    let character = en.t_args(
+        "cli-register-code-character",
+        &[("character", "'!'".into()), ("position", 13.into())],
+    );
+    assert_eq!(err, character);
 }
 
 fn dev(serial: &str, name: &str) -> Device {
@@ -72,31 +82,47 @@ fn devices_are_named_by_serial_or_name() {
     // An exact name wins over a case-insensitive one.
     assert_eq!(find_device(&devices, "home").unwrap().serial, "RK77EF88");
     let err = find_device(&devices, "Twin").unwrap_err();
-    assert!(matches!(err, DeviceLookupError::Ambiguous { .. }));
-    assert!(err.to_string().contains("RK99GH00, RK99GH11"), "{err}");
+    assert!(
+        matches!(&err, DeviceLookupError::Ambiguous { query, serials }
+            if query == "Twin" && serials == "RK99GH00, RK99GH11"),
+        "{err:?}"
+    );
     let err = find_device(&devices, "Garage").unwrap_err();
-    assert!(err.to_string().contains("rekey devices list"), "{err}");
+    assert_eq!(
+        err.message(Lang::En),
+        Lang::En.t_args("cli-device-not-found", &[("query", "\"Garage\"".into())])
+    );
 }
 
 #[test]
 fn dates_and_windows_are_checked() {
     use rekey_cli::commands::recover::{check_window, parse_date};
-    let a = parse_date("--from", "2026-11-02").unwrap();
-    let b = parse_date("--to", "2026-11-09").unwrap();
-    assert!(check_window(a, b).is_ok());
-    assert!(check_window(a, a).is_ok());
-    let err = check_window(b, a).unwrap_err().to_string();
-    assert!(err.contains("before"), "{err}");
-    let c = parse_date("--to", "2026-11-10").unwrap();
-    assert!(
-        check_window(a, c)
-            .unwrap_err()
-            .to_string()
-            .contains("at most 8 days")
+    let en = Lang::En;
+    let a = parse_date(en, "--from", "2026-11-02").unwrap();
+    let b = parse_date(en, "--to", "2026-11-09").unwrap();
+    assert!(check_window(en, a, b).is_ok());
+    assert!(check_window(en, a, a).is_ok());
+    let err = check_window(en, b, a).unwrap_err().to_string();
+    assert_eq!(err, en.t("cli-window-reversed"));
+    let c = parse_date(en, "--to", "2026-11-10").unwrap();
+    assert_eq!(
+        check_window(en, a, c).unwrap_err().to_string(),
+        en.t_args(
+            "cli-window-too-long",
+            &[("max", 8.into()), ("days", 9.into())]
+        )
     );
-    let err = parse_date("--from", "02/11/2026").unwrap_err().to_string();
-    assert!(err.contains("YYYY-MM-DD"), "{err}");
-    assert!(parse_date("--from", "2026-02-30").is_err());
+    let err = parse_date(en, "--from", "02/11/2026")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        en.t_args(
+            "cli-bad-date",
+            &[("flag", "--from".into()), ("text", "\"02/11/2026\"".into())]
+        )
+    );
+    assert!(parse_date(en, "--from", "2026-02-30").is_err());
 }
 
 #[test]
@@ -128,5 +154,26 @@ fn language_comes_from_the_flag_or_the_locale() {
         Lang::Ja
     );
     assert_eq!(resolve_with(None, env(&[("LANG", "C")])), Lang::En);
+    // REKEY_LANG comes after the flag and before the locale; a value it does not name is
+    // passed over.
+    assert_eq!(
+        resolve_with(
+            None,
+            env(&[("REKEY_LANG", "ja"), ("LC_ALL", "en_US.UTF-8")])
+        ),
+        Lang::Ja
+    );
+    assert_eq!(
+        resolve_with(Some(LangArg::En), env(&[("REKEY_LANG", "ja")])),
+        Lang::En
+    );
+    assert_eq!(
+        resolve_with(None, env(&[("REKEY_LANG", "en"), ("LANG", "ja_JP.UTF-8")])),
+        Lang::En
+    );
+    assert_eq!(
+        resolve_with(None, env(&[("REKEY_LANG", "fr"), ("LANG", "ja_JP.UTF-8")])),
+        Lang::Ja
+    );
     assert_eq!(resolve_with(None, env(&[])), Lang::En);
 }

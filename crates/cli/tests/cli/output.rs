@@ -3,6 +3,7 @@
 use rekey_cli::api::Device;
 use rekey_cli::commands::devices::devices_table;
 use rekey_cli::output::{Output, clean, display_width, duration, fields, table, time};
+use rekey_web::Lang;
 
 fn device(serial: &str, name: &str, online: bool) -> Device {
     Device {
@@ -37,17 +38,55 @@ fn device_list_for_people_and_for_scripts() {
         device("RK55CD66", "Home", false),
     ];
     let utc = rekey_web::TimeZone::utc();
-    let human = devices_table(&devices, &utc);
+    let en = Lang::En;
+    let human = devices_table(en, &devices, &utc);
+    // Columns separated by at least two spaces: the catalog's headers, then one row each.
+    let cells = |line: &str| -> Vec<String> {
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let lines: Vec<&str> = human.lines().collect();
+    let headers = [
+        "cli-col-name",
+        "cli-col-serial",
+        "cli-col-status",
+        "cli-col-last-seen",
+        "cli-col-added",
+    ]
+    .map(|k| en.t(k));
+    assert_eq!(cells(lines[0]), headers, "{human}");
+    assert_eq!(
+        cells(lines[1]),
+        [
+            "Shop".to_string(),
+            "RK12AB34".into(),
+            en.t("cli-device-online"),
+            "2026-11-02 01:15 UTC".into(),
+            "2026-10-01 00:00 UTC".into(),
+        ]
+    );
+    assert_eq!(
+        cells(lines[2])[..4],
+        [
+            "Home".to_string(),
+            "RK55CD66".into(),
+            en.t("cli-device-offline"),
+            en.t("cli-never"),
+        ]
+    );
+    // Aligned: every row's second column starts where the header's does.
+    let serial_at = lines[0].find(&headers[1]).unwrap();
     assert!(
-        human.starts_with("NAME  SERIAL    STATUS   LAST SEEN             ADDED"),
+        lines[1..].iter().all(|l| l[serial_at..].starts_with("RK")),
         "{human}"
     );
-    assert!(human.contains("Shop  RK12AB34  online   2026-11-02 01:15 UTC  2026-10-01 00:00 UTC"));
-    assert!(human.contains("Home  RK55CD66  offline  never"));
     // In the account's zone, named, as the portal shows them.
     let tokyo = rekey_web::TimeZone::parse("Asia/Tokyo").unwrap();
     assert!(
-        devices_table(&devices, &tokyo)
+        devices_table(en, &devices, &tokyo)
             .contains("2026-11-02 10:15 JST (Asia/Tokyo)  2026-10-01 09:00 JST (Asia/Tokyo)")
     );
     let json = Output::new(true).render(&human, &serde_json::json!({ "devices": devices }));
@@ -55,13 +94,13 @@ fn device_list_for_people_and_for_scripts() {
     assert_eq!(v["devices"][0]["serial"], "RK12AB34");
     assert_eq!(v["devices"][1]["last_seen"], serde_json::Value::Null);
     assert_eq!(Output::new(false).render(&human, &v), human.trim_end());
-    assert!(devices_table(&[], &utc).starts_with("No devices yet"));
+    assert_eq!(devices_table(en, &[], &utc), en.t("cli-no-devices"));
 }
 
 #[test]
 fn text_from_the_cloud_cannot_drive_the_terminal() {
     let evil = device("RK12AB34", "Shop\u{1b}[2J\u{7}\nX", false);
-    let t = devices_table(&[evil], &rekey_web::TimeZone::utc());
+    let t = devices_table(Lang::En, &[evil], &rekey_web::TimeZone::utc());
     assert!(!t.contains('\u{1b}') && !t.contains('\u{7}'), "{t:?}");
     assert_eq!(t.lines().count(), 2);
     assert_eq!(clean("a\u{1b}b\nc"), "a\u{FFFD}b\nc");

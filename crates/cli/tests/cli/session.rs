@@ -1,6 +1,6 @@
 //! The session file: private, replaced atomically, never printing the token.
 
-use rekey_cli::session::{PendingSignup, Session, Store};
+use rekey_cli::session::{PendingSignup, Session, SessionError, Store};
 use rekey_web::Secret;
 
 fn session(token: &str, user: &str) -> Session {
@@ -81,10 +81,10 @@ fn a_damaged_file_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::new(Some(dir.path().to_path_buf())).unwrap();
     std::fs::write(store.session_path(), "{not json").unwrap();
-    let err = store.load_session().unwrap_err().to_string();
+    let err = store.load_session().unwrap_err();
     assert!(
-        err.contains("is damaged") && err.contains("rekey login"),
-        "{err}"
+        matches!(&err, SessionError::Damaged { path, .. } if *path == store.session_path()),
+        "{err:?}"
     );
 }
 

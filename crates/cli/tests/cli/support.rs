@@ -11,6 +11,8 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use rekey_web::Lang;
+use rekey_web::i18n::Arg;
 use serde_json::Value;
 
 /// One request the peer received.
@@ -181,17 +183,42 @@ impl Run {
     }
 }
 
+/// The English catalog message `key`: what the binary prints in a non-Japanese locale.
+pub fn en(key: &str) -> String {
+    Lang::En.t(key)
+}
+
+/// The English catalog message `key` with arguments.
+pub fn en_args(key: &str, args: &[(&'static str, Arg)]) -> String {
+    Lang::En.t_args(key, args)
+}
+
+/// The English error for a value (`what`: a `cli-what-*` key) that must be given as `flag`
+/// because stdin is not a terminal.
+pub fn en_missing(what: &str, flag: &str) -> String {
+    en_args(
+        "cli-missing-value",
+        &[("what", en(what).into()), ("flag", flag.into())],
+    )
+}
+
 /// Runs the built `rekey` with `args`, the config directory `config`, `stdin` piped in (so stdin
-/// is never a terminal) and a clean environment for the variables it reads.
+/// is never a terminal) and a clean environment for the variables it reads (an English locale).
 pub fn rekey(config: &Path, args: &[&str], stdin: &str) -> Run {
+    rekey_in(config, "C", args, stdin)
+}
+
+/// [`rekey`] with the locale `LANG=lang`.
+pub fn rekey_in(config: &Path, lang: &str, args: &[&str], stdin: &str) -> Run {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_rekey"))
         .args(args)
         .env_remove("REKEY_CLOUD")
         .env("REKEY_CONFIG_DIR", config)
+        .env_remove("REKEY_LANG")
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
-        .env("LANG", "C")
+        .env("LANG", lang)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

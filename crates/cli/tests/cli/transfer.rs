@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::support::{FakeCloud, Reply, log_in, rekey};
+use crate::support::{FakeCloud, Reply, en_args, log_in, rekey};
 
 const TOKEN: &str = "tok-7c1d-transfer";
 const ID: &str = "0123456789abcdef0123456789abcdef";
@@ -107,17 +107,18 @@ fn an_installer_hands_recorders_over_by_name_or_serial() {
         "pw\n",
     );
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(
-        run.stderr.contains("no device \"Garage\""),
-        "{}",
-        run.stderr
-    );
+    let not_found = en_args("cli-device-not-found", &[("query", "\"Garage\"".into())]);
+    assert!(run.stderr.contains(&not_found), "{}", run.stderr);
     assert_eq!(cloud.seen_at("POST", "/transfers").len(), 1);
 
     let run = rekey(dir.path(), &["transfer"], "");
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
-        run.stdout.contains(ID) && run.stdout.contains("to shop@example.com"),
+        run.stdout.contains(ID)
+            && run.stdout.contains(&en_args(
+                "cli-transfer-to",
+                &[("account", "shop@example.com".into())]
+            )),
         "{}",
         run.stdout
     );

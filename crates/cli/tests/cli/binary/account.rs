@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::TOKEN;
-use crate::support::{FakeCloud, Reply, log_in, rekey};
+use crate::support::{FakeCloud, Reply, en, en_args, log_in, rekey};
 
 #[test]
 fn account_changes_and_logout() {
@@ -41,16 +41,26 @@ fn account_changes_and_logout() {
 
     let run = rekey(dir.path(), &["account"], "");
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("Username:   taro"), "{}", run.stdout);
+    // Labels aligned to the longest ("Time zone:").
+    let field =
+        |key: &str, value: &str| format!("{}:{:<w$}  {value}", en(key), "", w = 9 - en(key).len());
+    assert!(
+        run.stdout.contains(&field("cli-field-username", "taro")),
+        "{}",
+        run.stdout
+    );
     // In the account's time zone, named, as the portal shows it.
     assert!(
-        run.stdout.contains("Time zone:  Asia/Tokyo"),
+        run.stdout
+            .contains(&field("cli-field-time-zone", "Asia/Tokyo")),
         "{}",
         run.stdout
     );
     assert!(
-        run.stdout
-            .contains("Created:    2026-10-01 09:00 JST (Asia/Tokyo)"),
+        run.stdout.contains(&field(
+            "cli-field-created",
+            "2026-10-01 09:00 JST (Asia/Tokyo)"
+        )),
         "{}",
         run.stdout
     );
@@ -104,11 +114,8 @@ fn account_changes_and_logout() {
         "old secret one\nshort\n",
     );
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("fewer than 8 characters"),
-        "{}",
-        run.stderr
-    );
+    let too_short = en_args("password-too-short", &[("min", 8.into())]);
+    assert!(run.stderr.contains(&too_short), "{}", run.stderr);
 
     let run = rekey(dir.path(), &["logout"], "");
     assert_eq!(run.code, 0, "{run:?}");
@@ -118,5 +125,5 @@ fn account_changes_and_logout() {
     );
     assert!(!dir.path().join("session.json").exists());
     let run = rekey(dir.path(), &["logout"], "");
-    assert!(run.stdout.contains("Not logged in."));
+    assert!(run.stdout.contains(&en("cli-already-logged-out")));
 }

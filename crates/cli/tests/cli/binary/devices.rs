@@ -3,7 +3,9 @@
 use serde_json::json;
 
 use super::{TOKEN, device};
-use crate::support::{FakeCloud, Reply, log_in, qr_image, recovery_url, registration_url, rekey};
+use crate::support::{
+    FakeCloud, Reply, en, en_args, log_in, qr_image, recovery_url, registration_url, rekey,
+};
 
 #[test]
 fn a_mistyped_register_code_never_reaches_the_cloud() {
@@ -21,8 +23,7 @@ fn a_mistyped_register_code_never_reaches_the_cloud() {
     );
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
-        run.stderr
-            .contains("a character is wrong or two are swapped"),
+        run.stderr.contains(&en("cli-register-code-mistyped")),
         "{}",
         run.stderr
     );
@@ -63,11 +64,11 @@ fn devices_are_added_by_code_or_qr_photo_and_managed_by_name() {
         "",
     );
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(
-        run.stdout.contains("It may take a while until it connects"),
-        "{}",
-        run.stdout
+    let added = en_args(
+        "cli-device-added",
+        &[("name", "Shop".into()), ("serial", "RK12AB34".into())],
     );
+    assert!(run.stdout.contains(&added), "{}", run.stdout);
     assert_eq!(
         cloud.seen_at("POST", "/devices")[0].body,
         json!({"register_code": code.compact(), "name": "Shop"})
@@ -88,12 +89,14 @@ fn devices_are_added_by_code_or_qr_photo_and_managed_by_name() {
         "",
     );
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(
-        run.stderr
-            .contains("names the cloud at https://cloud.example.com"),
-        "{}",
-        run.stderr
+    let other = en_args(
+        "cli-qr-other-cloud",
+        &[
+            ("qr_cloud", "https://cloud.example.com".into()),
+            ("cloud", cloud.url().into()),
+        ],
     );
+    assert!(run.stderr.contains(&other), "{}", run.stderr);
     assert_eq!(
         cloud.seen_at("POST", "/devices")[1].body["register_code"],
         code.compact()
@@ -117,7 +120,11 @@ fn devices_are_added_by_code_or_qr_photo_and_managed_by_name() {
         "",
     );
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("rekey recover"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&en("cli-qr-is-recovery")),
+        "{}",
+        run.stderr
+    );
 
     let run = rekey(dir.path(), &["devices", "rename", "home", "Cottage"], "");
     assert_eq!(run.code, 0, "{run:?}");
@@ -137,9 +144,6 @@ fn devices_are_added_by_code_or_qr_photo_and_managed_by_name() {
 
     let run = rekey(dir.path(), &["devices", "remove", "Garage", "--yes"], "");
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains("no device \"Garage\""),
-        "{}",
-        run.stderr
-    );
+    let not_found = en_args("cli-device-not-found", &[("query", "\"Garage\"".into())]);
+    assert!(run.stderr.contains(&not_found), "{}", run.stderr);
 }

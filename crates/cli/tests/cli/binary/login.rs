@@ -4,7 +4,9 @@
 use serde_json::json;
 
 use super::{TOKEN, assert_no_token, device};
-use crate::support::{FakeCloud, Reply, log_in, recovery_url, rekey};
+use rekey_web::Lang;
+
+use crate::support::{FakeCloud, Reply, en, en_args, log_in, recovery_url, rekey};
 
 #[test]
 fn login_stores_the_session_privately_and_never_prints_the_token() {
@@ -30,7 +32,12 @@ fn login_stores_the_session_privately_and_never_prints_the_token() {
         "  pass word \n",
     );
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("as taro"), "{}", run.stdout);
+    // `--lang ja`: its own words in Japanese.
+    let logged_in = Lang::Ja.t_args(
+        "cli-logged-in",
+        &[("cloud", cloud.url().into()), ("username", "taro".into())],
+    );
+    assert!(run.stdout.contains(&logged_in), "{}", run.stdout);
     assert_no_token(&run);
     let seen = cloud.seen_at("POST", "/login");
     assert_eq!(seen.len(), 1);
@@ -69,7 +76,8 @@ fn login_stores_the_session_privately_and_never_prints_the_token() {
     let run = rekey(dir.path(), &["devices", "list"], "");
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
-        run.stdout.contains("Shop  RK12AB34  online"),
+        run.stdout
+            .contains(&format!("Shop  RK12AB34  {}", en("cli-device-online"))),
         "{}",
         run.stdout
     );
@@ -105,7 +113,11 @@ fn a_refused_session_says_to_log_in() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("rekey login"), "{}", run.stderr);
+    let expired = en_args(
+        "cli-unauthorized",
+        &[("message", "セッションの有効期限が切れました。".into())],
+    );
+    assert!(run.stderr.contains(&expired), "{}", run.stderr);
     let run = rekey(dir.path(), &["account", "--json"], "");
     assert_eq!(run.code, 3);
     assert_eq!(run.json()["error"], "session-expired");
@@ -114,7 +126,11 @@ fn a_refused_session_says_to_log_in() {
     let empty = tempfile::tempdir().unwrap();
     let run = rekey(empty.path(), &["--cloud", &cloud.url(), "devices"], "");
     assert_eq!(run.code, 3);
-    assert!(run.stderr.contains("not logged in"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&en("cli-not-logged-in")),
+        "{}",
+        run.stderr
+    );
     assert!(cloud.seen_at("GET", "/devices").is_empty());
 }
 
@@ -162,16 +178,18 @@ fn server_errors_show_their_message_and_wait() {
     log_in(dir.path(), &cloud.url(), TOKEN);
     let run = rekey(dir.path(), &["devices"], "");
     assert_eq!(run.code, 1);
-    assert!(
-        run.stderr
-            .contains("Too many requests. (try again in 90 seconds)"),
-        "{}",
-        run.stderr
+    let limited = en_args(
+        "cli-rejected-retry",
+        &[
+            ("message", "Too many requests.".into()),
+            ("duration", rekey_cli::lang::duration(Lang::En, 90).into()),
+        ],
     );
+    assert!(run.stderr.contains(&limited), "{}", run.stderr);
     let run = rekey(dir.path(), &["--json", "devices"], "");
     assert_eq!(
         run.json(),
-        json!({"error": "rate-limited", "message": "Too many requests. (try again in 90 seconds)"})
+        json!({"error": "rate-limited", "message": limited})
     );
 
     cloud.on(
@@ -181,7 +199,14 @@ fn server_errors_show_their_message_and_wait() {
     );
     let run = rekey(dir.path(), &["devices"], "");
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("answered HTTP 502"), "{}", run.stderr);
+    let http = en_args(
+        "cli-http",
+        &[
+            ("cloud", cloud.url().into()),
+            ("status", "502 Bad Gateway".into()),
+        ],
+    );
+    assert!(run.stderr.contains(&http), "{}", run.stderr);
 
     cloud.on(
         "GET",
@@ -189,7 +214,13 @@ fn server_errors_show_their_message_and_wait() {
         Reply::json(200, json!({"unexpected": true})),
     );
     let run = rekey(dir.path(), &["devices"], "");
-    assert!(run.stderr.contains("does not understand"), "{}", run.stderr);
+    // The detail is the parser's; the sentence around it is the catalog's.
+    let protocol = en_args(
+        "cli-protocol",
+        &[("cloud", cloud.url().into()), ("detail", "".into())],
+    );
+    let before_detail = protocol.split("()").next().unwrap();
+    assert!(run.stderr.contains(before_detail), "{}", run.stderr);
 }
 
 #[test]
@@ -200,11 +231,14 @@ fn the_token_goes_only_to_the_cloud_that_issued_it() {
     log_in(dir.path(), &issuer.url(), TOKEN);
     let run = rekey(dir.path(), &["--cloud", &other.url(), "devices"], "");
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(
-        run.stderr.contains("you are logged in to"),
-        "{}",
-        run.stderr
+    let elsewhere = en_args(
+        "cli-session-other-cloud",
+        &[
+            ("cloud", issuer.url().into()),
+            ("other", other.url().into()),
+        ],
     );
+    assert!(run.stderr.contains(&elsewhere), "{}", run.stderr);
     assert!(other.seen().is_empty() && issuer.seen().is_empty());
 
     // Recovery works without a session; the other cloud does not get the token.

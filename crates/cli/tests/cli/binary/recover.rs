@@ -3,7 +3,9 @@
 use serde_json::json;
 
 use super::{TOKEN, device};
-use crate::support::{FakeCloud, Reply, log_in, qr_image, recovery_url, rekey};
+use crate::support::{
+    FakeCloud, Reply, en, en_args, en_missing, log_in, qr_image, recovery_url, rekey,
+};
 
 #[test]
 fn recover_sends_only_the_qr_text() {
@@ -42,7 +44,12 @@ fn recover_sends_only_the_qr_text() {
         "",
     );
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("pass --yes"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&en_missing("cli-what-confirmation", "--yes")),
+        "{}",
+        run.stderr
+    );
     assert!(cloud.seen_at("POST", "/recover/send").is_empty());
 
     let run = rekey(
@@ -51,13 +58,16 @@ fn recover_sends_only_the_qr_text() {
         "",
     );
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(
-        run.stdout.contains("e-mailed to o•••@example.jp"),
-        "{}",
-        run.stdout
+    let sent = en_args(
+        "cli-recover-sent",
+        &[
+            ("email", "o•••@example.jp".into()),
+            ("until", "2030-01-01 00:30 UTC".into()),
+        ],
     );
+    assert!(run.stdout.contains(&sent), "{}", run.stdout);
     assert!(
-        run.stdout.contains("2030-01-01 00:30 UTC"),
+        run.stdout.contains(&en("cli-recover-next-step")),
         "{}",
         run.stdout
     );
@@ -123,13 +133,13 @@ fn retrieve_shows_the_temporary_password_after_the_emailed_code() {
         "{}",
         run.stdout
     );
-    assert!(
-        run.stdout.contains("2026-11-02 to 2026-11-03"),
-        "{}",
-        run.stdout
+    let valid = en_args(
+        "cli-retrieved-valid",
+        &[("from", "2026-11-02".into()), ("to", "2026-11-03".into())],
     );
+    assert!(run.stdout.contains(&valid), "{}", run.stdout);
     assert!(
-        run.stdout.contains("change the recorder's admin password"),
+        run.stdout.contains(&en("cli-retrieved-next-step")),
         "{}",
         run.stdout
     );
@@ -154,7 +164,7 @@ fn retrieve_shows_the_temporary_password_after_the_emailed_code() {
     );
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("--to is before --from"),
+        run.stderr.contains(&en("cli-window-reversed")),
         "{}",
         run.stderr
     );

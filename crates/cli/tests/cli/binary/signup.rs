@@ -32,7 +32,8 @@ fn signup_runs_without_a_terminal_in_two_steps() {
         "",
     );
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("10 minutes"), "{}", run.stdout);
+    let lasts = rekey_cli::lang::duration(rekey_web::Lang::En, 600);
+    assert!(run.stdout.contains(&lasts), "{}", run.stdout);
     assert_eq!(
         cloud.seen_at("POST", "/signup/code")[0].body,
         json!({"email": "Taro@example.jp", "region": "jp"})
