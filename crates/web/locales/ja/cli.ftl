@@ -139,10 +139,10 @@ cli-password-same = 新しいパスワードが現在のパスワードと同じ
 cli-password-changed = パスワードを変更しました。
 cli-cannot-write = { $path } に書き込めません：{ $reason }
 cli-exported = アカウントのデータを { $path } に保存しました。
-cli-delete-question = アカウントを削除しますか？ アカウントのレコーダーはすべて解放され、元に戻せません。
+cli-delete-question = アカウントを削除しますか？ アカウントのレコーダーはすべてアカウントから解除され、元に戻せません。
 cli-cancelled-nothing-deleted = 取り消しました。何も削除していません
 cli-deleted-none = レコーダーはありませんでした。
-cli-deleted-released = 解放したレコーダー：{ $serials }。
+cli-deleted-released = 解除したレコーダー：{ $serials }。
 cli-account-deleted = アカウントを削除しました。{ $released } データは { $days } 日後に消去されます。
 
 ## Devices
