@@ -531,6 +531,11 @@ impl MailKind {
             body,
         }
     }
+
+    /// This notice (it holds no code) to `account`'s address, in the account's language.
+    pub fn to_account(&self, account: &crate::store::accounts::Account) -> NewMail {
+        self.to_mail(account.email.as_str(), account.lang, 0)
+    }
 }
 
 /// Removes the Unicode bidi isolation marks Fluent puts around arguments; plain-text mail

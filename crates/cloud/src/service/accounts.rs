@@ -451,7 +451,7 @@ pub async fn finish_email_change(
     let notice = MailKind::EmailChanged {
         new_address: email.masked(),
     };
-    let mail = notice.to_mail(account.email.as_str(), account.lang, 0);
+    let mail = notice.to_account(account);
     state.store.queue_mail(&mut tx, &mail, now).await?;
     tx.commit().await?;
     state.mail_wake.notify_one();
@@ -487,11 +487,7 @@ pub async fn change_password(
         .await?;
     state
         .store
-        .queue_mail(
-            &mut tx,
-            &MailKind::PasswordChanged.to_mail(account.email.as_str(), account.lang, 0),
-            now,
-        )
+        .queue_mail(&mut tx, &MailKind::PasswordChanged.to_account(account), now)
         .await?;
     tx.commit().await?;
     state.mail_wake.notify_one();
@@ -566,7 +562,7 @@ pub async fn finish_password_reset(
         .store
         .delete_other_sessions(&mut tx, account.id, None)
         .await?;
-    let notice = MailKind::PasswordChanged.to_mail(account.email.as_str(), account.lang, 0);
+    let notice = MailKind::PasswordChanged.to_account(&account);
     state.store.queue_mail(&mut tx, &notice, now).await?;
     tx.commit().await?;
     state.mail_wake.notify_one();

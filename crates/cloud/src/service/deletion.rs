@@ -113,11 +113,7 @@ pub async fn finish(state: &AppState, account: &Account, code: &str) -> AppResul
         days: i64::from(state.config.deleted_account_retention_days),
     };
     (state.store)
-        .queue_mail(
-            &mut tx,
-            &notice.to_mail(account.email.as_str(), account.lang, 0),
-            now,
-        )
+        .queue_mail(&mut tx, &notice.to_account(account), now)
         .await?;
     tx.commit().await?;
     state.mail_wake.notify_one();

@@ -73,11 +73,7 @@ pub async fn release_from_recorder(
         when: account.time_zone.format(now),
     };
     (state.store)
-        .queue_mail(
-            &mut tx,
-            &notice.to_mail(account.email.as_str(), account.lang, 0),
-            now,
-        )
+        .queue_mail(&mut tx, &notice.to_account(&account), now)
         .await?;
     tx.commit().await?;
     state.mail_wake.notify_one();

@@ -291,7 +291,7 @@ pub async fn decline(state: &AppState, account: &Account, id: &str) -> AppResult
         to: account.email.as_str().to_string(),
         devices: listed(&view),
     };
-    let mail = notice.to_mail(sender.email.as_str(), sender.lang, 0);
+    let mail = notice.to_account(&sender);
     close(state, &view, TransferState::Declined, mail).await
 }
 
@@ -471,18 +471,10 @@ pub async fn accept(
             when: account.time_zone.format(now),
         };
         (state.store)
-            .queue_mail(
-                &mut tx,
-                &to_sender.to_mail(sender.email.as_str(), sender.lang, 0),
-                now,
-            )
+            .queue_mail(&mut tx, &to_sender.to_account(&sender), now)
             .await?;
         (state.store)
-            .queue_mail(
-                &mut tx,
-                &to_recipient.to_mail(account.email.as_str(), account.lang, 0),
-                now,
-            )
+            .queue_mail(&mut tx, &to_recipient.to_account(account), now)
             .await?;
     }
     tx.commit().await?;
